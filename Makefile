@@ -1,0 +1,86 @@
+# strata -- top-level build. `make` builds build/libstrata.a and build/strata;
+# `make test` runs the unit, conformance and differential suites; `make asan`
+# the same under AddressSanitizer + UBSan; `make demo` installs what is
+# missing, builds and runs the demo job on a local warehouse.
+
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2 -g
+SAN     ?=
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wwrite-strings -Wundef -Wimplicit-fallthrough -Wno-unused-parameter
+CFLAGS  := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) $(SAN) -Iinclude -Isrc -MMD -MP
+PKGS    := libzstd liblz4 libbrotlidec libbrotlienc zlib jansson
+# Deferred (=): on a fresh machine pkg-config only exists after `make deps` ran,
+# so LIBS is expanded when a link recipe runs, with a plain fallback.
+LIBS     = $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lzstd -llz4 -lbrotlidec \
+           -lbrotlienc -lz -ljansson) -lsnappy -lm -lpthread
+LDFLAGS := $(SAN)
+
+LIB_SRCS  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/unit/*.c tests/conformance/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+
+.PHONY: all test unit-test diff-test asan demo deps fuzz fuzz-run bench clean check-layers
+
+all: $(BUILD)/strata $(BUILD)/libstrata.a
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libstrata.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/strata: $(CLI_OBJS) $(BUILD)/libstrata.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libstrata.a $(LIBS)
+
+$(BUILD)/unit_tests: $(TEST_OBJS) $(BUILD)/libstrata.a
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(BUILD)/libstrata.a $(LIBS) -lcriterion
+
+# Tests: Criterion suites (unit + conformance), then DuckDB differential tests.
+test: deps all $(BUILD)/unit_tests
+	STRATA_BIN=$(abspath $(BUILD)/strata) $(BUILD)/unit_tests --jobs 2
+	STRATA_BIN=$(abspath $(BUILD)/strata) node --test tests/diff/
+
+unit-test: all $(BUILD)/unit_tests
+	STRATA_BIN=$(abspath $(BUILD)/strata) $(BUILD)/unit_tests --jobs 2
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
+
+deps:
+	@scripts/install-deps
+
+demo: deps all
+	@scripts/demo.sh $(abspath $(BUILD)/strata)
+
+# libFuzzer targets (clang): build/fuzz/<name>; `make fuzz-run` runs each briefly.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*_fuzz.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+fuzz: deps $(FUZZ_BINS)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
+	    -o $@ $< $(LIB_SRCS) $(LIBS)
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@for b in $(FUZZ_BINS); do n=$$(basename $$b); mkdir -p tests/fuzz/corpus/$$n; \
+	    echo "== $$n"; $$b -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	    tests/fuzz/corpus/$$n || exit 1; done
+
+bench: deps all
+	bench/parquet/run.sh $(abspath $(BUILD)/strata)
+
+check-layers:
+	@scripts/check-layers
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# demo.sh -- the `make demo` walk-through: a Parquet round trip through strata.
+# DuckDB (node) writes a small typed "orders" table to ./warehouse/demo; strata
+# shows its schema, footer metadata and first rows, rewrites it with zstd and
+# decodes the rewrite; DuckDB reads the rewrite back and checks that it holds
+# exactly the original rows. Exits non-zero if any step fails or the data differ.
+# Usage: scripts/demo.sh /path/to/strata
+set -euo pipefail
+
+strata=${1:?usage: scripts/demo.sh /path/to/strata}
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ -x $strata ]] || { echo "demo: strata binary $strata not found (run make first)" >&2; exit 1; }
+
+dir=warehouse/demo
+in=$dir/orders.parquet
+out=$dir/orders.zstd.parquet
+
+if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$1" "$plain"; }
+run() { printf '$ strata %s\n' "$*"; "$strata" "$@"; }
+
+step "strata"
+run version
+
+step "write a sample table with DuckDB"
+rm -rf "$dir"
+mkdir -p "$dir"
+node scripts/demo-gen.mjs "$in" 5000
+
+step "schema"
+run parquet schema "$in"
+
+step "footer metadata"
+run parquet meta "$in"
+
+step "first rows"
+run parquet cat "$in" --format table --limit 10
+
+step "selected columns as CSV"
+run parquet cat "$in" --columns order_id,status,amount,tags --format csv --limit 5
+
+step "rewrite with zstd"
+run parquet rewrite "$in" "$out" --codec zstd
+printf '%10d bytes  %s\n' "$(stat -c %s "$in")" "$in" "$(stat -c %s "$out")" "$out"
+
+step "decode the rewrite"
+run parquet scan "$out"
+
+step "read the rewrite back with DuckDB"
+node scripts/demo-check.mjs "$in" "$out" zstd
