@@ -162,6 +162,13 @@ int     st_format_timestamp(char *buf, size_t n, int64_t micros, bool utc, bool 
 /* "HH:MM:SS[.ffffff]" from microseconds since midnight. */
 int     st_format_time(char *buf, size_t n, int64_t micros);
 
+/* ---- process setup (alloc.c) ---------------------------------------------- */
+
+/* Once per process, before threads start: keeps large freed blocks in the
+** heap (glibc's mmap threshold raised) so batch-sized buffers are reused
+** instead of being mapped and faulted in again for every batch. */
+void st_runtime_init(void);
+
 /* ---- misc ---------------------------------------------------------------- */
 
 #define ST_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

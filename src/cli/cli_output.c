@@ -220,8 +220,10 @@ static void next_unit(const uint8_t *s, size_t n, disp_unit *u)
             k = snprintf(u->bytes, sizeof u->bytes, "\\r");
         else if (cp == '\t')
             k = snprintf(u->bytes, sizeof u->bytes, "\\t");
-        else
+        else if (cp < 0x80)
             k = snprintf(u->bytes, sizeof u->bytes, "\\x%02x", (unsigned)cp);
+        else
+            k = snprintf(u->bytes, sizeof u->bytes, "\\u%04x", (unsigned)cp);
         u->n_bytes = (size_t)k;
         u->width = (size_t)k;
         return;

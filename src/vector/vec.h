@@ -175,4 +175,16 @@ st_status vec_format_value(const vec *v, int64_t i, vec_fmt_mode mode, st_buf *o
 /* Decimal unscaled value + scale into text ("-12.340"); returns length. */
 int       vec_format_decimal(__int128 v, int scale, char *buf, size_t n);
 
+/* ---- Arrow C Data Interface export (vec_arrow.c) ------------------------ */
+
+#include "arrow_abi.h"
+
+/* Describes s as an Arrow struct schema (one child per field). The caller
+** releases it through out->release. */
+st_status vec_export_schema(const vec_schema *s, struct ArrowSchema *out, st_error *err);
+/* Exports b as an Arrow struct array whose buffers are b's own (no copy).
+** Takes ownership of b on success: out->release frees it. Child arrays are
+** owned by the root and released with it. */
+st_status vec_export_batch(vec_batch *b, struct ArrowArray *out, st_error *err);
+
 #endif /* STRATA_VECTOR_VEC_H */

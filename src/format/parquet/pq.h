@@ -66,6 +66,23 @@ typedef struct pq_chunk_stats {
 } pq_chunk_stats;
 void pq_file_chunk_stats(const pq_file *f, int row_group, int leaf, pq_chunk_stats *out);
 
+/* Row-group skipping by statistics: a row group is kept unless its chunk
+** statistics prove that no row satisfies every filter (filters are ANDed).
+** Missing statistics keep the row group. Values are in the leaf's vector
+** representation (pq_value fields as for pq_chunk_stats). */
+typedef enum pq_cmp_op {
+    PQ_CMP_EQ, PQ_CMP_LT, PQ_CMP_LE, PQ_CMP_GT, PQ_CMP_GE, PQ_CMP_IS_NULL, PQ_CMP_NOT_NULL
+} pq_cmp_op;
+typedef struct pq_stat_filter {
+    int       leaf;     /* leaf column index (pq_file_leaf) */
+    pq_cmp_op op;
+    pq_value  value;    /* unused for IS_NULL / NOT_NULL */
+} pq_stat_filter;
+/* Fills out (caller array of pq_file_num_row_groups entries) with the kept
+** row groups in file order; *n_out their count. */
+st_status pq_select_row_groups(const pq_file *f, const pq_stat_filter *filters, int n_filters,
+                               int *out, int *n_out, st_error *err);
+
 /* ---- reading batches (pq_reader.c) -------------------------------------- */
 
 typedef struct pq_read_options {
@@ -75,6 +92,7 @@ typedef struct pq_read_options {
     int        n_row_groups;
     int64_t    batch_rows;    /* max rows per batch, 0 = default (2048) */
     bool       skip_crc;      /* don't verify page CRCs where present */
+    int64_t    max_page_bytes;/* largest uncompressed page accepted, 0 = INT32_MAX */
 } pq_read_options;
 
 st_status pq_reader_open(pq_file *f, const pq_read_options *opt, pq_reader **out,

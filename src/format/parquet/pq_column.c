@@ -38,6 +38,7 @@ struct pq_col_reader {
     const pq_column_meta *cm;
     int             rg, leaf;
     bool            verify_crc;
+    int64_t         max_page_bytes;  /* largest uncompressed page accepted */
     uint8_t        *chunk;         /* owned: the compressed column chunk */
     size_t          chunk_len;
     int64_t         chunk_off;     /* file offset of chunk[0] */
@@ -57,6 +58,8 @@ struct pq_col_reader {
     uint16_t       *p_defs, *p_reps;    /* heap, grow-only */
     size_t          cap_p_entries;
     uint8_t        *p_fixed;            /* heap, grow-only */
+    const uint8_t  *p_fixed_src;        /* values of the current page: p_fixed, or
+                                        ** the page itself (PLAIN, no conversion) */
     pq_view        *p_views;            /* heap, grow-only */
     size_t          cap_p_vals;
     uint32_t       *idx;                /* heap scratch for dictionary indices */
@@ -511,6 +514,10 @@ static st_status decode_values(pq_col_reader *c, int enc, const uint8_t *buf, si
         return ST_OK;
     switch (enc) {
     case PQ_ENC_PLAIN:
+        if ((lf->conv == PQC_COPY4 || lf->conv == PQC_COPY8) && len / (size_t)lf->width >= n_vals) {
+            c->p_fixed_src = buf; /* OPT: results identical if removed */
+            return ST_OK;
+        }
         return decode_plain(c, &c->cur, buf, len, n_vals, c->p_fixed, c->p_views, err);
     case PQ_ENC_PLAIN_DICTIONARY:
     case PQ_ENC_RLE_DICTIONARY:
@@ -742,6 +749,7 @@ static st_status load_data_page(pq_col_reader *c, const pq_page_header *h, const
                                 "first value of the column chunk has repetition level %u, not 0",
                                 c->p_reps[0]);
     }
+    c->p_fixed_src = c->p_fixed;
     rc = decode_values(c, enc, vals_buf, vals_len, n_vals, err);
     if (rc != ST_OK)
         return st_error_context(err, "decoding %s values", pq_encoding_name(enc));
@@ -793,6 +801,10 @@ static st_status next_page(pq_col_reader *c, bool *eof, st_error *err)
             return st_error_set(err, ST_ERR_CORRUPT,
                                 "page %d size %d runs past the end of the column chunk", page,
                                 h.compressed_page_size);
+        if (h.uncompressed_page_size > c->max_page_bytes)
+            return st_error_set(err, ST_ERR_LIMIT,
+                                "page %d claims %d uncompressed bytes, over the limit of %lld",
+                                page, h.uncompressed_page_size, (long long)c->max_page_bytes);
         const uint8_t *body = c->chunk + c->pos + hl;
         size_t clen = (size_t)h.compressed_page_size, ulen = (size_t)h.uncompressed_page_size;
         c->pos += hl + clen;
@@ -867,7 +879,7 @@ static st_status next_page(pq_col_reader *c, bool *eof, st_error *err)
 
 /* ---- public ------------------------------------------------------------- */
 
-st_status pq_col_open(pq_file *f, int row_group, int leaf, bool verify_crc,
+st_status pq_col_open(pq_file *f, int row_group, int leaf, const pq_read_options *opt,
                       pq_col_reader **out, st_error *err)
 {
     const pq_row_group *rg = &f->meta.row_groups[row_group];
@@ -912,7 +924,8 @@ st_status pq_col_open(pq_file *f, int row_group, int leaf, bool verify_crc,
     c->cm = cm;
     c->rg = row_group;
     c->leaf = leaf;
-    c->verify_crc = verify_crc;
+    c->verify_crc = !opt->skip_crc;
+    c->max_page_bytes = opt->max_page_bytes > 0 ? opt->max_page_bytes : INT32_MAX;
     c->chunk_off = start;
     c->chunk_len = (size_t)len;
     c->chunk = st_malloc((size_t)len);
@@ -1024,7 +1037,7 @@ static st_status take_entries(pq_col_reader *c, pq_leaf_data *d, int64_t k, int6
             d->n_bytes += src[i].len;
     } else {
         memcpy(d->vals + (size_t)d->n_vals * (size_t)lf->width,
-               c->p_fixed + (size_t)c->p_val_pos * (size_t)lf->width,
+               c->p_fixed_src + (size_t)c->p_val_pos * (size_t)lf->width,
                (size_t)nv * (size_t)lf->width);
     }
     d->n_entries += k;

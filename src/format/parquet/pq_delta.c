@@ -29,6 +29,9 @@
 /* Values decoded per unpack call (whole groups of 8). */
 #define DBP_CHUNK 512u
 
+/* Stands in for a NULL input of length 0 so pointer arithmetic stays defined. */
+static const uint8_t no_bytes[1];
+
 /* ---- varints ---------------------------------------------------------------- */
 
 enum { VARINT_OK = 0, VARINT_TRUNCATED, VARINT_TOO_LONG };
@@ -91,9 +94,16 @@ static inline __attribute__((always_inline)) void unpack_groups(const uint8_t *s
                                                                 uint64_t *out, size_t groups,
                                                                 const unsigned bw)
 {
-    for (size_t g = 0; g < groups; g++, src += bw, out += 8)
-        for (unsigned i = 0; i < 8; i++)
-            out[i] = unpack1(src, i, bw);
+    for (size_t g = 0; g < groups; g++, src += bw, out += 8) {
+        out[0] = unpack1(src, 0, bw);
+        out[1] = unpack1(src, 1, bw);
+        out[2] = unpack1(src, 2, bw);
+        out[3] = unpack1(src, 3, bw);
+        out[4] = unpack1(src, 4, bw);
+        out[5] = unpack1(src, 5, bw);
+        out[6] = unpack1(src, 6, bw);
+        out[7] = unpack1(src, 7, bw);
+    }
 }
 
 /* One specialised copy of unpack_groups per width 0..64. */
@@ -253,11 +263,13 @@ static st_status dbp_decode(const uint8_t *buf, size_t len, int32_t *o32, int64_
                             size_t n, size_t *consumed, st_error *err)
 {
     const unsigned max_bw = o64 ? 64 : 32;
-    const uint8_t *p = buf, *end = buf + len;
     if (n == 0 && len == 0) {
         *consumed = 0;  /* an empty page may omit the stream entirely */
         return ST_OK;
     }
+    if (!buf)
+        buf = no_bytes;
+    const uint8_t *p = buf, *end = buf + len;
     dbp_header h;
     st_status rc = dbp_read_header(&p, end, &h, err);
     if (rc != ST_OK)
@@ -450,6 +462,8 @@ st_status pq_delta_length_decode(const uint8_t *buf, size_t len, size_t n, st_ar
                                  pq_byte_arrays *out, size_t *consumed, st_error *err)
 {
     size_t n1, bytes;
+    if (!buf)
+        buf = no_bytes;
     if (!st_add_size(n, 1, &n1) || !st_mul_size(n1, sizeof(int32_t), &bytes))
         return st_error_set(err, ST_ERR_LIMIT, "too many byte array values (%zu)", n);
     int32_t *off = st_arena_alloc(a, bytes);
@@ -490,6 +504,8 @@ st_status pq_delta_byte_array_decode(const uint8_t *buf, size_t len, size_t n, s
                                      pq_byte_arrays *out, size_t *consumed, st_error *err)
 {
     size_t bytes, c1, c2;
+    if (!buf)
+        buf = no_bytes;
     if (!st_mul_size(n ? n : 1, sizeof(int32_t), &bytes))
         return st_error_set(err, ST_ERR_LIMIT, "too many byte array values (%zu)", n);
     int32_t *prefix = st_arena_alloc(a, bytes);

@@ -108,8 +108,9 @@ typedef struct pq_leaf_data {
 typedef struct pq_col_reader pq_col_reader;
 
 /* A reader over one leaf's column chunk in one row group. Reads the whole
-** chunk with one pread. verify_crc checks page CRCs where present. */
-st_status pq_col_open(pq_file *f, int row_group, int leaf, bool verify_crc,
+** chunk with one pread; verifies page CRCs unless opt->skip_crc; refuses
+** pages larger than opt->max_page_bytes. */
+st_status pq_col_open(pq_file *f, int row_group, int leaf, const pq_read_options *opt,
                       pq_col_reader **out, st_error *err);
 void      pq_col_close(pq_col_reader *c);
 /* Reads records until d holds n_records of them (records carried over

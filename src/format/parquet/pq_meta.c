@@ -3,20 +3,25 @@
 ** hand-written compact-protocol codec in pq_thrift.c (no packaged C library
 ** decodes Parquet's Thrift without generated code).
 **
-** Parsing: one handler per Thrift struct maps field ids to struct members;
-** read_struct drives it, skips unknown fields, and fails when a field that
-** parquet.thrift marks `required` is missing. A known field with the wrong
-** wire type is corrupt input (parquet.thrift never retypes a field). List
-** counts are validated by the reader before any arena allocation, and
-** enumerations with a closed set of values (physical type, repetition) are
-** range-checked, so later stages may index tables with them.
-** Footers copy strings and binaries into the caller's arena; page headers
-** have no strings and borrow their statistics bytes from the input.
+** Parsing: each Thrift struct has a descriptor (struct_desc) giving the wire
+** type of every field id strata knows, the ids parquet.thrift marks
+** `required`, and a handler that stores a field into the C struct.
+** read_struct drives it: unknown fields, and known fields arriving with a
+** different wire type, are skipped as Thrift-generated readers do (old
+** writers emitted such fields, e.g. dict-page-offset-zero.parquet); a missing
+** required field is ST_ERR_CORRUPT. List counts are validated by the reader
+** before any arena allocation, and enumerations with a closed set of values
+** (physical type, repetition) are range-checked so later stages may index
+** tables with them. Footers copy strings and binaries into the caller's
+** arena; page headers have no strings and borrow statistics bytes from the
+** input.
 **
 ** Writing emits exactly what parsing reads: required fields always, optional
 ** ones when set (has_ flags, non-NULL pointers, non-zero counts), so
 ** write -> parse round-trips. LogicalType is written alongside converted_type
-** so that both new and old readers (Spark, DuckDB) understand the files. */
+** so that both new and old readers (Spark, DuckDB) understand the files.
+** Encryption metadata (ColumnChunk 8/9, FileMetaData 8) is recognised when
+** read but never written. */
 #include "pq_meta.h"
 
 #include "pq_thrift.h"
@@ -28,40 +33,56 @@
 typedef struct meta_ctx {
     thr_reader  r;          /* the input span and position */
     st_arena   *arena;      /* destination of strings/lists; NULL for page headers */
-    const char *cur;        /* name of the Thrift struct being read, for messages */
 } meta_ctx;
 
-/* Handles field `id` of wire type `type` of the struct at obj: reads it into
-** obj, or skips it when unknown. */
+/* Stores field `id` (already known to have its expected wire type `type`)
+** into the struct at obj, or skips it when the id is not in the table. */
 typedef st_status (*field_fn)(meta_ctx *c, void *obj, int16_t id, int type);
 
-#define REQ(id) (1u << (id))
+typedef struct struct_desc {
+    const char   *name;     /* Thrift struct name, for messages */
+    field_fn      fn;       /* stores one field */
+    const int8_t *types;    /* expected enum thr_type per field id; 0 = unknown id */
+    int           n_types;  /* entries in types */
+    uint32_t      required; /* bit i set: field id i must be present */
+} struct_desc;
 
-/* Reads one struct, calling fn per field. required has bit i set for every
-** field id i that must be present. */
-static st_status read_struct(meta_ctx *c, const char *name, void *obj, field_fn fn,
-                             uint32_t required)
+#define REQ(id) (1u << (id))
+#define DESC(name, fn, types, required) \
+    { name, fn, types, (int)ST_ARRAY_LEN(types), required }
+
+static int expected_type(const struct_desc *d, int16_t id)
+{
+    return id >= 0 && id < d->n_types ? d->types[id] : 0;
+}
+
+/* Reads one struct described by d into obj. */
+static st_status read_struct(meta_ctx *c, const struct_desc *d, void *obj)
 {
     uint32_t seen = 0;
     st_status rc = thr_read_struct_begin(&c->r);
     while (rc == ST_OK) {
-        int type;
-        int16_t id;
+        int type = 0;
+        int16_t id = 0;
         rc = thr_read_field(&c->r, &type, &id);
         if (rc != ST_OK || type == THR_STOP)
             break;
+        int want = expected_type(d, id);
+        if (want != 0 && want != type) {
+            rc = thr_skip(&c->r, type);   /* as generated Thrift code does */
+            continue;
+        }
         if (id >= 1 && id <= 31)
             seen |= 1u << id;
-        c->cur = name;
-        rc = fn(c, obj, id, type);
+        rc = d->fn(c, obj, id, type);
     }
     if (rc != ST_OK)
         return rc;
-    uint32_t missing = required & ~seen;
+    uint32_t missing = d->required & ~seen;
     if (missing)
         return st_error_set(c->r.err, ST_ERR_CORRUPT,
                             "required field %d of %s is missing at byte %zu of the %s",
-                            __builtin_ctz(missing), name, c->r.pos, c->r.what);
+                            __builtin_ctz(missing), d->name, c->r.pos, c->r.what);
     return thr_read_struct_end(&c->r);
 }
 
@@ -71,38 +92,20 @@ static void add_context(meta_ctx *c, const char *what, int i)
         st_error_context(c->r.err, "%s %d", what, i);
 }
 
-static st_status rd_i32(meta_ctx *c, int type, int32_t *out)
-{
-    st_status rc = thr_expect(&c->r, type, THR_I32, c->cur);
-    return rc != ST_OK ? rc : thr_read_i32(&c->r, out);
-}
-
-static st_status rd_enum(meta_ctx *c, int type, int *out)
+static st_status rd_enum(meta_ctx *c, int *out)
 {
     int32_t v = 0;
-    st_status rc = rd_i32(c, type, &v);
+    st_status rc = thr_read_i32(&c->r, &v);
     *out = v;
     return rc;
-}
-
-static st_status rd_i64(meta_ctx *c, int type, int64_t *out)
-{
-    st_status rc = thr_expect(&c->r, type, THR_I64, c->cur);
-    return rc != ST_OK ? rc : thr_read_i64(&c->r, out);
-}
-
-static st_status rd_bool(meta_ctx *c, int type, bool *out)
-{
-    st_status rc = thr_expect(&c->r, type, THR_BOOL, c->cur);
-    return rc != ST_OK ? rc : thr_read_bool(&c->r, out);
 }
 
 /* A binary value; copied (NUL-terminated) into the arena if there is one,
 ** else borrowed from the input. */
 static st_status rd_raw(meta_ctx *c, const uint8_t **out, int32_t *out_len)
 {
-    const uint8_t *p;
-    uint32_t n;
+    const uint8_t *p = NULL;
+    uint32_t n = 0;
     st_status rc = thr_read_binary(&c->r, &p, &n);
     if (rc != ST_OK)
         return rc;
@@ -119,38 +122,40 @@ static st_status rd_raw(meta_ctx *c, const uint8_t **out, int32_t *out_len)
     return ST_OK;
 }
 
-static st_status rd_bytes(meta_ctx *c, int type, pq_bytes *out)
+static st_status rd_bytes(meta_ctx *c, pq_bytes *out)
 {
-    st_status rc = thr_expect(&c->r, type, THR_BINARY, c->cur);
-    return rc != ST_OK ? rc : rd_raw(c, &out->ptr, &out->len);
+    return rd_raw(c, &out->ptr, &out->len);
 }
 
-static st_status rd_string(meta_ctx *c, int type, const char **out)
+static st_status rd_string(meta_ctx *c, const char **out)
 {
-    st_status rc = thr_expect(&c->r, type, THR_BINARY, c->cur);
-    if (rc != ST_OK)
-        return rc;
     if (!c->arena)
         return st_error_set(c->r.err, ST_ERR_INTERNAL, "string field of the %s read without an arena",
                             c->r.what);
-    const uint8_t *p;
-    int32_t n;
-    rc = rd_raw(c, &p, &n);
+    const uint8_t *p = NULL;
+    int32_t n = 0;
+    st_status rc = rd_raw(c, &p, &n);
     if (rc == ST_OK)
         *out = (const char *)p;
     return rc;
 }
 
-/* A list field header whose elements must have type elem_type. name
-** describes the list in error context. */
-static st_status rd_list_header(meta_ctx *c, int type, int elem_type, const char *name,
-                                int32_t *out_n)
+static bool is_varint_type(int type)
 {
-    int et;
-    st_status rc = thr_expect(&c->r, type, THR_LIST, c->cur);
-    if (rc == ST_OK)
-        rc = thr_read_list_begin(&c->r, &et, out_n);
-    if (rc == ST_OK && *out_n > 0 && et != elem_type)
+    return type == THR_I16 || type == THR_I32 || type == THR_I64;
+}
+
+/* A list header whose elements must have type elem_type. Integer types are
+** interchangeable (all zigzag varints; generated readers ignore the declared
+** element type, and ARROW-GH-41317.parquet declares i16 encodings); the
+** value-range check happens per element. name describes the list in error
+** context. */
+static st_status rd_list_header(meta_ctx *c, int elem_type, const char *name, int32_t *out_n)
+{
+    int et = 0;
+    st_status rc = thr_read_list_begin(&c->r, &et, out_n);
+    bool same = et == elem_type || (is_varint_type(et) && is_varint_type(elem_type));
+    if (rc == ST_OK && *out_n > 0 && !same)
         rc = st_error_set(c->r.err, ST_ERR_CORRUPT,
                           "list has element type %s, expected %s at byte %zu of the %s",
                           thr_type_name(et), thr_type_name(elem_type), c->r.pos, c->r.what);
@@ -169,8 +174,8 @@ static void *alloc_array(meta_ctx *c, int32_t n, size_t size, st_status *rc)
     }
     void *p = st_arena_calloc(c->arena, n > 0 ? (size_t)n : 1, size);
     *rc = p ? ST_OK
-            : st_error_set(c->r.err, ST_ERR_NOMEM, "out of memory for %" PRId32 " list elements of the %s",
-                           n, c->r.what);
+            : st_error_set(c->r.err, ST_ERR_NOMEM,
+                           "out of memory for %" PRId32 " list elements of the %s", n, c->r.what);
     return p;
 }
 
@@ -180,41 +185,44 @@ static st_status stats_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_statistics *s = obj;
     switch (id) {
-    case 1: s->has_max = true; return rd_bytes(c, type, &s->max);
-    case 2: s->has_min = true; return rd_bytes(c, type, &s->min);
-    case 3: s->has_null_count = true; return rd_i64(c, type, &s->null_count);
-    case 4: s->has_distinct_count = true; return rd_i64(c, type, &s->distinct_count);
-    case 5: s->has_max_value = true; return rd_bytes(c, type, &s->max_value);
-    case 6: s->has_min_value = true; return rd_bytes(c, type, &s->min_value);
-    case 7: s->has_is_max_exact = true; return rd_bool(c, type, &s->is_max_value_exact);
-    case 8: s->has_is_min_exact = true; return rd_bool(c, type, &s->is_min_value_exact);
+    case 1: s->has_max = true; return rd_bytes(c, &s->max);
+    case 2: s->has_min = true; return rd_bytes(c, &s->min);
+    case 3: s->has_null_count = true; return thr_read_i64(&c->r, &s->null_count);
+    case 4: s->has_distinct_count = true; return thr_read_i64(&c->r, &s->distinct_count);
+    case 5: s->has_max_value = true; return rd_bytes(c, &s->max_value);
+    case 6: s->has_min_value = true; return rd_bytes(c, &s->min_value);
+    case 7: s->has_is_max_exact = true; return thr_read_bool(&c->r, &s->is_max_value_exact);
+    case 8: s->has_is_min_exact = true; return thr_read_bool(&c->r, &s->is_min_value_exact);
     }
     return thr_skip(&c->r, type);
 }
 
-static st_status rd_stats(meta_ctx *c, int type, pq_statistics *s)
-{
-    st_status rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-    return rc != ST_OK ? rc : read_struct(c, "Statistics", s, stats_field, 0);
-}
+static const int8_t stats_types[] = {
+    [1] = THR_BINARY, [2] = THR_BINARY, [3] = THR_I64, [4] = THR_I64, [5] = THR_BINARY,
+    [6] = THR_BINARY, [7] = THR_BOOL, [8] = THR_BOOL
+};
+static const struct_desc stats_desc = DESC("Statistics", stats_field, stats_types, 0);
 
 static st_status kv_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_key_value *kv = obj;
     switch (id) {
-    case 1: return rd_string(c, type, &kv->key);
-    case 2: return rd_string(c, type, &kv->value);
+    case 1: return rd_string(c, &kv->key);
+    case 2: return rd_string(c, &kv->value);
     }
     return thr_skip(&c->r, type);
 }
 
-static st_status rd_kv_list(meta_ctx *c, int type, pq_key_value **out, int *out_n)
+static const int8_t kv_types[] = { [1] = THR_BINARY, [2] = THR_BINARY };
+static const struct_desc kv_desc = DESC("KeyValue", kv_field, kv_types, REQ(1));
+
+static st_status rd_kv_list(meta_ctx *c, pq_key_value **out, int *out_n)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_STRUCT, "key-value metadata", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_STRUCT, "key-value metadata", &n);
     pq_key_value *kv = rc == ST_OK ? alloc_array(c, n, sizeof *kv, &rc) : NULL;
     for (int32_t i = 0; rc == ST_OK && i < n; i++) {
-        rc = read_struct(c, "KeyValue", &kv[i], kv_field, REQ(1));
+        rc = read_struct(c, &kv_desc, &kv[i]);
         if (rc != ST_OK)
             add_context(c, "key-value pair", (int)i);
     }
@@ -229,23 +237,31 @@ static st_status sorting_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_sorting_column *s = obj;
     switch (id) {
-    case 1: return rd_i32(c, type, &s->column_idx);
-    case 2: return rd_bool(c, type, &s->descending);
-    case 3: return rd_bool(c, type, &s->nulls_first);
+    case 1: return thr_read_i32(&c->r, &s->column_idx);
+    case 2: return thr_read_bool(&c->r, &s->descending);
+    case 3: return thr_read_bool(&c->r, &s->nulls_first);
     }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t sorting_types[] = { [1] = THR_I32, [2] = THR_BOOL, [3] = THR_BOOL };
+static const struct_desc sorting_desc =
+    DESC("SortingColumn", sorting_field, sorting_types, REQ(1) | REQ(2) | REQ(3));
 
 static st_status enc_stats_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_page_encoding_stats *s = obj;
     switch (id) {
-    case 1: return rd_enum(c, type, &s->page_type);
-    case 2: return rd_enum(c, type, &s->encoding);
-    case 3: return rd_i32(c, type, &s->count);
+    case 1: return rd_enum(c, &s->page_type);
+    case 2: return rd_enum(c, &s->encoding);
+    case 3: return thr_read_i32(&c->r, &s->count);
     }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t enc_stats_types[] = { [1] = THR_I32, [2] = THR_I32, [3] = THR_I32 };
+static const struct_desc enc_stats_desc =
+    DESC("PageEncodingStats", enc_stats_field, enc_stats_types, REQ(1) | REQ(2) | REQ(3));
 
 /* ---- logical types ---- */
 
@@ -253,77 +269,84 @@ static st_status decimal_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_logical_type *lt = obj;
     switch (id) {
-    case 1: return rd_i32(c, type, &lt->dec_scale);
-    case 2: return rd_i32(c, type, &lt->dec_precision);
+    case 1: return thr_read_i32(&c->r, &lt->dec_scale);
+    case 2: return thr_read_i32(&c->r, &lt->dec_precision);
     }
     return thr_skip(&c->r, type);
 }
 
-/* TimeUnit union: the member's field id is the unit (1 millis, 2 micros, 3 nanos). */
+static const int8_t decimal_types[] = { [1] = THR_I32, [2] = THR_I32 };
+static const struct_desc decimal_desc =
+    DESC("DecimalType", decimal_field, decimal_types, REQ(1) | REQ(2));
+
+/* TimeUnit union: the member's field id is the unit (1 millis, 2 micros,
+** 3 nanos); an unknown member leaves unit 0. */
 static st_status unit_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     int *unit = obj;
-    if (id >= PQ_UNIT_MILLIS && id <= PQ_UNIT_NANOS) {
-        st_status rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-        if (rc != ST_OK)
-            return rc;
+    if (id >= PQ_UNIT_MILLIS && id <= PQ_UNIT_NANOS)
         *unit = id;
-    }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t unit_types[] = { [1] = THR_STRUCT, [2] = THR_STRUCT, [3] = THR_STRUCT };
+static const struct_desc unit_desc = DESC("TimeUnit", unit_field, unit_types, 0);
 
 /* TimeType and TimestampType: 1 isAdjustedToUTC, 2 unit. */
 static st_status time_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_logical_type *lt = obj;
     switch (id) {
-    case 1: return rd_bool(c, type, &lt->is_adjusted_utc);
-    case 2: {
-        st_status rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-        return rc != ST_OK ? rc : read_struct(c, "TimeUnit", &lt->unit, unit_field, 0);
-    }
+    case 1: return thr_read_bool(&c->r, &lt->is_adjusted_utc);
+    case 2: return read_struct(c, &unit_desc, &lt->unit);
     }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t time_types[] = { [1] = THR_BOOL, [2] = THR_STRUCT };
+static const struct_desc time_desc = DESC("TimeType", time_field, time_types, REQ(1) | REQ(2));
+static const struct_desc timestamp_desc =
+    DESC("TimestampType", time_field, time_types, REQ(1) | REQ(2));
 
 static st_status int_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_logical_type *lt = obj;
     switch (id) {
-    case 1: {
-        st_status rc = thr_expect(&c->r, type, THR_BYTE, c->cur);
-        return rc != ST_OK ? rc : thr_read_i8(&c->r, &lt->int_bit_width);
-    }
-    case 2: return rd_bool(c, type, &lt->int_signed);
+    case 1: return thr_read_i8(&c->r, &lt->int_bit_width);
+    case 2: return thr_read_bool(&c->r, &lt->int_signed);
     }
     return thr_skip(&c->r, type);
 }
 
-/* LogicalType union: the member's field id is the kind. */
+static const int8_t int_types[] = { [1] = THR_BYTE, [2] = THR_BOOL };
+static const struct_desc int_desc = DESC("IntType", int_field, int_types, REQ(1) | REQ(2));
+
+/* LogicalType union: the member's field id is the kind; ids this reader
+** does not know give PQ_LT_OTHER. */
 static st_status logical_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_logical_type *lt = obj;
-    bool known = (id >= PQ_LT_STRING && id <= PQ_LT_GEOGRAPHY && id != 9);
-    if (!known) {
+    if (id < PQ_LT_STRING || id > PQ_LT_GEOGRAPHY || id == 9) {
         lt->kind = PQ_LT_OTHER;
         return thr_skip(&c->r, type);
     }
-    st_status rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-    if (rc != ST_OK)
-        return rc;
     lt->kind = id;
     switch (id) {
-    case PQ_LT_DECIMAL:
-        return read_struct(c, "DecimalType", lt, decimal_field, REQ(1) | REQ(2));
-    case PQ_LT_TIME:
-        return read_struct(c, "TimeType", lt, time_field, REQ(1) | REQ(2));
-    case PQ_LT_TIMESTAMP:
-        return read_struct(c, "TimestampType", lt, time_field, REQ(1) | REQ(2));
-    case PQ_LT_INTEGER:
-        return read_struct(c, "IntType", lt, int_field, REQ(1) | REQ(2));
+    case PQ_LT_DECIMAL: return read_struct(c, &decimal_desc, lt);
+    case PQ_LT_TIME: return read_struct(c, &time_desc, lt);
+    case PQ_LT_TIMESTAMP: return read_struct(c, &timestamp_desc, lt);
+    case PQ_LT_INTEGER: return read_struct(c, &int_desc, lt);
     }
-    return thr_skip(&c->r, type);   /* empty structs or members strata ignores */
+    return thr_skip(&c->r, type);   /* empty structs, or members whose details strata ignores */
 }
+
+static const int8_t logical_types[] = {
+    [1] = THR_STRUCT, [2] = THR_STRUCT, [3] = THR_STRUCT, [4] = THR_STRUCT, [5] = THR_STRUCT,
+    [6] = THR_STRUCT, [7] = THR_STRUCT, [8] = THR_STRUCT, [10] = THR_STRUCT, [11] = THR_STRUCT,
+    [12] = THR_STRUCT, [13] = THR_STRUCT, [14] = THR_STRUCT, [15] = THR_STRUCT,
+    [16] = THR_STRUCT, [17] = THR_STRUCT, [18] = THR_STRUCT
+};
+static const struct_desc logical_desc = DESC("LogicalType", logical_field, logical_types, 0);
 
 /* ---- schema ---- */
 
@@ -331,51 +354,54 @@ static st_status schema_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_schema_element *e = obj;
     switch (id) {
-    case 1: e->has_type = true; return rd_enum(c, type, &e->type);
-    case 2: return rd_i32(c, type, &e->type_length);
-    case 3: e->has_repetition = true; return rd_enum(c, type, &e->repetition);
-    case 4: return rd_string(c, type, &e->name);
-    case 5: return rd_i32(c, type, &e->num_children);
-    case 6: return rd_enum(c, type, &e->converted_type);
-    case 7: return rd_i32(c, type, &e->scale);
-    case 8: return rd_i32(c, type, &e->precision);
-    case 9: e->has_field_id = true; return rd_i32(c, type, &e->field_id);
-    case 10: {
-        st_status rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-        if (rc != ST_OK)
-            return rc;
+    case 1: e->has_type = true; return rd_enum(c, &e->type);
+    case 2: return thr_read_i32(&c->r, &e->type_length);
+    case 3: e->has_repetition = true; return rd_enum(c, &e->repetition);
+    case 4: return rd_string(c, &e->name);
+    case 5: return thr_read_i32(&c->r, &e->num_children);
+    case 6: return rd_enum(c, &e->converted_type);
+    case 7: return thr_read_i32(&c->r, &e->scale);
+    case 8: return thr_read_i32(&c->r, &e->precision);
+    case 9: e->has_field_id = true; return thr_read_i32(&c->r, &e->field_id);
+    case 10:
         memset(&e->logical, 0, sizeof e->logical);
-        return read_struct(c, "LogicalType", &e->logical, logical_field, 0);
-    }
+        return read_struct(c, &logical_desc, &e->logical);
     }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t schema_types[] = {
+    [1] = THR_I32, [2] = THR_I32, [3] = THR_I32, [4] = THR_BINARY, [5] = THR_I32, [6] = THR_I32,
+    [7] = THR_I32, [8] = THR_I32, [9] = THR_I32, [10] = THR_STRUCT
+};
+static const struct_desc schema_desc = DESC("SchemaElement", schema_field, schema_types, REQ(4));
 
 /* Closed enumerations are range-checked so later stages can index by them. */
 static st_status check_schema_element(meta_ctx *c, const pq_schema_element *e)
 {
     if (e->has_type && (e->type < PQ_BOOLEAN || e->type > PQ_FIXED_LEN_BYTE_ARRAY))
-        return st_error_set(c->r.err, ST_ERR_CORRUPT, "schema element \"%s\" has invalid physical type %d",
-                            e->name, e->type);
+        return st_error_set(c->r.err, ST_ERR_CORRUPT,
+                            "schema element \"%s\" has invalid physical type %d", e->name, e->type);
     if (e->has_repetition && (e->repetition < PQ_REQUIRED || e->repetition > PQ_REPEATED))
         return st_error_set(c->r.err, ST_ERR_CORRUPT, "schema element \"%s\" has invalid repetition %d",
                             e->name, e->repetition);
     if (e->num_children < 0)
-        return st_error_set(c->r.err, ST_ERR_CORRUPT, "schema element \"%s\" has negative child count %" PRId32,
-                            e->name, e->num_children);
+        return st_error_set(c->r.err, ST_ERR_CORRUPT,
+                            "schema element \"%s\" has negative child count %" PRId32, e->name,
+                            e->num_children);
     return ST_OK;
 }
 
-static st_status rd_schema(meta_ctx *c, int type, pq_file_meta *m)
+static st_status rd_schema(meta_ctx *c, pq_file_meta *m)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_STRUCT, "schema", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_STRUCT, "schema", &n);
     if (rc == ST_OK && n == 0)
         rc = st_error_set(c->r.err, ST_ERR_CORRUPT, "schema of the %s has no elements", c->r.what);
     pq_schema_element *s = rc == ST_OK ? alloc_array(c, n, sizeof *s, &rc) : NULL;
     for (int32_t i = 0; rc == ST_OK && i < n; i++) {
         s[i].converted_type = PQ_CT_NONE;
-        rc = read_struct(c, "SchemaElement", &s[i], schema_field, REQ(4));
+        rc = read_struct(c, &schema_desc, &s[i]);
         if (rc == ST_OK)
             rc = check_schema_element(c, &s[i]);
         if (rc != ST_OK)
@@ -390,16 +416,13 @@ static st_status rd_schema(meta_ctx *c, int type, pq_file_meta *m)
 
 /* ---- column chunks ---- */
 
-static st_status rd_encodings(meta_ctx *c, int type, pq_column_meta *cm)
+static st_status rd_encodings(meta_ctx *c, pq_column_meta *cm)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_I32, "encodings", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_I32, "encodings", &n);
     int *enc = rc == ST_OK ? alloc_array(c, n, sizeof *enc, &rc) : NULL;
-    for (int32_t i = 0; rc == ST_OK && i < n; i++) {
-        int32_t v = 0;
-        rc = thr_read_i32(&c->r, &v);
-        enc[i] = v;
-    }
+    for (int32_t i = 0; rc == ST_OK && i < n; i++)
+        rc = rd_enum(c, &enc[i]);
     if (rc == ST_OK) {
         cm->encodings = enc;
         cm->n_encodings = (int)n;
@@ -407,18 +430,13 @@ static st_status rd_encodings(meta_ctx *c, int type, pq_column_meta *cm)
     return rc;
 }
 
-static st_status rd_path(meta_ctx *c, int type, pq_column_meta *cm)
+static st_status rd_path(meta_ctx *c, pq_column_meta *cm)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_BINARY, "path in schema", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_BINARY, "path in schema", &n);
     const char **path = rc == ST_OK ? alloc_array(c, n, sizeof *path, &rc) : NULL;
-    for (int32_t i = 0; rc == ST_OK && i < n; i++) {
-        const uint8_t *p;
-        int32_t len;
-        rc = rd_raw(c, &p, &len);
-        if (rc == ST_OK)
-            path[i] = (const char *)p;
-    }
+    for (int32_t i = 0; rc == ST_OK && i < n; i++)
+        rc = rd_string(c, &path[i]);
     if (rc == ST_OK) {
         cm->path_in_schema = path;
         cm->n_path = (int)n;
@@ -426,14 +444,13 @@ static st_status rd_path(meta_ctx *c, int type, pq_column_meta *cm)
     return rc;
 }
 
-static st_status rd_encoding_stats(meta_ctx *c, int type, pq_column_meta *cm)
+static st_status rd_encoding_stats(meta_ctx *c, pq_column_meta *cm)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_STRUCT, "encoding stats", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_STRUCT, "encoding stats", &n);
     pq_page_encoding_stats *es = rc == ST_OK ? alloc_array(c, n, sizeof *es, &rc) : NULL;
     for (int32_t i = 0; rc == ST_OK && i < n; i++)
-        rc = read_struct(c, "PageEncodingStats", &es[i], enc_stats_field,
-                         REQ(1) | REQ(2) | REQ(3));
+        rc = read_struct(c, &enc_stats_desc, &es[i]);
     if (rc == ST_OK) {
         cm->encoding_stats = es;
         cm->n_encoding_stats = (int)n;
@@ -445,59 +462,68 @@ static st_status colmeta_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_column_meta *cm = obj;
     switch (id) {
-    case 1: return rd_enum(c, type, &cm->type);
-    case 2: return rd_encodings(c, type, cm);
-    case 3: return rd_path(c, type, cm);
-    case 4: return rd_enum(c, type, &cm->codec);
-    case 5: return rd_i64(c, type, &cm->num_values);
-    case 6: return rd_i64(c, type, &cm->total_uncompressed_size);
-    case 7: return rd_i64(c, type, &cm->total_compressed_size);
-    case 8: return rd_kv_list(c, type, &cm->kv, &cm->n_kv);
-    case 9: return rd_i64(c, type, &cm->data_page_offset);
-    case 10: cm->has_index_page_offset = true; return rd_i64(c, type, &cm->index_page_offset);
+    case 1: return rd_enum(c, &cm->type);
+    case 2: return rd_encodings(c, cm);
+    case 3: return rd_path(c, cm);
+    case 4: return rd_enum(c, &cm->codec);
+    case 5: return thr_read_i64(&c->r, &cm->num_values);
+    case 6: return thr_read_i64(&c->r, &cm->total_uncompressed_size);
+    case 7: return thr_read_i64(&c->r, &cm->total_compressed_size);
+    case 8: return rd_kv_list(c, &cm->kv, &cm->n_kv);
+    case 9: return thr_read_i64(&c->r, &cm->data_page_offset);
+    case 10:
+        cm->has_index_page_offset = true;
+        return thr_read_i64(&c->r, &cm->index_page_offset);
     case 11:
         cm->has_dictionary_page_offset = true;
-        return rd_i64(c, type, &cm->dictionary_page_offset);
-    case 12: cm->has_statistics = true; return rd_stats(c, type, &cm->statistics);
-    case 13: return rd_encoding_stats(c, type, cm);
-    case 14: cm->has_bloom_filter = true; return rd_i64(c, type, &cm->bloom_filter_offset);
-    case 15: return rd_i32(c, type, &cm->bloom_filter_length);
+        return thr_read_i64(&c->r, &cm->dictionary_page_offset);
+    case 12: cm->has_statistics = true; return read_struct(c, &stats_desc, &cm->statistics);
+    case 13: return rd_encoding_stats(c, cm);
+    case 14: cm->has_bloom_filter = true; return thr_read_i64(&c->r, &cm->bloom_filter_offset);
+    case 15: return thr_read_i32(&c->r, &cm->bloom_filter_length);
     }
     return thr_skip(&c->r, type);
 }
 
-#define COLMETA_REQUIRED (REQ(1) | REQ(2) | REQ(3) | REQ(4) | REQ(5) | REQ(6) | REQ(7) | REQ(9))
+static const int8_t colmeta_types[] = {
+    [1] = THR_I32, [2] = THR_LIST, [3] = THR_LIST, [4] = THR_I32, [5] = THR_I64, [6] = THR_I64,
+    [7] = THR_I64, [8] = THR_LIST, [9] = THR_I64, [10] = THR_I64, [11] = THR_I64,
+    [12] = THR_STRUCT, [13] = THR_LIST, [14] = THR_I64, [15] = THR_I32
+};
+static const struct_desc colmeta_desc =
+    DESC("ColumnMetaData", colmeta_field, colmeta_types,
+         REQ(1) | REQ(2) | REQ(3) | REQ(4) | REQ(5) | REQ(6) | REQ(7) | REQ(9));
 
 static st_status chunk_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_column_chunk *cc = obj;
     switch (id) {
-    case 1: return rd_string(c, type, &cc->file_path);
-    case 2: return rd_i64(c, type, &cc->file_offset);
-    case 3: {
-        st_status rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-        cc->has_meta_data = true;
-        return rc != ST_OK ? rc
-                           : read_struct(c, "ColumnMetaData", &cc->meta_data, colmeta_field,
-                                         COLMETA_REQUIRED);
-    }
-    case 4: cc->has_offset_index = true; return rd_i64(c, type, &cc->offset_index_offset);
-    case 5: return rd_i32(c, type, &cc->offset_index_length);
-    case 6: cc->has_column_index = true; return rd_i64(c, type, &cc->column_index_offset);
-    case 7: return rd_i32(c, type, &cc->column_index_length);
-    case 8:
-    case 9: cc->is_encrypted = true; break;  /* crypto metadata, encrypted ColumnMetaData */
+    case 1: return rd_string(c, &cc->file_path);
+    case 2: return thr_read_i64(&c->r, &cc->file_offset);
+    case 3: cc->has_meta_data = true; return read_struct(c, &colmeta_desc, &cc->meta_data);
+    case 4: cc->has_offset_index = true; return thr_read_i64(&c->r, &cc->offset_index_offset);
+    case 5: return thr_read_i32(&c->r, &cc->offset_index_length);
+    case 6: cc->has_column_index = true; return thr_read_i64(&c->r, &cc->column_index_offset);
+    case 7: return thr_read_i32(&c->r, &cc->column_index_length);
+    case 8:                                 /* ColumnCryptoMetaData */
+    case 9: cc->is_encrypted = true; break; /* encrypted ColumnMetaData */
     }
     return thr_skip(&c->r, type);
 }
 
-static st_status rd_chunks(meta_ctx *c, int type, pq_row_group *rg)
+static const int8_t chunk_types[] = {
+    [1] = THR_BINARY, [2] = THR_I64, [3] = THR_STRUCT, [4] = THR_I64, [5] = THR_I32,
+    [6] = THR_I64, [7] = THR_I32, [8] = THR_STRUCT, [9] = THR_BINARY
+};
+static const struct_desc chunk_desc = DESC("ColumnChunk", chunk_field, chunk_types, REQ(2));
+
+static st_status rd_chunks(meta_ctx *c, pq_row_group *rg)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_STRUCT, "column chunks", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_STRUCT, "column chunks", &n);
     pq_column_chunk *cc = rc == ST_OK ? alloc_array(c, n, sizeof *cc, &rc) : NULL;
     for (int32_t i = 0; rc == ST_OK && i < n; i++) {
-        rc = read_struct(c, "ColumnChunk", &cc[i], chunk_field, REQ(2));
+        rc = read_struct(c, &chunk_desc, &cc[i]);
         if (rc != ST_OK)
             add_context(c, "column chunk", (int)i);
     }
@@ -508,13 +534,13 @@ static st_status rd_chunks(meta_ctx *c, int type, pq_row_group *rg)
     return rc;
 }
 
-static st_status rd_sorting(meta_ctx *c, int type, pq_row_group *rg)
+static st_status rd_sorting(meta_ctx *c, pq_row_group *rg)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_STRUCT, "sorting columns", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_STRUCT, "sorting columns", &n);
     pq_sorting_column *sc = rc == ST_OK ? alloc_array(c, n, sizeof *sc, &rc) : NULL;
     for (int32_t i = 0; rc == ST_OK && i < n; i++)
-        rc = read_struct(c, "SortingColumn", &sc[i], sorting_field, REQ(1) | REQ(2) | REQ(3));
+        rc = read_struct(c, &sorting_desc, &sc[i]);
     if (rc == ST_OK) {
         rg->sorting_columns = sc;
         rg->n_sorting = (int)n;
@@ -526,30 +552,33 @@ static st_status row_group_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_row_group *rg = obj;
     switch (id) {
-    case 1: return rd_chunks(c, type, rg);
-    case 2: return rd_i64(c, type, &rg->total_byte_size);
-    case 3: return rd_i64(c, type, &rg->num_rows);
-    case 4: return rd_sorting(c, type, rg);
-    case 5: rg->has_file_offset = true; return rd_i64(c, type, &rg->file_offset);
+    case 1: return rd_chunks(c, rg);
+    case 2: return thr_read_i64(&c->r, &rg->total_byte_size);
+    case 3: return thr_read_i64(&c->r, &rg->num_rows);
+    case 4: return rd_sorting(c, rg);
+    case 5: rg->has_file_offset = true; return thr_read_i64(&c->r, &rg->file_offset);
     case 6:
         rg->has_total_compressed_size = true;
-        return rd_i64(c, type, &rg->total_compressed_size);
-    case 7: {
-        st_status rc = thr_expect(&c->r, type, THR_I16, c->cur);
-        rg->has_ordinal = true;
-        return rc != ST_OK ? rc : thr_read_i16(&c->r, &rg->ordinal);
-    }
+        return thr_read_i64(&c->r, &rg->total_compressed_size);
+    case 7: rg->has_ordinal = true; return thr_read_i16(&c->r, &rg->ordinal);
     }
     return thr_skip(&c->r, type);
 }
 
-static st_status rd_row_groups(meta_ctx *c, int type, pq_file_meta *m)
+static const int8_t row_group_types[] = {
+    [1] = THR_LIST, [2] = THR_I64, [3] = THR_I64, [4] = THR_LIST, [5] = THR_I64, [6] = THR_I64,
+    [7] = THR_I16
+};
+static const struct_desc row_group_desc =
+    DESC("RowGroup", row_group_field, row_group_types, REQ(1) | REQ(2) | REQ(3));
+
+static st_status rd_row_groups(meta_ctx *c, pq_file_meta *m)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_STRUCT, "row groups", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_STRUCT, "row groups", &n);
     pq_row_group *rg = rc == ST_OK ? alloc_array(c, n, sizeof *rg, &rc) : NULL;
     for (int32_t i = 0; rc == ST_OK && i < n; i++) {
-        rc = read_struct(c, "RowGroup", &rg[i], row_group_field, REQ(1) | REQ(2) | REQ(3));
+        rc = read_struct(c, &row_group_desc, &rg[i]);
         if (rc != ST_OK)
             add_context(c, "row group", (int)i);
     }
@@ -562,10 +591,10 @@ static st_status rd_row_groups(meta_ctx *c, int type, pq_file_meta *m)
 
 /* ColumnOrder is a union whose only member is the empty TypeDefinedOrder:
 ** only the count is kept. */
-static st_status rd_column_orders(meta_ctx *c, int type, pq_file_meta *m)
+static st_status rd_column_orders(meta_ctx *c, pq_file_meta *m)
 {
-    int32_t n;
-    st_status rc = rd_list_header(c, type, THR_STRUCT, "column orders", &n);
+    int32_t n = 0;
+    st_status rc = rd_list_header(c, THR_STRUCT, "column orders", &n);
     for (int32_t i = 0; rc == ST_OK && i < n; i++)
         rc = thr_skip(&c->r, THR_STRUCT);
     if (rc == ST_OK)
@@ -577,17 +606,24 @@ static st_status file_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_file_meta *m = obj;
     switch (id) {
-    case 1: return rd_i32(c, type, &m->version);
-    case 2: return rd_schema(c, type, m);
-    case 3: return rd_i64(c, type, &m->num_rows);
-    case 4: return rd_row_groups(c, type, m);
-    case 5: return rd_kv_list(c, type, &m->kv, &m->n_kv);
-    case 6: return rd_string(c, type, &m->created_by);
-    case 7: return rd_column_orders(c, type, m);
+    case 1: return thr_read_i32(&c->r, &m->version);
+    case 2: return rd_schema(c, m);
+    case 3: return thr_read_i64(&c->r, &m->num_rows);
+    case 4: return rd_row_groups(c, m);
+    case 5: return rd_kv_list(c, &m->kv, &m->n_kv);
+    case 6: return rd_string(c, &m->created_by);
+    case 7: return rd_column_orders(c, m);
     case 8: m->has_encryption_algorithm = true; break;
     }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t file_types[] = {
+    [1] = THR_I32, [2] = THR_LIST, [3] = THR_I64, [4] = THR_LIST, [5] = THR_LIST,
+    [6] = THR_BINARY, [7] = THR_LIST, [8] = THR_STRUCT
+};
+static const struct_desc file_desc =
+    DESC("FileMetaData", file_field, file_types, REQ(1) | REQ(2) | REQ(3) | REQ(4));
 
 st_status pq_meta_parse_file(const uint8_t *buf, size_t len, st_arena *a, pq_file_meta *out,
                              st_error *err)
@@ -598,8 +634,7 @@ st_status pq_meta_parse_file(const uint8_t *buf, size_t len, st_arena *a, pq_fil
     meta_ctx c;
     thr_reader_init(&c.r, buf, len, "footer", err);
     c.arena = a;
-    c.cur = "FileMetaData";
-    return read_struct(&c, "FileMetaData", out, file_field, REQ(1) | REQ(2) | REQ(3) | REQ(4));
+    return read_struct(&c, &file_desc, out);
 }
 
 /* ---- page headers ---- */
@@ -608,74 +643,86 @@ static st_status data_page_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_data_page_header *d = obj;
     switch (id) {
-    case 1: return rd_i32(c, type, &d->num_values);
-    case 2: return rd_enum(c, type, &d->encoding);
-    case 3: return rd_enum(c, type, &d->definition_level_encoding);
-    case 4: return rd_enum(c, type, &d->repetition_level_encoding);
-    case 5: d->has_statistics = true; return rd_stats(c, type, &d->statistics);
+    case 1: return thr_read_i32(&c->r, &d->num_values);
+    case 2: return rd_enum(c, &d->encoding);
+    case 3: return rd_enum(c, &d->definition_level_encoding);
+    case 4: return rd_enum(c, &d->repetition_level_encoding);
+    case 5: d->has_statistics = true; return read_struct(c, &stats_desc, &d->statistics);
     }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t data_page_types[] = {
+    [1] = THR_I32, [2] = THR_I32, [3] = THR_I32, [4] = THR_I32, [5] = THR_STRUCT
+};
+static const struct_desc data_page_desc =
+    DESC("DataPageHeader", data_page_field, data_page_types, REQ(1) | REQ(2) | REQ(3) | REQ(4));
 
 static st_status dict_page_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_dictionary_page_header *d = obj;
     switch (id) {
-    case 1: return rd_i32(c, type, &d->num_values);
-    case 2: return rd_enum(c, type, &d->encoding);
-    case 3: return rd_bool(c, type, &d->is_sorted);
+    case 1: return thr_read_i32(&c->r, &d->num_values);
+    case 2: return rd_enum(c, &d->encoding);
+    case 3: return thr_read_bool(&c->r, &d->is_sorted);
     }
     return thr_skip(&c->r, type);
 }
+
+static const int8_t dict_page_types[] = { [1] = THR_I32, [2] = THR_I32, [3] = THR_BOOL };
+static const struct_desc dict_page_desc =
+    DESC("DictionaryPageHeader", dict_page_field, dict_page_types, REQ(1) | REQ(2));
 
 static st_status data_page_v2_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_data_page_header_v2 *d = obj;
     switch (id) {
-    case 1: return rd_i32(c, type, &d->num_values);
-    case 2: return rd_i32(c, type, &d->num_nulls);
-    case 3: return rd_i32(c, type, &d->num_rows);
-    case 4: return rd_enum(c, type, &d->encoding);
-    case 5: return rd_i32(c, type, &d->definition_levels_byte_length);
-    case 6: return rd_i32(c, type, &d->repetition_levels_byte_length);
-    case 7: return rd_bool(c, type, &d->is_compressed);
-    case 8: d->has_statistics = true; return rd_stats(c, type, &d->statistics);
+    case 1: return thr_read_i32(&c->r, &d->num_values);
+    case 2: return thr_read_i32(&c->r, &d->num_nulls);
+    case 3: return thr_read_i32(&c->r, &d->num_rows);
+    case 4: return rd_enum(c, &d->encoding);
+    case 5: return thr_read_i32(&c->r, &d->definition_levels_byte_length);
+    case 6: return thr_read_i32(&c->r, &d->repetition_levels_byte_length);
+    case 7: return thr_read_bool(&c->r, &d->is_compressed);
+    case 8: d->has_statistics = true; return read_struct(c, &stats_desc, &d->statistics);
     }
     return thr_skip(&c->r, type);
 }
 
+static const int8_t data_page_v2_types[] = {
+    [1] = THR_I32, [2] = THR_I32, [3] = THR_I32, [4] = THR_I32, [5] = THR_I32, [6] = THR_I32,
+    [7] = THR_BOOL, [8] = THR_STRUCT
+};
+static const struct_desc data_page_v2_desc =
+    DESC("DataPageHeaderV2", data_page_v2_field, data_page_v2_types,
+         REQ(1) | REQ(2) | REQ(3) | REQ(4) | REQ(5) | REQ(6));
+
 static st_status page_field(meta_ctx *c, void *obj, int16_t id, int type)
 {
     pq_page_header *h = obj;
-    st_status rc;
     switch (id) {
-    case 1: return rd_enum(c, type, &h->type);
-    case 2: return rd_i32(c, type, &h->uncompressed_page_size);
-    case 3: return rd_i32(c, type, &h->compressed_page_size);
-    case 4: h->has_crc = true; return rd_i32(c, type, &h->crc);
-    case 5:
-        h->has_data_page = true;
-        rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-        return rc != ST_OK ? rc
-                           : read_struct(c, "DataPageHeader", &h->data_page, data_page_field,
-                                         REQ(1) | REQ(2) | REQ(3) | REQ(4));
+    case 1: return rd_enum(c, &h->type);
+    case 2: return thr_read_i32(&c->r, &h->uncompressed_page_size);
+    case 3: return thr_read_i32(&c->r, &h->compressed_page_size);
+    case 4: h->has_crc = true; return thr_read_i32(&c->r, &h->crc);
+    case 5: h->has_data_page = true; return read_struct(c, &data_page_desc, &h->data_page);
     case 7:
         h->has_dictionary_page = true;
-        rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-        return rc != ST_OK ? rc
-                           : read_struct(c, "DictionaryPageHeader", &h->dictionary_page,
-                                         dict_page_field, REQ(1) | REQ(2));
+        return read_struct(c, &dict_page_desc, &h->dictionary_page);
     case 8:
         h->has_data_page_v2 = true;
         h->data_page_v2.is_compressed = true;   /* parquet.thrift default */
-        rc = thr_expect(&c->r, type, THR_STRUCT, c->cur);
-        return rc != ST_OK ? rc
-                           : read_struct(c, "DataPageHeaderV2", &h->data_page_v2,
-                                         data_page_v2_field,
-                                         REQ(1) | REQ(2) | REQ(3) | REQ(4) | REQ(5) | REQ(6));
+        return read_struct(c, &data_page_v2_desc, &h->data_page_v2);
     }
-    return thr_skip(&c->r, type);
+    return thr_skip(&c->r, type);   /* 6: IndexPageHeader, and newer fields */
 }
+
+static const int8_t page_types[] = {
+    [1] = THR_I32, [2] = THR_I32, [3] = THR_I32, [4] = THR_I32, [5] = THR_STRUCT,
+    [6] = THR_STRUCT, [7] = THR_STRUCT, [8] = THR_STRUCT
+};
+static const struct_desc page_desc =
+    DESC("PageHeader", page_field, page_types, REQ(1) | REQ(2) | REQ(3));
 
 st_status pq_meta_parse_page_header(const uint8_t *buf, size_t len, pq_page_header *out,
                                     size_t *out_hdr_len, st_error *err)
@@ -685,8 +732,7 @@ st_status pq_meta_parse_page_header(const uint8_t *buf, size_t len, pq_page_head
     meta_ctx c;
     thr_reader_init(&c.r, buf, len, "page header", err);
     c.arena = NULL;
-    c.cur = "PageHeader";
-    st_status rc = read_struct(&c, "PageHeader", out, page_field, REQ(1) | REQ(2) | REQ(3));
+    st_status rc = read_struct(&c, &page_desc, out);
     if (rc == ST_OK)
         *out_hdr_len = c.r.pos;
     return rc;

@@ -15,6 +15,9 @@
 
 #include <inttypes.h>
 
+/* Stands in for a NULL input of length 0 so pointer arithmetic stays defined. */
+static const uint8_t no_bytes[1];
+
 st_status pq_plain_decode_byte_array(const uint8_t *buf, size_t len, size_t n, st_arena *a,
                                      pq_byte_arrays *out, size_t *consumed, st_error *err)
 {
@@ -100,6 +103,8 @@ st_status pq_byte_stream_split_decode(const uint8_t *buf, size_t len, int width,
         return st_error_set(err, ST_ERR_CORRUPT,
                             "byte stream split data has %zu bytes, too few for %zu values of "
                             "%d bytes", len, n_total, width);
+    if (!buf)
+        buf = no_bytes;
     const size_t w = (size_t)width, s = n_total;
     if (w == 4) {
         const uint8_t *s0 = buf, *s1 = buf + s, *s2 = buf + 2 * s, *s3 = buf + 3 * s;

@@ -262,6 +262,82 @@ void pq_file_chunk_stats(const pq_file *f, int row_group, int leaf, pq_chunk_sta
     }
 }
 
+/* Three-way comparison of two statistic values of one leaf's type. */
+static int cmp_value(const pq_leaf *lf, const pq_value *a, const pq_value *b)
+{
+    switch (lf->info.type->id) {
+    case VEC_UINT8: case VEC_UINT16: case VEC_UINT32: case VEC_UINT64:
+        return a->u < b->u ? -1 : a->u > b->u;
+    case VEC_FLOAT: case VEC_DOUBLE:
+        return a->d < b->d ? -1 : a->d > b->d;
+    case VEC_DECIMAL:
+        return a->dec < b->dec ? -1 : a->dec > b->dec;
+    case VEC_STRING: case VEC_BINARY: {
+        int32_t n = ST_MIN(a->n_bytes, b->n_bytes);
+        int c = n > 0 ? memcmp(a->bytes, b->bytes, (size_t)n) : 0;
+        if (c != 0)
+            return c < 0 ? -1 : 1;
+        return a->n_bytes < b->n_bytes ? -1 : a->n_bytes > b->n_bytes;
+    }
+    default:
+        return a->i < b->i ? -1 : a->i > b->i;
+    }
+}
+
+/* True when the chunk's statistics prove no row satisfies the filter. */
+static bool stats_exclude(const pq_file *f, int rg, const pq_stat_filter *flt)
+{
+    const pq_leaf *lf = &f->leaves[flt->leaf];
+    pq_chunk_stats st;
+    pq_file_chunk_stats(f, rg, flt->leaf, &st);
+    int64_t rows = f->meta.row_groups[rg].num_rows;
+    switch (flt->op) {
+    case PQ_CMP_IS_NULL:
+        return st.has_null_count && st.null_count == 0;
+    case PQ_CMP_NOT_NULL:
+        return st.has_null_count && st.null_count == rows && lf->info.max_rep == 0;
+    default:
+        break;
+    }
+    if (st.has_null_count && st.null_count == rows && lf->info.max_rep == 0)
+        return true; /* all null: no comparison holds */
+    bool lo = st.min.is_set, hi = st.max.is_set;
+    switch (flt->op) {
+    case PQ_CMP_EQ:
+        return (lo && cmp_value(lf, &flt->value, &st.min) < 0) ||
+               (hi && cmp_value(lf, &flt->value, &st.max) > 0);
+    case PQ_CMP_LT:
+        return lo && cmp_value(lf, &st.min, &flt->value) >= 0;
+    case PQ_CMP_LE:
+        return lo && cmp_value(lf, &st.min, &flt->value) > 0;
+    case PQ_CMP_GT:
+        return hi && cmp_value(lf, &st.max, &flt->value) <= 0;
+    case PQ_CMP_GE:
+        return hi && cmp_value(lf, &st.max, &flt->value) < 0;
+    default:
+        return false;
+    }
+}
+
+st_status pq_select_row_groups(const pq_file *f, const pq_stat_filter *filters, int n_filters,
+                               int *out, int *n_out, st_error *err)
+{
+    for (int k = 0; k < n_filters; k++)
+        if (filters[k].leaf < 0 || filters[k].leaf >= f->n_leaves)
+            return st_error_set(err, ST_ERR_ARGUMENT, "leaf column index %d is out of range",
+                                filters[k].leaf);
+    int n = 0;
+    for (int g = 0; g < f->meta.n_row_groups; g++) {
+        bool keep = true;
+        for (int k = 0; k < n_filters && keep; k++)
+            keep = !stats_exclude(f, g, &filters[k]);
+        if (keep)
+            out[n++] = g;
+    }
+    *n_out = n;
+    return ST_OK;
+}
+
 /* ---- batches -------------------------------------------------------------- */
 
 struct pq_reader {
@@ -275,7 +351,7 @@ struct pq_reader {
     int             rg_pos;     /* index into rgs of the current row group, -1 before */
     int64_t         rows_left;  /* rows left in the current row group */
     int64_t         batch_rows;
-    bool            verify_crc;
+    pq_read_options opt;        /* copy; columns/row_groups point into arena */
     bool           *leaf_on;    /* per leaf: projected */
     pq_col_reader **cr;         /* per leaf, owned, NULL when not projected */
     pq_leaf_data   *ld;         /* per leaf */
@@ -336,7 +412,7 @@ st_status pq_reader_open(pq_file *f, const pq_read_options *opt, pq_reader **out
     }
     r->rg_pos = -1;
     r->batch_rows = opt->batch_rows > 0 ? opt->batch_rows : PQ_DEFAULT_BATCH_ROWS;
-    r->verify_crc = !opt->skip_crc;
+    r->opt = *opt;
     *out = r;
     return ST_OK;
 oom:
@@ -369,7 +445,7 @@ static st_status next_row_group(pq_reader *r, bool *more, st_error *err)
         for (int l = 0; l < r->f->n_leaves; l++) {
             if (!r->leaf_on[l])
                 continue;
-            st_status rc = pq_col_open(r->f, g, l, r->verify_crc, &r->cr[l], err);
+            st_status rc = pq_col_open(r->f, g, l, &r->opt, &r->cr[l], err);
             if (rc != ST_OK)
                 return st_error_context(err, "column \"%s\" of row group %d",
                                         r->f->leaves[l].info.path, g);

@@ -166,8 +166,13 @@ static void unpack_groups_u16(const uint8_t *src, uint16_t *out, size_t groups, 
 
 /* ---- decoder -------------------------------------------------------------- */
 
+/* Stands in for a NULL input of length 0 so pointer arithmetic stays defined. */
+static const uint8_t no_bytes[1];
+
 void pq_rle_init(pq_rle_decoder *d, const uint8_t *buf, size_t len, int bit_width)
 {
+    if (!buf)
+        buf = no_bytes;
     d->p = buf;
     d->end = buf + len;
     d->bit_width = bit_width;
@@ -433,18 +438,26 @@ static st_status enc_bp_run(const uint32_t *v32, const uint16_t *v16, size_t sta
         return rc;
     uint8_t *p = out->data + out->len;
     put_uvarint(&p, (uint32_t)(groups << 1) | 1u);
-    uint64_t acc = 0;
-    int nbits = 0;
-    for (size_t i = 0; i < groups * 8; i++) {
-        uint64_t v = i < count ? enc_val(v32, v16, start + i) : 0;
-        acc |= v << nbits;
-        nbits += bw;
-        while (nbits >= 8) {
-            *p++ = (uint8_t)acc;
-            acc >>= 8;
-            nbits -= 8;
+    uint64_t acc = 0;   /* pending bits, LSB first */
+    unsigned nbits = 0; /* < 32 between values */
+    for (size_t g = 0; g < groups; g++) {
+        uint32_t tmp[8] = {0};
+        size_t m = ST_MIN((size_t)8, count - g * 8);
+        for (size_t j = 0; j < m; j++)
+            tmp[j] = enc_val(v32, v16, start + g * 8 + j);
+        for (size_t j = 0; j < 8; j++) {
+            acc |= (uint64_t)tmp[j] << nbits;
+            nbits += (unsigned)bw;
+            if (nbits >= 32) {
+                st_store_le32(p, (uint32_t)acc);
+                p += 4;
+                acc >>= 32;
+                nbits -= 32;
+            }
         }
     }
+    for (; nbits >= 8; nbits -= 8, acc >>= 8)  /* 8 * bw bits per group: whole bytes */
+        *p++ = (uint8_t)acc;
     out->len = (size_t)(p - out->data);
     return ST_OK;
 }
@@ -455,11 +468,20 @@ static st_status rle_encode(const uint32_t *v32, const uint16_t *v16, size_t n, 
 {
     if (bw < 0 || bw > 32)
         return st_error_set(err, ST_ERR_ARGUMENT, "rle bit width %d is outside 0..32", bw);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v = enc_val(v32, v16, i);
-        if (bw < 32 && (v >> bw) != 0)
-            return st_error_set(err, ST_ERR_ARGUMENT,
-                                "value %" PRIu32 " does not fit rle bit width %d", v, bw);
+    uint32_t all = 0;  /* OR of every value (OPT: one vectorisable pass) */
+    if (v32) {
+        for (size_t i = 0; i < n; i++)
+            all |= v32[i];
+    } else {
+        for (size_t i = 0; i < n; i++)
+            all |= v16[i];
+    }
+    if (bw < 32 && (all >> bw) != 0) {
+        for (size_t i = 0; i < n; i++)
+            if ((enc_val(v32, v16, i) >> bw) != 0)
+                return st_error_set(err, ST_ERR_ARGUMENT,
+                                    "value %" PRIu32 " does not fit rle bit width %d",
+                                    enc_val(v32, v16, i), bw);
     }
     size_t i = 0;
     while (i < n) {

@@ -163,7 +163,7 @@ st_status thr_read_field(thr_reader *r, int *out_type, int16_t *out_id)
                                 "thrift field id %" PRId32 " at byte %zu of the %s is out of range",
                                 id, at, r->what);
     } else {
-        int16_t v;
+        int16_t v = 0;
         rc = thr_read_i16(r, &v);
         if (rc != ST_OK)
             return rc;
@@ -203,7 +203,7 @@ st_status thr_read_i8(thr_reader *r, int8_t *out)
 
 st_status thr_read_i16(thr_reader *r, int16_t *out)
 {
-    uint64_t u;
+    uint64_t u = 0;
     st_status rc = read_varint_bits(r, 16, &u);
     if (rc == ST_OK)
         *out = (int16_t)unzigzag(u);
@@ -212,7 +212,7 @@ st_status thr_read_i16(thr_reader *r, int16_t *out)
 
 st_status thr_read_i32(thr_reader *r, int32_t *out)
 {
-    uint64_t u;
+    uint64_t u = 0;
     st_status rc = read_varint_bits(r, 32, &u);
     if (rc == ST_OK)
         *out = (int32_t)unzigzag(u);
@@ -221,7 +221,7 @@ st_status thr_read_i32(thr_reader *r, int32_t *out)
 
 st_status thr_read_i64(thr_reader *r, int64_t *out)
 {
-    uint64_t u;
+    uint64_t u = 0;
     st_status rc = read_varint(r, &u);
     if (rc == ST_OK)
         *out = unzigzag(u);
@@ -242,7 +242,7 @@ st_status thr_read_double(thr_reader *r, double *out)
 st_status thr_read_binary(thr_reader *r, const uint8_t **out_ptr, uint32_t *out_len)
 {
     size_t at = r->pos;
-    uint64_t n;
+    uint64_t n = 0;
     st_status rc = read_varint(r, &n);
     if (rc != ST_OK)
         return rc;
@@ -260,7 +260,7 @@ st_status thr_read_binary(thr_reader *r, const uint8_t **out_ptr, uint32_t *out_
 ** encode it as a plain int32 varint, so a huge value is a negative size). */
 static st_status read_size(thr_reader *r, size_t at, int32_t *out)
 {
-    uint64_t u;
+    uint64_t u = 0;
     st_status rc = read_varint(r, &u);
     if (rc != ST_OK)
         return rc;
@@ -316,7 +316,7 @@ st_status thr_read_list_begin(thr_reader *r, int *out_elem_type, int32_t *out_n)
 st_status thr_read_map_begin(thr_reader *r, int *out_key_type, int *out_val_type, int32_t *out_n)
 {
     size_t at = r->pos;
-    int32_t n;
+    int32_t n = 0;
     st_status rc = read_size(r, at, &n);
     if (rc != ST_OK)
         return rc;
@@ -357,8 +357,8 @@ static st_status skip_struct(thr_reader *r)
 {
     st_status rc = thr_read_struct_begin(r);
     while (rc == ST_OK) {
-        int type;
-        int16_t id;
+        int type = 0;
+        int16_t id = 0;
         rc = thr_read_field(r, &type, &id);
         if (rc != ST_OK || type == THR_STOP)
             break;
@@ -369,8 +369,8 @@ static st_status skip_struct(thr_reader *r)
 
 static st_status skip_list(thr_reader *r)
 {
-    int et;
-    int32_t n;
+    int et = 0;
+    int32_t n = 0;
     st_status rc = thr_read_list_begin(r, &et, &n);
     if (rc == ST_OK)
         rc = push_container(r);
@@ -383,8 +383,8 @@ static st_status skip_list(thr_reader *r)
 
 static st_status skip_map(thr_reader *r)
 {
-    int kt, vt;
-    int32_t n;
+    int kt = 0, vt = 0;
+    int32_t n = 0;
     st_status rc = thr_read_map_begin(r, &kt, &vt, &n);
     if (rc == ST_OK)
         rc = push_container(r);
@@ -400,14 +400,14 @@ static st_status skip_map(thr_reader *r)
 
 st_status thr_skip(thr_reader *r, int type)
 {
-    uint64_t u;
+    uint64_t u = 0;
     switch (type) {
     case THR_BOOL: {
-        bool b;
+        bool b = false;
         return thr_read_bool(r, &b);
     }
     case THR_BYTE: {
-        int8_t v;
+        int8_t v = 0;
         return thr_read_i8(r, &v);
     }
     case THR_I16:
@@ -415,12 +415,12 @@ st_status thr_skip(thr_reader *r, int type)
     case THR_I64:
         return read_varint(r, &u);
     case THR_DOUBLE: {
-        double d;
+        double d = 0;
         return thr_read_double(r, &d);
     }
     case THR_BINARY: {
-        const uint8_t *p;
-        uint32_t n;
+        const uint8_t *p = NULL;
+        uint32_t n = 0;
         return thr_read_binary(r, &p, &n);
     }
     case THR_LIST:
@@ -432,16 +432,6 @@ st_status thr_skip(thr_reader *r, int type)
         return skip_struct(r);
     }
     return bad_type(r, type, r->pos);
-}
-
-st_status thr_expect(thr_reader *r, int type, int expected, const char *ctx)
-{
-    if (type == expected)
-        return ST_OK;
-    return st_error_set(r->err, ST_ERR_CORRUPT,
-                        "thrift field %d of %s has type %s, expected %s at byte %zu of the %s",
-                        r->field_id, ctx, thr_type_name(type), thr_type_name(expected), r->pos,
-                        r->what);
 }
 
 /* ---- writer ------------------------------------------------------------- */

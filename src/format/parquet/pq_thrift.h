@@ -87,9 +87,6 @@ st_status thr_read_map_begin(thr_reader *r, int *out_key_type, int *out_val_type
 ** container header), recursing into containers up to THR_MAX_DEPTH. */
 st_status thr_skip(thr_reader *r, int type);
 
-/* Fails with ST_ERR_CORRUPT when the current field's type is not expected:
-** "thrift field 4 of <ctx> has type i64, expected binary at byte N of the footer". */
-st_status thr_expect(thr_reader *r, int type, int expected, const char *ctx);
 const char *thr_type_name(int type);
 
 /* ---- writing (pq_thrift.c) ---------------------------------------------- */

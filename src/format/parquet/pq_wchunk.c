@@ -160,6 +160,17 @@ static inline uint32_t dict_probe_int(dict_table *t, uint64_t key, bool *inserte
     }
 }
 
+/* After the first DICT_PROBE_VALUES values, a chunk whose values were more
+** than 3/4 distinct gives up on its dictionary early (it would most likely
+** pass a limit later, after costly inserts). A heuristic: a chunk that
+** becomes repetitive only later is written PLAIN, which is still correct. */
+#define DICT_PROBE_VALUES 65536
+
+static bool dict_looks_unique(size_t n_entries, size_t seen)
+{
+    return n_entries * 4 > seen * 3;
+}
+
 /* Dictionary for 4- and 8-byte values. Hot loop: one probe per value.
 ** Sets *ok = false (and stops) when a limit is passed. */
 static st_status dict_build_int(pq_wscratch *s, const pq_wleaf *l, size_t max_entries, bool *ok,
@@ -176,12 +187,22 @@ static st_status dict_build_int(pq_wscratch *s, const pq_wleaf *l, size_t max_en
     const uint8_t *vals = l->values.data;
     uint32_t *idx = s->indices;
     uint8_t *dict = s->dict.data;
+    uint64_t prev = 0;
+    uint32_t prev_e = UINT32_MAX;
     *ok = false;
     for (size_t i = 0; i < n; i++) {
         uint64_t key = w == 4 ? st_load_le32(vals + i * 4) : st_load_le64(vals + i * 8);
+        if (i == DICT_PROBE_VALUES && dict_looks_unique(t.n, i))
+            return ST_OK;
+        if (key == prev && prev_e != UINT32_MAX) {
+            idx[i] = prev_e;    /* OPT: runs of one value skip the table */
+            continue;
+        }
         bool inserted;
         uint32_t e = dict_probe_int(&t, key, &inserted);
         idx[i] = e;
+        prev = key;
+        prev_e = e;
         if (!inserted)
             continue;
         if (t.n > max_entries)
@@ -223,6 +244,8 @@ static st_status dict_build_bytes(pq_wscratch *s, const pq_wleaf *l, size_t max_
         size_t start = prefixed ? pos + 4 : pos;
         const uint8_t *p = vals + start;
         pos = start + len;
+        if (i == DICT_PROBE_VALUES && dict_looks_unique(t.n, i))
+            return ST_OK;
         uint64_t hash = XXH3_64bits(p, len);
         size_t h = (size_t)(hash & t.mask);
         for (;;) {
@@ -401,6 +424,10 @@ static void stats_byte_array(const uint8_t *vals, size_t n, wstats *st)
             st->min_len = st->max_len = len;
             continue;
         }
+        /* OPT: a first byte strictly between min's and max's decides */
+        if (len > 0 && st->min_len > 0 && st->max_len > 0 && p[0] > st->min[0] &&
+            p[0] < st->max[0])
+            continue;
         if (cmp_bytes(p, len, st->min, st->min_len) < 0) {
             st->min = p;
             st->min_len = len;
@@ -595,6 +622,30 @@ static st_status put_levels(st_buf *page, const uint16_t *levels, size_t n, int 
     return ST_OK;
 }
 
+/* OPT: n levels all equal to level (a page without nulls), as the single RLE
+** run the hybrid encoder would produce, without scanning them. */
+static st_status put_level_run(st_buf *page, size_t n, int level, st_error *err)
+{
+    st_status rc = st_buf_reserve(page, 4 + 10 + 2, err);
+    if (rc != ST_OK)
+        return rc;
+    uint8_t *p = page->data + page->len + 4, *start = p;
+    if (n > 0) {
+        uint64_t hdr = (uint64_t)n << 1;
+        while (hdr >= 0x80) {
+            *p++ = (uint8_t)(hdr | 0x80);
+            hdr >>= 7;
+        }
+        *p++ = (uint8_t)hdr;
+        int bw = pq_bit_width((uint64_t)level);
+        for (int b = 0; b < bw; b += 8)
+            *p++ = (uint8_t)(level >> b);
+    }
+    st_store_le32(page->data + page->len, (uint32_t)(p - start));
+    page->len += 4 + (size_t)(p - start);
+    return ST_OK;
+}
+
 /* PLAIN BOOLEAN: LSB-first bits from one byte 0/1 per value. */
 static st_status put_bools(st_buf *page, const uint8_t *vals, size_t n, st_error *err)
 {
@@ -641,8 +692,12 @@ static void page_next(page_walk *pw, int64_t *e0, int64_t *v0, size_t *p0)
     size_t pos = pw->pos;
     int64_t vbits = pw->dict ? pw->dict_bits : l->phys == PQ_BOOLEAN ? 1 : l->width * 8;
     bool varlen = !pw->dict && l->phys == PQ_BYTE_ARRAY;
-    if (!pw->def && !pw->rep && !varlen) {
-        /* OPT: flat required fixed-width values: the page size is arithmetic */
+    /* dense: no nulls and no repetition, entry k is value k */
+    bool dense = !pw->rep && (!pw->def || l->n_values == l->n_entries);
+    int64_t bits = 0;
+    const uint8_t *vals = l->values.data;
+    if (dense && !varlen) {
+        /* OPT: fixed-width values: the page size is arithmetic */
         int64_t k = ST_MAX(1, pw->target_bits / ST_MAX(vbits, 1));
         k = ST_MIN(k, ST_MIN(n - e, (int64_t)PQ_W_PAGE_MAX_ENTRIES));
         pw->e = e + k;
@@ -650,8 +705,19 @@ static void page_next(page_walk *pw, int64_t *e0, int64_t *v0, size_t *p0)
         pw->pos = (size_t)pw->v * (size_t)l->width;
         return;
     }
-    int64_t bits = 0;
-    const uint8_t *vals = l->values.data;
+    if (dense) {
+        /* OPT: byte arrays without nulls: only their lengths matter */
+        while (e < n && (e == *e0 || (bits < pw->target_bits &&
+                                      e - *e0 < PQ_W_PAGE_MAX_ENTRIES))) {
+            size_t len = st_load_le32(vals + pos);
+            pos += 4 + len;
+            bits += (int64_t)(4 + len) * 8;
+            e++;
+        }
+        pw->e = pw->v = e;
+        pw->pos = pos;
+        return;
+    }
     while (e < n) {
         if (e > *e0 && (bits >= pw->target_bits || e - *e0 >= PQ_W_PAGE_MAX_ENTRIES) &&
             (!pw->rep || pw->rep[e] == 0))
@@ -684,8 +750,9 @@ static st_status page_write(const pq_wchunk_ctx *ctx, const page_walk *pw, int64
     st_buf_clear(page);
     if (pw->rep)
         rc = put_levels(page, pw->rep + e0, ne, l->max_rep, err);
-    if (rc == ST_OK && pw->def)
-        rc = put_levels(page, pw->def + e0, ne, l->max_def, err);
+    if (rc == ST_OK && l->max_def > 0)
+        rc = ne == nv ? put_level_run(page, ne, l->max_def, err)
+                      : put_levels(page, pw->def + e0, ne, l->max_def, err);
     if (rc != ST_OK)
         return rc;
     if (pw->dict) {
@@ -789,7 +856,7 @@ st_status pq_wchunk_encode(const pq_wchunk_ctx *ctx, const pq_wleaf *l, pq_colum
     page_walk pw;
     memset(&pw, 0, sizeof pw);
     pw.l = l;
-    pw.def = l->max_def > 0 ? (const uint16_t *)l->def.data : NULL;
+    pw.def = l->max_def > 0 && !l->def_implicit ? (const uint16_t *)l->def.data : NULL;
     pw.rep = l->max_rep > 0 ? (const uint16_t *)l->rep.data : NULL;
     pw.dict = dict;
     pw.dict_bits = dict ? ST_MAX(1, pq_bit_width(n_dict - 1)) : 0;

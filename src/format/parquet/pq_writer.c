@@ -298,6 +298,7 @@ static st_status leaf_add(build_ctx *b, pq_schema_element *e, const vec_type *t,
     memcpy(l->steps, b->steps, sizeof(pq_wstep) * (size_t)b->n_steps);
     l->max_def = b->def;
     l->max_rep = b->rep;
+    l->def_implicit = l->n_steps == 1 && l->max_def > 0;
     w->n_leaves++;       /* counted now so its buffers are freed on failure */
     return leaf_type(l, e, t, err);
 }
@@ -605,7 +606,7 @@ static st_status put_values(pq_wleaf *l, const vec *v, const int64_t *idx, int64
 static st_status levels_reserve(pq_wleaf *l, size_t n, st_error *err)
 {
     st_status rc = ST_OK;
-    if (l->max_def > 0)
+    if (l->max_def > 0 && !l->def_implicit)
         rc = st_buf_reserve(&l->def, n * 2, err);
     if (rc == ST_OK && l->max_rep > 0)
         rc = st_buf_reserve(&l->rep, n * 2, err);
@@ -640,25 +641,48 @@ static st_status null_in_required(const pq_wleaf *l, int64_t row, st_error *err)
                         "(row %" PRId64 " of its vector)", l->path, row);
 }
 
-/* A top-level primitive column: rows [first, first + n) of v. */
+/* Turns an implicit all-max_def level run into stored levels, with room for
+** n more. */
+static st_status def_materialize(pq_wleaf *l, size_t n, st_error *err)
+{
+    l->def_implicit = false;
+    st_status rc = st_buf_reserve(&l->def, ((size_t)l->n_entries + n) * 2, err);
+    if (rc != ST_OK)
+        return rc;
+    uint16_t *d = (uint16_t *)l->def.data;
+    for (int64_t i = 0; i < l->n_entries; i++)
+        d[i] = (uint16_t)l->max_def;
+    l->def.len = (size_t)l->n_entries * 2;
+    return ST_OK;
+}
+
+/* A top-level primitive column: rows [first, first + n) of v. Its only
+** possible def levels are 0 (null) and 1. */
 static st_status shred_flat(pq_writer *w, pq_wleaf *l, const vec *v, int64_t first, int64_t n,
                             st_error *err)
 {
     const pq_wstep *s = &l->steps[0];
-    st_status rc = levels_reserve(l, (size_t)n, err);
+    bool nulls = s->is_null_type || (v->validity && v->null_count > 0);
+    if (!nulls && (l->max_def == 0 || l->def_implicit)) {
+        /* OPT: no level to store */
+        l->n_entries += n;
+        return put_values(l, v, NULL, first, (size_t)n, err);
+    }
+    st_status rc = l->def_implicit ? def_materialize(l, (size_t)n, err)
+                                   : levels_reserve(l, (size_t)n, err);
     if (rc != ST_OK)
         return rc;
-    uint16_t *def = (uint16_t *)(l->def.data + l->def.len);
+    uint16_t *def = l->max_def > 0 ? (uint16_t *)(l->def.data + l->def.len) : NULL;
     if (s->is_null_type) {
         memset(def, 0, (size_t)n * 2);
         l->def.len += (size_t)n * 2;
         l->n_entries += n;
         return ST_OK;
     }
-    if (!v->validity || v->null_count == 0) {
-        for (int64_t i = 0; l->max_def > 0 && i < n; i++)
+    if (!nulls) {
+        for (int64_t i = 0; i < n; i++)
             def[i] = 1;
-        l->def.len += l->max_def > 0 ? (size_t)n * 2 : 0;
+        l->def.len += (size_t)n * 2;
         l->n_entries += n;
         return put_values(l, v, NULL, first, (size_t)n, err);
     }
@@ -675,10 +699,11 @@ static st_status shred_flat(pq_writer *w, pq_wleaf *l, const vec *v, int64_t fir
             return null_in_required(l, first + i, err);
         sel[k] = first + i;
         k += valid;
-        if (l->max_def > 0)
+        if (def)
             def[i] = valid;
     }
-    l->def.len += l->max_def > 0 ? (size_t)n * 2 : 0;
+    if (def)
+        l->def.len += (size_t)n * 2;
     l->n_entries += n;
     return put_values(l, v, sel, 0, k, err);
 }
@@ -765,6 +790,7 @@ static void leaf_clear(pq_wleaf *l)
     st_buf_clear(&l->def);
     st_buf_clear(&l->rep);
     l->n_entries = l->n_values = 0;
+    l->def_implicit = l->n_steps == 1 && l->max_def > 0;
 }
 
 /* Encodes the open row group, one column chunk per leaf, and records it in

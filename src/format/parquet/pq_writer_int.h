@@ -7,10 +7,13 @@
 **           physical type (BYTE_ARRAY as 4-byte LE length + bytes,
 **           FIXED_LEN_BYTE_ARRAY as width big-endian bytes), except BOOLEAN,
 **           kept as one byte 0/1 per value and bit-packed per page;
-**   def     uint16 definition level per entry (only when max_def > 0);
+**   def     uint16 definition level per entry (only when max_def > 0 and
+**           not def_implicit);
 **   rep     uint16 repetition level per entry (only when max_rep > 0).
-** Invariant: n_entries == levels in def/rep (or n_values when max_def == 0),
-** n_values == entries whose def == max_def. */
+** Invariant: n_entries == levels in def/rep (or n_values when max_def == 0
+** or def_implicit), n_values == entries whose def == max_def. A top-level
+** primitive leaf keeps def_implicit (no def buffer: every level is max_def)
+** until its first null, the common case of nullable columns without nulls. */
 #ifndef STRATA_FORMAT_PQ_WRITER_INT_H
 #define STRATA_FORMAT_PQ_WRITER_INT_H
 
@@ -59,6 +62,7 @@ typedef struct pq_wleaf {
     st_buf       values;     /* see the file comment */
     st_buf       def;        /* uint16 per entry */
     st_buf       rep;        /* uint16 per entry */
+    bool         def_implicit; /* def not materialized: all levels are max_def */
     int64_t      n_entries;  /* level entries (values + nulls + empty lists) */
     int64_t      n_values;   /* non-null values */
 } pq_wleaf;
