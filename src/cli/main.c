@@ -123,6 +123,7 @@ static void print_help(FILE *fp)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    st_runtime_init();
     if (argc < 2) {
         print_help(stderr);
         return CLI_EXIT_USAGE;

@@ -89,20 +89,23 @@ int vec_format_decimal(__int128 v, int scale, char *buf, size_t n)
 
 /* ---- scalars ------------------------------------------------------------- */
 
-/* Shortest %.{6..9}g text of f that reads back as f. */
+/* Shortest %.{6..9}g text of f that reads back as f. Normal values reach
+** their shortest form at 6 digits or more (%g trims zeros); subnormals have
+** fewer significant digits, so their search starts at 1. */
 static void format_float(float f, char *buf, size_t n)
 {
-    for (int prec = 6; prec <= 9; prec++) {
+    for (int prec = fpclassify(f) == FP_SUBNORMAL ? 1 : 6; prec <= 9; prec++) {
         snprintf(buf, n, "%.*g", prec, (double)f);
         if (strtof(buf, NULL) == f)
             return;
     }
 }
 
-/* Shortest %.{15..17}g text of d that reads back as d. */
+/* Shortest %.{15..17}g text of d that reads back as d (subnormals from 1,
+** as for floats). */
 static void format_double(double d, char *buf, size_t n)
 {
-    for (int prec = 15; prec <= 17; prec++) {
+    for (int prec = fpclassify(d) == FP_SUBNORMAL ? 1 : 15; prec <= 17; prec++) {
         snprintf(buf, n, "%.*g", prec, d);
         if (strtod(buf, NULL) == d)
             return;

@@ -601,7 +601,3 @@ export function makeTempDir(prefix = 'strata-diff-') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     return { dir, path: (...p) => path.join(dir, ...p), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
-
-export function binaryAvailable() {
-    return fs.existsSync(STRATA_BIN);
-}

@@ -7,6 +7,8 @@
 //   data/*corrupt-checksum*       -> exit 1 naming file, column, page and CRC;
 //   bad_data/*.parquet            -> a clean error (exit 1, "error: "), never a
 //       signal, a sanitizer report or a hang (ARROW-GH-43605 may be read).
+// `parquet schema` / `parquet meta` must also succeed on every readable file
+// and fail cleanly (or succeed) on the others.
 // A summary line with the tallies is printed at the end.
 
 import { test, after } from 'node:test';
@@ -57,6 +59,18 @@ function fileTest(file, kind, fn) {
 function assertNoSanitizer(r) {
     const san = L.sanitizerReport(r);
     assert.equal(san, null, `${r.cmd}: sanitizer report:\n${san}`);
+}
+
+// `parquet schema` and `parquet meta` read only the footer: they must work
+// on every readable file (and must not crash on the others).
+function assertFooterCommands(file, { mustSucceed }) {
+    for (const cmd of ['schema', 'meta']) {
+        const r = L.runStrata(['parquet', cmd, file], { timeout: 20000 });
+        assertNoSanitizer(r);
+        assert.ok(!r.timedOut && r.signal === null, `crash or hang: ${L.describeRun(r)}`);
+        if (mustSucceed) assert.equal(r.status, 0, L.describeRun(r));
+        else assert.ok(r.status === 0 || (r.status === 1 && /^error: /m.test(r.stderr)), L.describeRun(r));
+    }
 }
 
 // strata's rows vs expected canonical rows.
@@ -223,11 +237,15 @@ for (const file of dataFiles) {
             assert.ok(CORRUPT_CHECKSUM[base].some((c) => mentionsColumn(r.stderr, c)),
                 `error must name the column (${CORRUPT_CHECKSUM[base].join(' or ')}): ${L.describeRun(r)}`);
             assert.match(r.stderr, /page/i, `error must name the page: ${L.describeRun(r)}`);
+            assertFooterCommands(file, { mustSucceed: true });
         });
         continue;
     }
     fileTest(file, 'read', async () => {
-        if (base === 'large_string_map.brotli.parquet') return checkLargeStringMap(file);
+        if (base === 'large_string_map.brotli.parquet') {
+            assertFooterCommands(file, { mustSucceed: true });
+            return checkLargeStringMap(file);
+        }
         const csv = file.replace(/\.parquet$/, '_expect.csv');
         let expected;
         let columns = null;
@@ -252,6 +270,7 @@ for (const file of dataFiles) {
         let actual = L.parseNdjson(r.stdout);
         if (columns) actual = project(actual, columns);
         assertRows(file, expected, actual);
+        assertFooterCommands(file, { mustSucceed: true });
     });
 }
 
@@ -261,6 +280,10 @@ for (const file of encryptedFiles) {
         assertNoSanitizer(r);
         assert.equal(r.status, 1, L.describeRun(r));
         assert.match(r.stderr, /^error: .*encrypted Parquet is not supported/m, L.describeRun(r));
+        const m = L.runStrata(['parquet', 'meta', file], { timeout: 20000 });
+        assertNoSanitizer(m);
+        assert.equal(m.status, 1, L.describeRun(m));
+        assert.match(m.stderr, /^error: .*encrypted Parquet is not supported/m, L.describeRun(m));
     });
 }
 
@@ -271,6 +294,7 @@ for (const file of badFiles) {
         assertNoSanitizer(r);
         assert.ok(!r.timedOut, `hang: ${L.describeRun(r)}`);
         assert.equal(r.signal, null, `crash: ${L.describeRun(r)}`);
+        assertFooterCommands(file, { mustSucceed: false });
         if (base === 'ARROW-GH-43605.parquet' && r.status === 0) {
             // A zero-bit-width RLE dictionary index page means every index is 0;
             // readers that accept it must agree with DuckDB, which reads it.

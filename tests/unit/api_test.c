@@ -2,6 +2,7 @@
 ** Arrow C Data Interface arrays, with formats, lengths, null counts and
 ** buffer contents checked against the files' documented values. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -570,9 +570,30 @@ static pq_schema_element group(const char *name, int rep, int children, int ct)
     return e;
 }
 
-Test(pq_meta, constructed_file_round_trip)
+/* A FileMetaData exercising every writable field: nested LIST schema,
+** decimal/timestamp/time/integer/uuid/float16/json logical types, statistics,
+** encoding stats, bloom filters, page indexes, key-value metadata. */
+typedef struct meta_fixture {
+    pq_schema_element schema[13];
+    const char       *leaf_names[10];
+    pq_column_chunk   chunks[2][10];
+    pq_row_group      rgs[2];
+    pq_file_meta      m;
+} meta_fixture;
+
+static int fx_encs[] = { PQ_ENC_PLAIN, PQ_ENC_RLE, PQ_ENC_RLE_DICTIONARY };
+static const char *fx_list_path[] = { "tags", "list", "element" };
+static pq_page_encoding_stats fx_enc_stats[] = { { PQ_PAGE_DICTIONARY, PQ_ENC_PLAIN, 1 },
+                                                 { PQ_PAGE_DATA, PQ_ENC_RLE_DICTIONARY, 7 } };
+static pq_key_value fx_col_kv[] = { { "origin", "test" } };
+static pq_key_value fx_kv[] = { { "spark.version", "3.5.0" }, { "empty", NULL }, { "", "" } };
+static pq_sorting_column fx_sort[] = { { 0, false, true }, { 3, true, false } };
+static const uint8_t fx_min_id[] = { 1, 0, 0, 0, 0, 0, 0, 0 };
+static const uint8_t fx_max_id[] = { 0xff, 0xff, 0, 0, 0, 0, 0, 0x80 };
+static const int fx_leaf_idx[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 11, 12 };
+
+static void fx_schema(pq_schema_element *s)
 {
-    pq_schema_element s[16];
     int n = 0;
     s[n++] = group("schema", -1, 10, PQ_CT_NONE);
     s[n] = leaf("id", PQ_INT64, PQ_REQUIRED, PQ_CT_INT_64);
@@ -607,106 +628,112 @@ Test(pq_meta, constructed_file_round_trip)
     s[n] = leaf("doc", PQ_BYTE_ARRAY, PQ_OPTIONAL, PQ_CT_JSON);
     s[n++].logical.kind = PQ_LT_JSON;
     cr_assert_eq(n, 13);
+}
 
-    static const uint8_t min_id[] = { 1, 0, 0, 0, 0, 0, 0, 0 };
-    static const uint8_t max_id[] = { 0xff, 0xff, 0, 0, 0, 0, 0, 0x80 };
-    int encs[] = { PQ_ENC_PLAIN, PQ_ENC_RLE, PQ_ENC_RLE_DICTIONARY };
-    const char *path_elem[] = { "tags", "list", "element" };
-    pq_page_encoding_stats es[] = { { PQ_PAGE_DICTIONARY, PQ_ENC_PLAIN, 1 },
-                                    { PQ_PAGE_DATA, PQ_ENC_RLE_DICTIONARY, 7 } };
-    pq_key_value col_kv[] = { { "origin", "test" } };
-    pq_column_chunk chunks[2][10];
-    memset(chunks, 0, sizeof chunks);
-    const int leaf_idx[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 11, 12 };
-    const char *leaf_names[10];
-    for (int i = 0; i < 10; i++)
-        leaf_names[i] = s[leaf_idx[i]].name;
-    for (int g = 0; g < 2; g++) {
-        for (int i = 0; i < 10; i++) {
-            pq_column_chunk *cc = &chunks[g][i];
-            const pq_schema_element *e = &s[leaf_idx[i]];
-            cc->file_offset = 1000 * g + 100 * i + 4;
-            cc->has_meta_data = true;
-            pq_column_meta *cm = &cc->meta_data;
-            cm->type = e->type;
-            cm->n_encodings = i == 8 ? 3 : 2;
-            cm->encodings = encs;
-            cm->n_path = i == 8 ? 3 : 1;
-            cm->path_in_schema = i == 8 ? path_elem : &leaf_names[i];
-            cm->codec = g == 0 ? PQ_CODEC_ZSTD : PQ_CODEC_SNAPPY;
-            cm->num_values = 100 + g;
-            cm->total_uncompressed_size = ((int64_t)1 << 40) + i;
-            cm->total_compressed_size = 77 + i;
-            cm->data_page_offset = cc->file_offset;
-        }
-        pq_column_meta *id = &chunks[g][0].meta_data;
-        id->has_statistics = true;
-        id->statistics = (pq_statistics){
-            .has_min_value = true, .has_max_value = true, .has_null_count = true,
-            .has_distinct_count = true, .has_is_max_exact = true, .has_is_min_exact = true,
-            .min_value = { min_id, 8 }, .max_value = { max_id, 8 }, .null_count = 0,
-            .distinct_count = 99, .is_max_value_exact = true, .is_min_value_exact = false,
-            .has_min = true, .min = { min_id, 8 }
-        };
-        id->has_dictionary_page_offset = true;
-        id->dictionary_page_offset = 4;
-        id->n_encoding_stats = 2;
-        id->encoding_stats = es;
-        id->n_kv = 1;
-        id->kv = col_kv;
-        id->has_bloom_filter = true;
-        id->bloom_filter_offset = INT64_MAX - 5;
-        id->bloom_filter_length = 1024;
-        id->has_index_page_offset = g == 1;
-        id->index_page_offset = g == 1 ? 12345 : 0;
-        chunks[g][1].has_offset_index = true;
-        chunks[g][1].offset_index_offset = 5000;
-        chunks[g][1].offset_index_length = 40;
-        chunks[g][1].has_column_index = true;
-        chunks[g][1].column_index_offset = 6000;
-        chunks[g][1].column_index_length = -1;
-    }
-    chunks[1][9].file_path = "part-0001.parquet";
-    pq_sorting_column sort[] = { { 0, false, true }, { 3, true, false } };
-    pq_row_group rgs[2] = { 0 };
-    for (int g = 0; g < 2; g++) {
-        rgs[g].n_columns = 10;
-        rgs[g].columns = chunks[g];
-        rgs[g].total_byte_size = 4096 * (g + 1);
-        rgs[g].num_rows = 100 + g;
-        rgs[g].has_ordinal = true;
-        rgs[g].ordinal = (int16_t)g;
-    }
-    rgs[0].n_sorting = 2;
-    rgs[0].sorting_columns = sort;
-    rgs[1].has_file_offset = true;
-    rgs[1].file_offset = 1004;
-    rgs[1].has_total_compressed_size = true;
-    rgs[1].total_compressed_size = 999;
-    pq_key_value kv[] = { { "spark.version", "3.5.0" }, { "empty", NULL }, { "", "" } };
-    pq_file_meta m = { 0 };
-    m.version = 2;
-    m.n_schema = n;
-    m.schema = s;
-    m.num_rows = 201;
-    m.n_row_groups = 2;
-    m.row_groups = rgs;
-    m.n_kv = 3;
-    m.kv = kv;
-    m.created_by = "strata version 0.1";
-    m.n_column_orders = 10;
+/* Plain chunk metadata for leaf i of row group g. */
+static void fx_chunk(meta_fixture *fx, int g, int i)
+{
+    pq_column_chunk *cc = &fx->chunks[g][i];
+    const pq_schema_element *e = &fx->schema[fx_leaf_idx[i]];
+    fx->leaf_names[i] = e->name;
+    cc->file_offset = 1000 * g + 100 * i + 4;
+    cc->has_meta_data = true;
+    pq_column_meta *cm = &cc->meta_data;
+    cm->type = e->type;
+    cm->n_encodings = i == 8 ? 3 : 2;
+    cm->encodings = fx_encs;
+    cm->n_path = i == 8 ? 3 : 1;
+    cm->path_in_schema = i == 8 ? fx_list_path : &fx->leaf_names[i];
+    cm->codec = g == 0 ? PQ_CODEC_ZSTD : PQ_CODEC_SNAPPY;
+    cm->num_values = 100 + g;
+    cm->total_uncompressed_size = ((int64_t)1 << 40) + i;
+    cm->total_compressed_size = 77 + i;
+    cm->data_page_offset = cc->file_offset;
+}
 
+/* The optional ColumnChunk/ColumnMetaData fields, on chunks 0 and 1. */
+static void fx_chunk_extras(meta_fixture *fx, int g)
+{
+    pq_column_meta *id = &fx->chunks[g][0].meta_data;
+    id->has_statistics = true;
+    id->statistics = (pq_statistics){
+        .has_min_value = true, .has_max_value = true, .has_null_count = true,
+        .has_distinct_count = true, .has_is_max_exact = true, .has_is_min_exact = true,
+        .min_value = { fx_min_id, 8 }, .max_value = { fx_max_id, 8 }, .null_count = 0,
+        .distinct_count = 99, .is_max_value_exact = true, .is_min_value_exact = false,
+        .has_min = true, .min = { fx_min_id, 8 }
+    };
+    id->has_dictionary_page_offset = true;
+    id->dictionary_page_offset = 4;
+    id->n_encoding_stats = 2;
+    id->encoding_stats = fx_enc_stats;
+    id->n_kv = 1;
+    id->kv = fx_col_kv;
+    id->has_bloom_filter = true;
+    id->bloom_filter_offset = INT64_MAX - 5;
+    id->bloom_filter_length = 1024;
+    id->has_index_page_offset = g == 1;
+    id->index_page_offset = g == 1 ? 12345 : 0;
+    pq_column_chunk *c1 = &fx->chunks[g][1];
+    c1->has_offset_index = true;
+    c1->offset_index_offset = 5000;
+    c1->offset_index_length = 40;
+    c1->has_column_index = true;
+    c1->column_index_offset = 6000;
+    c1->column_index_length = -1;
+}
+
+static void fx_build(meta_fixture *fx)
+{
+    memset(fx, 0, sizeof *fx);
+    fx_schema(fx->schema);
+    for (int g = 0; g < 2; g++) {
+        for (int i = 0; i < 10; i++)
+            fx_chunk(fx, g, i);
+        fx_chunk_extras(fx, g);
+        pq_row_group *rg = &fx->rgs[g];
+        rg->n_columns = 10;
+        rg->columns = fx->chunks[g];
+        rg->total_byte_size = 4096 * (g + 1);
+        rg->num_rows = 100 + g;
+        rg->has_ordinal = true;
+        rg->ordinal = (int16_t)g;
+    }
+    fx->chunks[1][9].file_path = "part-0001.parquet";
+    fx->rgs[0].n_sorting = 2;
+    fx->rgs[0].sorting_columns = fx_sort;
+    fx->rgs[1].has_file_offset = true;
+    fx->rgs[1].file_offset = 1004;
+    fx->rgs[1].has_total_compressed_size = true;
+    fx->rgs[1].total_compressed_size = 999;
+    pq_file_meta *m = &fx->m;
+    m->version = 2;
+    m->n_schema = 13;
+    m->schema = fx->schema;
+    m->num_rows = 201;
+    m->n_row_groups = 2;
+    m->row_groups = fx->rgs;
+    m->n_kv = 3;
+    m->kv = fx_kv;
+    m->created_by = "strata version 0.1";
+    m->n_column_orders = 10;
+}
+
+Test(pq_meta, constructed_file_round_trip)
+{
+    static meta_fixture fx;
+    fx_build(&fx);
     st_error err;
     st_error_init(&err);
     st_buf b;
     st_buf_init(&b);
-    cr_assert_eq(pq_meta_write_file(&b, &m, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(pq_meta_write_file(&b, &fx.m, &err), ST_OK, "%s", err.msg);
     uint8_t *copy = dup_bytes(b.data, b.len);
     st_arena *a = st_arena_new(0);
     pq_file_meta back;
     cr_assert_eq(pq_meta_parse_file(copy, b.len, a, &back, &err), ST_OK, "%s", err.msg);
     st_free(copy);
-    eq_file_meta(&m, &back);
+    eq_file_meta(&fx.m, &back);
     /* spot checks against literal values, not only against the input */
     cr_assert_eq(back.schema[2].logical.dec_precision, 20);
     cr_assert_eq(back.schema[3].logical.unit, PQ_UNIT_MICROS);
@@ -715,11 +742,36 @@ Test(pq_meta, constructed_file_round_trip)
     cr_assert_eq(back.schema[7].logical.int_bit_width, 8);
     cr_assert(!back.schema[7].logical.int_signed);
     cr_assert_str_eq(back.row_groups[1].columns[8].meta_data.path_in_schema[2], "element");
+    cr_assert_str_eq(back.row_groups[1].columns[9].file_path, "part-0001.parquet");
     cr_assert_null(back.kv[1].value);
     cr_assert_eq(back.row_groups[0].columns[0].meta_data.bloom_filter_offset, INT64_MAX - 5);
     cr_assert_eq(back.row_groups[0].columns[0].meta_data.statistics.max_value.ptr[7], 0x80);
     cr_assert(!back.has_encryption_algorithm);
     st_arena_free(a);
+    st_buf_destroy(&b);
+}
+
+/* Writer argument checks: a nameless schema element and negative counts fail. */
+Test(pq_meta, writer_rejects_bad_metadata)
+{
+    static meta_fixture fx;
+    fx_build(&fx);
+    st_error err;
+    st_error_init(&err);
+    st_buf b;
+    st_buf_init(&b);
+    fx.schema[3].name = NULL;
+    cr_assert_eq(pq_meta_write_file(&b, &fx.m, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "schema element 3 has no name") != NULL, "%s", err.msg);
+    fx_build(&fx);
+    fx.rgs[1].n_columns = -2;
+    st_buf_clear(&b);
+    cr_assert_eq(pq_meta_write_file(&b, &fx.m, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "count -2 is negative") != NULL, "%s", err.msg);
+    fx_build(&fx);
+    fx.schema[3].logical.unit = 0;
+    st_buf_clear(&b);
+    cr_assert_eq(pq_meta_write_file(&b, &fx.m, &err), ST_ERR_ARGUMENT);
     st_buf_destroy(&b);
 }
 
@@ -1023,12 +1075,12 @@ Test(pq_thrift, known_encodings)
     cr_assert_eq(thr_read_i64(&r, &v64), ST_ERR_CORRUPT);
 }
 
-Test(pq_thrift, fields_lists_and_skip)
+/* A struct with long-form and delta field ids, bools in both forms, a long
+** list, a nested map and an empty map. */
+static void write_mixed_struct(st_buf *b)
 {
-    st_buf b;
-    st_buf_init(&b);
     thr_writer w;
-    thr_writer_init(&w, &b, NULL);
+    thr_writer_init(&w, b, NULL);
     thr_write_struct_begin(&w);
     thr_write_field_i32(&w, 20, 7);            /* delta > 15: long form */
     thr_write_field_bool(&w, 21, true);        /* embedded bool, delta form */
@@ -1054,29 +1106,38 @@ Test(pq_thrift, fields_lists_and_skip)
     thr_write_field_i64(&w, 31, 5);
     thr_write_struct_end(&w);
     cr_assert_eq(thr_writer_status(&w), ST_OK);
+}
 
+static void expect_field(thr_reader *r, int want_type, int16_t want_id)
+{
+    int type = -1;
+    int16_t id = 0;
+    cr_assert_eq(thr_read_field(r, &type, &id), ST_OK);
+    cr_assert_eq(type, want_type, "field type %d, expected %d", type, want_type);
+    cr_assert_eq(id, want_id, "field id %d, expected %d", id, want_id);
+}
+
+Test(pq_thrift, fields_lists_and_skip)
+{
+    st_buf b;
+    st_buf_init(&b);
+    write_mixed_struct(&b);
     thr_reader r;
     st_error err;
     st_error_init(&err);
     thr_reader_init(&r, b.data, b.len, "test", &err);
-    int type;
-    int16_t id;
     int32_t i32;
     bool bv;
     cr_assert_eq(thr_read_struct_begin(&r), ST_OK);
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert(type == THR_I32 && id == 20);
+    expect_field(&r, THR_I32, 20);
     cr_assert_eq(thr_read_i32(&r, &i32), ST_OK);
     cr_assert_eq(i32, 7);
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert(type == THR_BOOL && id == 21);
+    expect_field(&r, THR_BOOL, 21);
     cr_assert_eq(thr_read_bool(&r, &bv), ST_OK);
     cr_assert(bv);
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert(type == THR_BOOL && id == 3);
-    cr_assert_eq(thr_skip(&r, type), ST_OK);   /* consumes the embedded value */
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert(type == THR_LIST && id == 4);
+    expect_field(&r, THR_BOOL, 3);
+    cr_assert_eq(thr_skip(&r, THR_BOOL), ST_OK);   /* consumes the embedded value */
+    expect_field(&r, THR_LIST, 4);
     int et;
     int32_t n;
     cr_assert_eq(thr_read_list_begin(&r, &et, &n), ST_OK);
@@ -1085,17 +1146,13 @@ Test(pq_thrift, fields_lists_and_skip)
         cr_assert_eq(thr_read_bool(&r, &bv), ST_OK);
         cr_assert_eq(bv, i % 3 == 0, "element %d", i);
     }
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert(type == THR_MAP && id == -7);
-    cr_assert_eq(thr_skip(&r, type), ST_OK);
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert(type == THR_MAP && id == 30);
-    cr_assert_eq(thr_skip(&r, type), ST_OK);
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert(type == THR_I64 && id == 31);
-    cr_assert_eq(thr_skip(&r, type), ST_OK);
-    cr_assert_eq(thr_read_field(&r, &type, &id), ST_OK);
-    cr_assert_eq(type, THR_STOP);
+    expect_field(&r, THR_MAP, -7);
+    cr_assert_eq(thr_skip(&r, THR_MAP), ST_OK);
+    expect_field(&r, THR_MAP, 30);
+    cr_assert_eq(thr_skip(&r, THR_MAP), ST_OK);
+    expect_field(&r, THR_I64, 31);
+    cr_assert_eq(thr_skip(&r, THR_I64), ST_OK);
+    expect_field(&r, THR_STOP, 0);
     cr_assert_eq(thr_read_struct_end(&r), ST_OK);
     cr_assert_eq(thr_reader_remaining(&r), 0);
 

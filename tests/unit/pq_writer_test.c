@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -776,6 +778,11 @@ Test(pq_writer, stats_dictionary_chunks)
         has_dict_enc |= cm->encodings[i] == PQ_ENC_RLE_DICTIONARY;
     cr_assert(has_dict_enc);
     cr_assert_lt(cm->dictionary_page_offset, cm->data_page_offset);
+    cr_assert_eq(cm->n_encoding_stats, 2);
+    cr_assert_eq(cm->encoding_stats[0].page_type, PQ_PAGE_DICTIONARY);
+    cr_assert_eq(cm->encoding_stats[1].page_type, PQ_PAGE_DATA);
+    cr_assert_eq(cm->encoding_stats[1].encoding, PQ_ENC_RLE_DICTIONARY);
+    cr_assert_eq(cm->encoding_stats[1].count, 1);
     pq_file_close(f);
     unlink(path);
 }
@@ -823,15 +830,16 @@ static vec_field big_fields[] = {
     {"k", {.id = VEC_INT64}, false},
     {"cat", {.id = VEC_STRING}, true},
     {"v", {.id = VEC_DOUBLE}, true},
+    {"run", {.id = VEC_INT64}, true},
 };
-static vec_schema big_schema = {3, big_fields};
+static vec_schema big_schema = {4, big_fields};
 
 static vec_batch *big_batch(int64_t first, int64_t n)
 {
     st_error err;
     st_error_init(&err);
-    vec_builder *bs[3];
-    for (int c = 0; c < 3; c++)
+    vec_builder *bs[4];
+    for (int c = 0; c < 4; c++)
         bs[c] = vec_builder_new(&big_fields[c].type);
     for (int64_t g = first; g < first + n; g++) {
         ok(vec_builder_append_i64(bs[0], g, &err), &err);
@@ -842,6 +850,7 @@ static vec_batch *big_batch(int64_t first, int64_t n)
         else
             ok(vec_builder_append_bytes(bs[1], txt, strlen(txt), &err), &err);
         ok(vec_builder_append_f64(bs[2], (double)(g % 1000) * 1.5, &err), &err);
+        ok(vec_builder_append_i64(bs[3], g / 3, &err), &err);
     }
     return batch_of(&big_schema, bs);
 }
@@ -891,11 +900,70 @@ Test(pq_writer, many_batches_row_groups_and_kv)
     cr_assert_str_eq(m->kv[0].key, "org.strata.test");
     cr_assert_str_eq(m->kv[0].value, "yes");
     cr_assert_null(m->kv[1].value);
-    /* the category column has 97 values + nulls: dictionary encoded */
+    /* the category column has 97 values + nulls: dictionary encoded; "k" is
+    ** unique (PLAIN after the early check); "run" repeats each value 3 times */
     cr_assert(m->row_groups[1].columns[1].meta_data.has_dictionary_page_offset);
+    cr_assert(!m->row_groups[1].columns[0].meta_data.has_dictionary_page_offset);
+    cr_assert(m->row_groups[1].columns[3].meta_data.has_dictionary_page_offset);
     cr_assert_eq(m->row_groups[1].columns[1].meta_data.statistics.null_count, 2000);
     pq_file_close(f);
     unlink(path);
+}
+
+/* A nullable column whose first batches hold no nulls, then some, then none
+** again, inside one row group and across the next; and a required-list-free
+** struct path. Levels must come out right whichever batch brings nulls. */
+static vec_field late_fields[] = {
+    {"a", {.id = VEC_INT32}, true},
+    {"s", {.id = VEC_STRING}, true},
+    {"b", {.id = VEC_BOOL}, true},
+};
+static vec_schema late_schema = {3, late_fields};
+
+static vec_batch *late_batch(int64_t first, int64_t n, bool with_nulls)
+{
+    st_error err;
+    st_error_init(&err);
+    vec_builder *bs[3];
+    for (int c = 0; c < 3; c++)
+        bs[c] = vec_builder_new(&late_fields[c].type);
+    for (int64_t g = first; g < first + n; g++) {
+        bool null = with_nulls && g % 5 == 2;
+        char txt[16];
+        snprintf(txt, sizeof txt, "t%ld", (long)(g % 9));
+        if (null) {
+            for (int c = 0; c < 3; c++)
+                ok(vec_builder_append_null(bs[c], &err), &err);
+            continue;
+        }
+        ok(vec_builder_append_i64(bs[0], g, &err), &err);
+        ok(vec_builder_append_bytes(bs[1], txt, strlen(txt), &err), &err);
+        ok(vec_builder_append_bool(bs[2], g % 2, &err), &err);
+    }
+    return batch_of(&late_schema, bs);
+}
+
+Test(pq_writer, nulls_after_clean_prefix)
+{
+    vec_batch *bs[4] = {late_batch(0, 300, false), late_batch(300, 300, true),
+                        late_batch(600, 500, false), late_batch(1100, 100, true)};
+    pq_write_options opt = {0};
+    opt.row_group_rows = 1000;
+    opt.page_bytes = 100;
+    char *path = tmp_path("late");
+    roundtrip(path, &late_schema, bs, 4, &opt, 0);
+    st_error err;
+    st_error_init(&err);
+    pq_file *f;
+    ok(pq_file_open(path, &f, &err), &err);
+    const pq_file_meta *m = pq_file_metadata(f);
+    cr_assert_eq(m->n_row_groups, 2);
+    cr_assert_eq(m->row_groups[0].columns[0].meta_data.statistics.null_count, 60);
+    cr_assert_eq(m->row_groups[1].columns[1].meta_data.statistics.null_count, 20);
+    pq_file_close(f);
+    unlink(path);
+    for (int i = 0; i < 4; i++)
+        vec_batch_free(bs[i]);
 }
 
 Test(pq_writer, empty_file_and_metadata_accessor)
@@ -907,7 +975,7 @@ Test(pq_writer, empty_file_and_metadata_accessor)
     ok(pq_writer_open(path, &big_schema, NULL, &w, &err), &err);
     const pq_file_meta *m = pq_writer_metadata(w);
     cr_assert_eq(m->n_row_groups, 0);
-    cr_assert_eq(m->n_schema, 4);
+    cr_assert_eq(m->n_schema, 5);
     pq_write_result res;
     ok(pq_writer_close(w, &res, &err), &err);
     cr_assert_eq(res.n_rows, 0);
@@ -959,8 +1027,9 @@ static vec_field other_fields[] = {
     {"k", {.id = VEC_INT64}, false},
     {"cat", {.id = VEC_INT32}, true},
     {"v", {.id = VEC_DOUBLE}, true},
+    {"run", {.id = VEC_INT64}, true},
 };
-static vec_schema other_schema = {3, other_fields};
+static vec_schema other_schema = {4, other_fields};
 
 Test(pq_writer, schema_mismatch_names_column)
 {
@@ -969,12 +1038,13 @@ Test(pq_writer, schema_mismatch_names_column)
     char *path = tmp_path("mismatch");
     pq_writer *w;
     ok(pq_writer_open(path, &big_schema, NULL, &w, &err), &err);
-    vec_builder *bs[3];
-    for (int c = 0; c < 3; c++)
+    vec_builder *bs[4];
+    for (int c = 0; c < 4; c++)
         bs[c] = vec_builder_new(&other_fields[c].type);
     ok(vec_builder_append_i64(bs[0], 1, &err), &err);
     ok(vec_builder_append_i64(bs[1], 2, &err), &err);
     ok(vec_builder_append_f64(bs[2], 3, &err), &err);
+    ok(vec_builder_append_i64(bs[3], 4, &err), &err);
     vec_batch *b = batch_of(&other_schema, bs);
     cr_assert_eq(pq_writer_write(w, b, &err), ST_ERR_ARGUMENT);
     cr_assert(strstr(err.msg, "\"cat\"") != NULL, "%s", err.msg);
@@ -1033,4 +1103,74 @@ Test(pq_writer, open_errors)
     vec_schema bd = {1, bad_dec};
     cr_assert_eq(pq_writer_open(tmp_path("bd"), &bd, NULL, &w, &err), ST_ERR_ARGUMENT);
     cr_assert(strstr(err.msg, "\"d\"") != NULL, "%s", err.msg);
+}
+
+/* A failing write (file size limit: EFBIG) is ST_ERR_IO naming the file, and
+** the partial file is removed. Criterion runs each test in its own process,
+** so the limit does not leak into other tests. */
+Test(pq_writer, io_error_removes_file)
+{
+    st_error err;
+    st_error_init(&err);
+    signal(SIGXFSZ, SIG_IGN);
+    char *path = tmp_path("efbig");
+    vec_batch *b = big_batch(0, 200000);   /* ~7 MiB: passes the 1 MiB write buffer */
+    pq_write_options opt = {0};
+    opt.codec = PQ_CODEC_UNCOMPRESSED;
+    opt.no_dictionary = true;
+    opt.row_group_rows = 10000;
+    pq_writer *w;
+    ok(pq_writer_open(path, &big_schema, &opt, &w, &err), &err);
+    struct rlimit rl = {64 * 1024, 64 * 1024};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+    st_status rc = pq_writer_write(w, b, &err);
+    cr_assert_eq(rc, ST_ERR_IO, "rc %d: %s", rc, err.msg);
+    cr_assert(strstr(err.msg, path) != NULL, "%s", err.msg);
+    cr_assert_eq(pq_writer_write(w, b, &err), ST_ERR_ARGUMENT, "a failed writer refuses batches");
+    cr_assert_neq(pq_writer_close(w, NULL, &err), ST_OK);
+    cr_assert_neq(access(path, F_OK), 0);
+    vec_batch_free(b);
+}
+
+/* Every allocation failure on the writer's path is reported (ST_ERR_NOMEM),
+** leaks nothing (checked under ASan) and leaves no file behind. */
+Test(pq_writer, allocation_failures_are_clean)
+{
+    vec_batch *bs[2] = {nested_batch(0, 300), scalar_batch(0, 300)};
+    const vec_schema *schemas[2] = {&nested_schema, &scalar_schema};
+    char *path = tmp_path("oom");
+    for (int k = 0; k < 2; k++) {
+        int failures = 0;
+        for (long n = 0; n < 4000; n += n < 200 ? 1 : 37) {
+            st_error err;
+            st_error_init(&err);
+            pq_write_options opt = {0};
+            opt.row_group_rows = 100;
+            opt.page_bytes = 256;
+            pq_writer *w;
+            st_alloc_fail_after(n);
+            st_status rc = pq_writer_open(path, schemas[k], &opt, &w, &err);
+            if (rc == ST_OK)
+                rc = pq_writer_write(w, bs[k], &err);
+            if (rc == ST_OK)
+                rc = pq_writer_close(w, NULL, &err);
+            else if (w)
+                pq_writer_abort(w);
+            st_alloc_fail_after(-1);
+            if (rc != ST_OK) {
+                cr_assert_eq(rc, ST_ERR_NOMEM, "after %ld allocations: %s", n, err.msg);
+                cr_assert_neq(access(path, F_OK), 0, "file left after failure at %ld", n);
+                failures++;
+            } else {
+                rowset got = {0};
+                read_rows(path, &got, 0);
+                cr_assert_eq(got.n, 300);
+                rowset_free(&got);
+                unlink(path);
+            }
+        }
+        cr_assert_gt(failures, 20);
+    }
+    vec_batch_free(bs[0]);
+    vec_batch_free(bs[1]);
 }

@@ -107,7 +107,8 @@ void      pq_reader_close(pq_reader *r);              /* accepts NULL */
 /* ---- writing (pq_writer.c) ---------------------------------------------- */
 
 typedef struct pq_write_options {
-    int     codec;             /* enum pq_codec; default SNAPPY */
+    int     codec;             /* enum pq_codec (0 = UNCOMPRESSED); a NULL options
+                               ** pointer means SNAPPY */
     int     level;             /* codec level, 0 = library default */
     int64_t row_group_rows;    /* rows per row group, 0 = default (1M) */
     int64_t page_bytes;        /* target uncompressed page size, 0 = 1 MiB */
@@ -131,8 +132,8 @@ st_status pq_writer_write(pq_writer *w, const vec_batch *b, st_error *err);
 st_status pq_writer_close(pq_writer *w, pq_write_result *res, st_error *err);
 /* Discards everything and removes the partial file; frees w. */
 void      pq_writer_abort(pq_writer *w);
-/* The footer the writer produced (valid until close returns): for Delta's
-** per-column stats. */
+/* The footer as built so far: the row groups already flushed (valid until
+** the next write or close). */
 const pq_file_meta *pq_writer_metadata(const pq_writer *w);
 
 #endif /* STRATA_FORMAT_PQ_H */

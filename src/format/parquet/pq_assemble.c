@@ -51,6 +51,12 @@ static st_status fill_leaf(const pq_leaf *lf, const pq_leaf_data *d, const uint8
         return st_error_set(err, ST_ERR_CORRUPT,
                             "column \"%s\": %lld values for %lld non-null slots", lf->info.path,
                             (long long)d->n_vals, (long long)n_valid);
+    if (v->type->id == VEC_NULL) {
+        /* NULL vectors have no buffers: every slot is null. */
+        v->len = n_slots;
+        v->null_count = n_slots;
+        return ST_OK;
+    }
     st_status rc = set_validity(a, v, valid, n_slots, n_null, err);
     if (rc != ST_OK)
         return rc;

@@ -67,6 +67,8 @@ struct pq_col_reader {
     page_mem        cur;                /* memory of the current page */
     page_mem       *retired;            /* pages finished during this batch */
     int             n_retired, cap_retired;
+    page_mem       *old;                /* chunk buffers replaced by extend_chunk */
+    int             n_old, cap_old;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -777,6 +779,40 @@ static st_status inflate_into(pq_col_reader *c, const uint8_t *src, size_t src_l
     return ST_OK;
 }
 
+/* Grows the chunk buffer to new_len bytes from the file. The old buffer is
+** kept (views into it stay valid) until the reader closes. */
+static st_status extend_chunk(pq_col_reader *c, size_t new_len, st_error *err)
+{
+    int64_t limit = c->f->fh.size - 8;
+    if ((int64_t)new_len > limit - c->chunk_off)
+        return st_error_set(err, ST_ERR_CORRUPT, "the page would end past the file's data");
+    uint8_t *nb = st_malloc(new_len);
+    if (!nb)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    memcpy(nb, c->chunk, c->chunk_len);
+    st_status rc = st_file_read_at(&c->f->fh, nb + c->chunk_len, new_len - c->chunk_len,
+                                   c->chunk_off + (int64_t)c->chunk_len, err);
+    if (rc != ST_OK) {
+        st_free(nb);
+        return rc;
+    }
+    page_mem old = { .buf = c->chunk, .arena = NULL };
+    if (c->n_old == c->cap_old) {
+        int ncap = c->cap_old ? c->cap_old * 2 : 2;
+        page_mem *o = st_realloc(c->old, sizeof(page_mem) * (size_t)ncap);
+        if (!o) {
+            st_free(nb);
+            return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+        }
+        c->old = o;
+        c->cap_old = ncap;
+    }
+    c->old[c->n_old++] = old;
+    c->chunk = nb;
+    c->chunk_len = new_len;
+    return ST_OK;
+}
+
 /* Loads pages until a data page is current, or sets *eof. */
 static st_status next_page(pq_col_reader *c, bool *eof, st_error *err)
 {
@@ -796,11 +832,16 @@ static st_status next_page(pq_col_reader *c, bool *eof, st_error *err)
         rc = pq_meta_parse_page_header(c->chunk + c->pos, c->chunk_len - c->pos, &h, &hl, err);
         if (rc != ST_OK)
             return st_error_context(err, "reading header of page %d", page);
-        if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0 ||
-            (size_t)h.compressed_page_size > c->chunk_len - c->pos - hl)
-            return st_error_set(err, ST_ERR_CORRUPT,
-                                "page %d size %d runs past the end of the column chunk", page,
-                                h.compressed_page_size);
+        if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0)
+            return st_error_set(err, ST_ERR_CORRUPT, "page %d has a negative size", page);
+        if ((size_t)h.compressed_page_size > c->chunk_len - c->pos - hl) {
+            /* Some old writers understate the chunk size; like other readers,
+            ** accept a page that still ends inside the file's data area. */
+            rc = extend_chunk(c, c->pos + hl + (size_t)h.compressed_page_size, err);
+            if (rc != ST_OK)
+                return st_error_context(err, "page %d size %d runs past the end of the column "
+                                        "chunk", page, h.compressed_page_size);
+        }
         if (h.uncompressed_page_size > c->max_page_bytes)
             return st_error_set(err, ST_ERR_LIMIT,
                                 "page %d claims %d uncompressed bytes, over the limit of %lld",
@@ -949,6 +990,9 @@ void pq_col_close(pq_col_reader *c)
         return;
     for (int i = 0; i < c->n_retired; i++)
         page_mem_free(&c->retired[i]);
+    for (int i = 0; i < c->n_old; i++)
+        page_mem_free(&c->old[i]);
+    st_free(c->old);
     page_mem_free(&c->cur);
     page_mem_free(&c->dict_mem);
     st_free(c->retired);

@@ -225,8 +225,8 @@ typedef struct pq_page_header {
 
 /* Parses a FileMetaData of exactly len bytes (the footer). Strings, lists and
 ** statistics bytes are copied into arena a, so buf may be freed afterwards.
-** Corrupt input: ST_ERR_CORRUPT naming what broke ("invalid thrift field type
-** 13 at byte 842 of the footer", "schema element count -5 is negative"). */
+** Corrupt input: ST_ERR_CORRUPT naming what broke ("invalid thrift compact type
+** 13 at byte 842 of the footer", "thrift container size -5 ... is negative"). */
 st_status pq_meta_parse_file(const uint8_t *buf, size_t len, st_arena *a, pq_file_meta *out,
                              st_error *err);
 /* Parses one PageHeader at the start of buf (up to len bytes); sets

@@ -131,6 +131,32 @@ static st_status map_leaf_type(schema_ctx *c, const pq_schema_element *el, pq_le
         t->scale = (uint8_t)s;
         lf->width = 16;
     }
+    if (lt->kind == PQ_LT_UNKNOWN) {
+        /* Always-null column (pyarrow's and strata's NullType): decode the
+        ** levels as usual, surface a NULL vector. */
+        st_status rc = ST_OK;
+        if (el->type == PQ_BOOLEAN) {
+            lf->conv = PQC_BOOL;
+            lf->out = PQO_BOOL;
+            lf->width = 1;
+        } else if (el->type == PQ_INT32 || el->type == PQ_FLOAT) {
+            lf->conv = PQC_COPY4;
+            lf->width = lf->phys_width = 4;
+        } else if (el->type == PQ_INT64 || el->type == PQ_DOUBLE) {
+            lf->conv = PQC_COPY8;
+            lf->width = lf->phys_width = 8;
+        } else if (el->type == PQ_BYTE_ARRAY || el->type == PQ_FIXED_LEN_BYTE_ARRAY) {
+            lf->conv = PQC_BYTES;
+            lf->out = PQO_BYTES;
+            lf->phys_width = el->type == PQ_FIXED_LEN_BYTE_ARRAY ? el->type_length : 0;
+        } else {
+            rc = st_error_set(c->err, ST_ERR_UNSUPPORTED, "null-typed column \"%s\" has physical "
+                              "type %s", elem_name(c, (int)(el - c->f->meta.schema)),
+                              pq_physical_name(el->type));
+        }
+        t->id = VEC_NULL;
+        return rc;
+    }
     switch (el->type) {
     case PQ_BOOLEAN:
         t->id = VEC_BOOL;

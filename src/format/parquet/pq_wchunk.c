@@ -18,7 +18,9 @@
 ** the dictionary's PLAIN page would pass 1 MiB or it holds more than half as
 ** many entries as the chunk has values (a dictionary that small a saving is
 ** not worth the indirection for readers). Both limits only grow, so the
-** build stops at the first value that breaks them.
+** build stops at the first value that breaks them. To spare the inserts of
+** mostly-unique columns (keys, prices, comments), a chunk whose first 64Ki
+** values are over 3/4 distinct also falls back then (see dict_looks_unique).
 **
 ** Pages hold about page_bytes of uncompressed values (dictionary indices
 ** counted at their bit width); nested columns (max_rep > 0) are only split
@@ -290,8 +292,8 @@ static st_status dict_build(pq_wscratch *s, const pq_wleaf *l, bool *ok, size_t 
     size_t n = (size_t)l->n_values;
     *ok = false;
     size_t max_entries = n / 2;
-    if (l->width > 0)
-        max_entries = ST_MIN(max_entries, PQ_W_DICT_MAX_BYTES / (size_t)l->width);
+    /* each entry takes at least width (or 4 length) bytes of the page */
+    max_entries = ST_MIN(max_entries, PQ_W_DICT_MAX_BYTES / (size_t)(l->width ? l->width : 4));
     if (max_entries == 0)
         return ST_OK;
     st_status rc = scratch_grow((void **)&s->indices, &s->cap_indices, n, sizeof(uint32_t), err);
@@ -698,7 +700,8 @@ static void page_next(page_walk *pw, int64_t *e0, int64_t *v0, size_t *p0)
     const uint8_t *vals = l->values.data;
     if (dense && !varlen) {
         /* OPT: fixed-width values: the page size is arithmetic */
-        int64_t k = ST_MAX(1, pw->target_bits / ST_MAX(vbits, 1));
+        int64_t vb = ST_MAX(vbits, 1);
+        int64_t k = ST_MAX(1, (pw->target_bits + vb - 1) / vb);  /* as the walk below */
         k = ST_MIN(k, ST_MIN(n - e, (int64_t)PQ_W_PAGE_MAX_ENTRIES));
         pw->e = e + k;
         pw->v = v + k;

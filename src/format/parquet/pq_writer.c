@@ -21,8 +21,9 @@
 **   BINARY -> BYTE_ARRAY; DATE -> INT32 DATE; TIME -> INT64 TIME(MICROS,
 **   local); TIMESTAMP -> INT64 TIMESTAMP(MICROS, UTC) + TIMESTAMP_MICROS;
 **   TIMESTAMP_NTZ -> INT64 TIMESTAMP(MICROS, local); NULL -> optional INT32
-**   with the UNKNOWN logical type, every value null (DuckDB and Spark read it
-**   as a null-typed column); STRUCT -> group; LIST -> the 3-level
+**   with the UNKNOWN logical type, every value null (what pyarrow writes for
+**   null columns: Spark 4 reads it as NullType, DuckDB as an all-null
+**   INTEGER); STRUCT -> group; LIST -> the 3-level
 **   `<rep> group name (LIST) { repeated group list { <rep> element } }`;
 **   MAP -> `<rep> group name (MAP) { repeated group key_value { required key;
 **   <rep> value } }`. Nullable fields are OPTIONAL, others REQUIRED.
@@ -42,6 +43,7 @@
 #define CREATED_BY       "strata version 0.1.0 (build 1)"
 #define DEFAULT_RG_ROWS  (1 << 20)
 #define DEFAULT_PAGE     (1 << 20)
+#define MAX_PAGE         ((int64_t)1 << 30)   /* page_bytes is clamped to this */
 #define RG_MAX_BYTES     ((size_t)128 << 20)  /* buffered bytes that force a flush */
 #define SLICE_ROWS       65536                /* rows shredded between size checks */
 #define OUT_BUF_BYTES    ((size_t)1 << 20)    /* write-behind buffer */
@@ -735,8 +737,14 @@ static st_status shred_value(shred_ctx *c, int depth, const vec *v, int64_t i, i
         st_status rc = st_buf_append(&c->w->sel, &i, sizeof i, c->err);
         return rc == ST_OK ? level_push(c->l, def, rep, c->err) : rc;
     }
-    case PQ_WSTEP_STRUCT:
-        return shred_value(c, depth + 1, v->children[s->child], i, def, rep);
+    case PQ_WSTEP_STRUCT: {
+        const vec *child = v->children[s->child];
+        if (i >= child->len)
+            return st_error_set(c->err, ST_ERR_ARGUMENT, "column \"%s\" has a struct child "
+                                "of %" PRId64 " rows, too short for row %" PRId64, c->l->path,
+                                child->len, i);
+        return shred_value(c, depth + 1, child, i, def, rep);
+    }
     default: {       /* LIST, MAP: one entry per element, or one for an empty row */
         const int32_t *off = vec_offsets(v);
         const vec *child = v->children[0];
@@ -959,7 +967,8 @@ static st_status options_apply(pq_writer *w, const pq_write_options *opt, st_err
     pq_wchunk_ctx *c = &w->cctx;
     c->codec = opt ? opt->codec : PQ_CODEC_SNAPPY;
     c->level = opt ? opt->level : 0;
-    c->page_bytes = opt && opt->page_bytes > 0 ? opt->page_bytes : DEFAULT_PAGE;
+    c->page_bytes = opt && opt->page_bytes > 0 ? ST_MIN(opt->page_bytes, MAX_PAGE)
+                                               : DEFAULT_PAGE;
     c->no_dictionary = opt && opt->no_dictionary;
     c->meta_arena = w->arena;
     c->scratch = &w->scratch;
