@@ -17,8 +17,9 @@
 ** has them): they are never checked. The miniblock holding the last value is
 ** present in full (padded), so the stream ends right after it and *consumed
 ** is exactly that end. Arithmetic wraps (unsigned), as the spec requires;
-** int32 streams are decoded modulo 2^32 with bit widths up to 32, int64
-** streams with widths up to 64. */
+** both int32 and int64 streams accept bit widths up to 64 (DuckDB writes
+** 33-bit miniblocks for full-range int32 columns because it takes deltas in
+** 64 bits); int32 results are then exact modulo 2^32. */
 #include "pq_encoding.h"
 
 #include <inttypes.h>
@@ -257,12 +258,11 @@ static void dbp_miniblock(const uint8_t *src, const uint8_t *end, unsigned bw, u
     *prev = v;
 }
 
-/* Shared worker of pq_delta_decode_i32/_i64: exactly one of o32/o64 is set,
-** and it picks the largest bit width accepted (32 or 64). */
+/* Shared worker of pq_delta_decode_i32/_i64: exactly one of o32/o64 is set. */
 static st_status dbp_decode(const uint8_t *buf, size_t len, int32_t *o32, int64_t *o64,
                             size_t n, size_t *consumed, st_error *err)
 {
-    const unsigned max_bw = o64 ? 64 : 32;
+    const unsigned max_bw = 64; /* int32 too: some writers (DuckDB) take deltas in 64 bits */
     if (n == 0 && len == 0) {
         *consumed = 0;  /* an empty page may omit the stream entirely */
         return ST_OK;
