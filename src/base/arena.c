@@ -18,11 +18,35 @@ typedef struct arena_block {
     _Alignas(16) unsigned char data[];
 } arena_block;
 
+typedef struct adopted {
+    struct adopted *next;
+    void *ptr;            /* owned heap block (st_malloc) */
+} adopted;
+
 struct st_arena {
     arena_block *head;    /* current block (most recent), owned */
     size_t block_size;    /* default block capacity */
     size_t reserved;      /* total bytes taken from the heap */
+    adopted *adopted;     /* heap blocks freed with the arena; nodes live in blocks */
 };
+
+static void free_adopted(st_arena *a)
+{
+    for (adopted *d = a->adopted; d; d = d->next)
+        st_free(d->ptr);
+    a->adopted = NULL;
+}
+
+bool st_arena_adopt(st_arena *a, void *heap_ptr)
+{
+    adopted *d = st_arena_alloc(a, sizeof *d);
+    if (!d)
+        return false;
+    d->ptr = heap_ptr;
+    d->next = a->adopted;
+    a->adopted = d;
+    return true;
+}
 
 st_arena *st_arena_new(size_t block_size)
 {
@@ -37,6 +61,7 @@ void st_arena_free(st_arena *a)
 {
     if (!a)
         return;
+    free_adopted(a);
     arena_block *b = a->head;
     while (b) {
         arena_block *next = b->next;
@@ -48,7 +73,10 @@ void st_arena_free(st_arena *a)
 
 void st_arena_reset(st_arena *a)
 {
-    if (!a || !a->head)
+    if (!a)
+        return;
+    free_adopted(a);
+    if (!a->head)
         return;
     /* Keep the oldest block (the tail of the chain); free the rest. */
     arena_block *b = a->head, *keep = NULL;

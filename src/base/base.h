@@ -98,6 +98,10 @@ char     *st_arena_strndup(st_arena *a, const char *s, size_t n);
 char     *st_arena_printf(st_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 size_t    st_arena_bytes(const st_arena *a);  /* bytes reserved from the heap */
+/* Hands a st_malloc'd block to the arena, which frees it on free/reset:
+** lets a producer give its buffer to a batch without copying. false on OOM
+** (the caller still owns the block). */
+bool      st_arena_adopt(st_arena *a, void *heap_ptr);
 
 /* ---- growable byte buffer (buf.c) --------------------------------------- */
 

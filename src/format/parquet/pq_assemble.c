@@ -107,12 +107,21 @@ static st_status fill_leaf(const pq_leaf *lf, const pq_leaf_data *d, const uint8
         return nomem(err);
     int32_t pos = 0;
     int64_t k = 0;
-    for (int64_t i = 0; i < n_slots; i++) {
-        off[i] = pos;
-        if (!valid || valid[i]) {
-            const pq_view *vw = &d->views[k++];
+    if (n_null == 0) {
+        for (int64_t i = 0; i < n_slots; i++) {
+            const pq_view *vw = &d->views[i];
+            off[i] = pos;
             memcpy(bytes + pos, vw->p, vw->len);
             pos += (int32_t)vw->len;
+        }
+    } else {
+        for (int64_t i = 0; i < n_slots; i++) {
+            off[i] = pos;
+            if (valid[i]) {
+                const pq_view *vw = &d->views[k++];
+                memcpy(bytes + pos, vw->p, vw->len);
+                pos += (int32_t)vw->len;
+            }
         }
     }
     off[n_slots] = pos;
@@ -122,15 +131,74 @@ static st_status fill_leaf(const pq_leaf *lf, const pq_leaf_data *d, const uint8
     return ST_OK;
 }
 
-static st_status build(const pq_file *f, const pq_node *n, pq_leaf_data *const *ld,
+static st_status build(const pq_file *f, const pq_node *n, pq_leaf_data **ld,
                        int64_t expect, st_arena *a, vec **out, st_error *err);
 
-static st_status build_leaf(const pq_file *f, const pq_node *n, pq_leaf_data *const *ld,
+/* Flat fixed-width leaves (no repeated ancestor) whose buffer holds exactly
+** this batch's values: one slot per entry, valid where the definition level
+** reaches max_def. The value buffer is handed to the batch
+** without a copy when the batch uses all of it: nulls are spread in place
+** from the back (the buffer holds room for every entry). */
+static st_status build_flat_leaf(const pq_leaf *lf, pq_leaf_data *d, int64_t expect, st_arena *a,
+                                 vec *v, st_error *err)
+{
+    int64_t n = d->n_entries;
+    if (n != expect)
+        return st_error_set(err, ST_ERR_CORRUPT, "column \"%s\" has %lld values for %lld rows",
+                            lf->info.path, (long long)n, (long long)expect);
+    int64_t n_null = n - d->n_vals;
+    v->len = n;
+    if (v->type->id == VEC_NULL) {
+        v->null_count = n;
+        return ST_OK;
+    }
+    uint8_t *bits = NULL;
+    if (n_null > 0) {
+        bits = st_arena_calloc(a, vec_bitmap_bytes(n) + 1, 1);
+        if (!bits)
+            return nomem(err);
+        uint16_t md = (uint16_t)lf->info.max_def;
+        for (int64_t i = 0; i < n; i++)
+            if (d->defs[i] == md)
+                vec_bit_set(bits, i);
+    }
+    v->validity = bits;
+    v->null_count = n_null;
+    size_t w = (size_t)lf->width;
+    uint8_t *vals = d->vals;
+    if (n_null > 0) {
+        int64_t k = d->n_vals;
+        for (int64_t i = n - 1; i >= 0 && k < i + 1; i--) {
+            if (vec_bit_get(bits, i))
+                memmove(vals + w * (size_t)i, vals + w * (size_t)--k, w);
+            else
+                memset(vals + w * (size_t)i, 0, w);
+        }
+    }
+    if (!st_arena_adopt(a, vals))
+        return nomem(err);
+    v->values = vals;
+    d->vals = NULL; /* the batch owns it now; the next read allocates anew */
+    d->cap_vals = 0;
+    return ST_OK;
+}
+
+static st_status build_leaf(const pq_file *f, const pq_node *n, pq_leaf_data **ld,
                             int64_t expect, st_arena *a, vec *v, st_error *err)
 {
     const pq_leaf *lf = &f->leaves[n->first_leaf];
-    const pq_leaf_data *d = ld[n->first_leaf];
+    pq_leaf_data *d = ld[n->first_leaf];
+    if (lf->info.max_rep == 0 && lf->out == PQO_FIXED && !d->has_carry && d->vals &&
+        (lf->info.max_def == 0 || d->defs))
+        return build_flat_leaf(lf, d, expect, a, v, err);
     int64_t cap = d->n_entries;
+    if (lf->info.max_rep == 0 && d->n_vals == d->n_entries) {
+        /* OPT: flat and no nulls: every entry is a valid slot. */
+        if (d->n_entries != expect)
+            return st_error_set(err, ST_ERR_CORRUPT, "column \"%s\" has %lld values for %lld rows",
+                                lf->info.path, (long long)d->n_entries, (long long)expect);
+        return fill_leaf(lf, d, NULL, expect, 0, a, v, err);
+    }
     uint8_t *valid = st_arena_alloc(a, (size_t)(cap ? cap : 1));
     if (!valid)
         return nomem(err);
@@ -157,7 +225,7 @@ static st_status build_leaf(const pq_file *f, const pq_node *n, pq_leaf_data *co
     return fill_leaf(lf, d, valid, slots, nulls, a, v, err);
 }
 
-static st_status build_struct(const pq_file *f, const pq_node *n, pq_leaf_data *const *ld,
+static st_status build_struct(const pq_file *f, const pq_node *n, pq_leaf_data **ld,
                               int64_t expect, st_arena *a, vec *v, st_error *err)
 {
     const pq_leaf *lf = &f->leaves[n->first_leaf];
@@ -191,7 +259,7 @@ static st_status build_struct(const pq_file *f, const pq_node *n, pq_leaf_data *
     return ST_OK;
 }
 
-static st_status build_list(const pq_file *f, const pq_node *n, pq_leaf_data *const *ld,
+static st_status build_list(const pq_file *f, const pq_node *n, pq_leaf_data **ld,
                             int64_t expect, st_arena *a, vec *v, st_error *err)
 {
     const pq_leaf *lf = &f->leaves[n->first_leaf];
@@ -232,7 +300,7 @@ static st_status build_list(const pq_file *f, const pq_node *n, pq_leaf_data *co
     return build(f, ch, ld, elems, a, &v->children[0], err);
 }
 
-static st_status build(const pq_file *f, const pq_node *n, pq_leaf_data *const *ld,
+static st_status build(const pq_file *f, const pq_node *n, pq_leaf_data **ld,
                        int64_t expect, st_arena *a, vec **out, st_error *err)
 {
     vec *v = st_arena_calloc(a, 1, sizeof *v);
@@ -257,7 +325,7 @@ static st_status build(const pq_file *f, const pq_node *n, pq_leaf_data *const *
     return ST_OK;
 }
 
-st_status pq_assemble(const pq_file *f, const pq_node *n, pq_leaf_data *const *leaf_data,
+st_status pq_assemble(const pq_file *f, const pq_node *n, pq_leaf_data **leaf_data,
                       int64_t n_rows, st_arena *a, vec **out, st_error *err)
 {
     return build(f, n, leaf_data, n_rows, a, out, err);

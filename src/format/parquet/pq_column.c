@@ -51,6 +51,7 @@ struct pq_col_reader {
     uint8_t        *dict_fixed;    /* dict_mem: n_dict * width */
     pq_view        *dict_views;    /* dict_mem: n_dict */
     page_mem        dict_mem;      /* owned for the chunk's lifetime */
+    uint64_t        dict_max_len;  /* longest dictionary byte string */
     /* current page */
     bool            page_live;
     int64_t         p_entries, p_entry_pos;
@@ -63,6 +64,9 @@ struct pq_col_reader {
     pq_view        *p_views;            /* heap, grow-only */
     size_t          cap_p_vals;
     uint32_t       *idx;                /* heap scratch for dictionary indices */
+    uint64_t        p_bytes_bound;      /* upper bound on the page's value bytes */
+    bool            p_dict;             /* current page's values are dictionary
+                                        ** indices in idx, gathered when taken */
     size_t          cap_idx;
     page_mem        cur;                /* memory of the current page */
     page_mem       *retired;            /* pages finished during this batch */
@@ -401,6 +405,10 @@ static st_status load_dictionary(pq_col_reader *c, const pq_page_header *h, cons
         return st_error_context(err, "decoding the dictionary");
     c->n_dict = n;
     c->has_dict = true;
+    if (c->dict_views)
+        for (size_t i = 0; i < cnt; i++)
+            if (c->dict_views[i].len > c->dict_max_len)
+                c->dict_max_len = c->dict_views[i].len;
     return ST_OK;
 }
 
@@ -431,31 +439,9 @@ static st_status decode_dict_indices(pq_col_reader *c, const uint8_t *buf, size_
         return st_error_set(err, ST_ERR_CORRUPT,
                             "dictionary index %u is out of range for a dictionary of %lld values",
                             maxi, (long long)c->n_dict);
-    const pq_leaf *lf = c->lf;
-    if (lf->out == PQO_BYTES) {
-        for (size_t i = 0; i < n; i++)
-            c->p_views[i] = c->dict_views[c->idx[i]];
-    } else {
-        size_t w = (size_t)lf->width;
-        switch (w) {
-        case 1:
-            for (size_t i = 0; i < n; i++)
-                c->p_fixed[i] = c->dict_fixed[c->idx[i]];
-            break;
-        case 4:
-            for (size_t i = 0; i < n; i++)
-                memcpy(c->p_fixed + 4 * i, c->dict_fixed + 4 * (size_t)c->idx[i], 4);
-            break;
-        case 8:
-            for (size_t i = 0; i < n; i++)
-                memcpy(c->p_fixed + 8 * i, c->dict_fixed + 8 * (size_t)c->idx[i], 8);
-            break;
-        default:
-            for (size_t i = 0; i < n; i++)
-                memcpy(c->p_fixed + w * i, c->dict_fixed + w * (size_t)c->idx[i], w);
-            break;
-        }
-    }
+    /* OPT: values are gathered from the dictionary straight into the batch
+    ** buffer when taken (take_entries), not into a page buffer first. */
+    c->p_dict = true;
     return ST_OK;
 }
 
@@ -735,12 +721,18 @@ static st_status load_data_page(pq_col_reader *c, const pq_page_header *h, const
     }
     size_t n_vals = n;
     if (max_def > 0) {
-        rc = check_levels(c->p_defs, n, max_def, "definition", err);
-        if (rc != ST_OK)
-            return rc;
-        n_vals = 0;
-        for (size_t i = 0; i < n; i++)
-            n_vals += c->p_defs[i] == max_def;
+        /* One pass: count the values and find the largest level. */
+        uint16_t md = (uint16_t)max_def, top = 0;
+        size_t cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint16_t d = c->p_defs[i];
+            cnt += d == md;
+            top = d > top ? d : top;
+        }
+        if (top > md)
+            return st_error_set(err, ST_ERR_CORRUPT,
+                                "definition level %u exceeds the column's maximum %d", top, max_def);
+        n_vals = cnt;
     }
     if (max_rep > 0) {
         rc = check_levels(c->p_reps, n, max_rep, "repetition", err);
@@ -752,9 +744,18 @@ static st_status load_data_page(pq_col_reader *c, const pq_page_header *h, const
                                 c->p_reps[0]);
     }
     c->p_fixed_src = c->p_fixed;
+    c->p_dict = false;
     rc = decode_values(c, enc, vals_buf, vals_len, n_vals, err);
     if (rc != ST_OK)
         return st_error_context(err, "decoding %s values", pq_encoding_name(enc));
+    c->p_bytes_bound = UINT64_MAX / 2;
+    if (lf->out == PQO_BYTES) {
+        if (!c->p_dict) {
+            c->p_bytes_bound = vals_len + (uint64_t)n_vals * 36; /* uuid text grows */
+        } else {
+            c->p_bytes_bound = (uint64_t)n_vals * c->dict_max_len;
+        }
+    }
     c->p_entries = (int64_t)n;
     c->p_entry_pos = 0;
     c->p_vals = (int64_t)n_vals;
@@ -1074,7 +1075,37 @@ static st_status take_entries(pq_col_reader *c, pq_leaf_data *d, int64_t k, int6
         memcpy(d->reps + d->n_entries, c->p_reps + from, (size_t)k * sizeof(uint16_t));
     if (nv > c->p_vals - c->p_val_pos)
         return st_error_set(err, ST_ERR_INTERNAL, "page value count mismatch");
-    if (lf->out == PQO_BYTES) {
+    if (c->p_dict) {
+        const uint32_t *ix = c->idx + c->p_val_pos;
+        if (lf->out == PQO_BYTES) {
+            pq_view *dst = d->views + d->n_vals;
+            for (int64_t i = 0; i < nv; i++) {
+                dst[i] = c->dict_views[ix[i]];
+                d->n_bytes += dst[i].len;
+            }
+        } else {
+            size_t w = (size_t)lf->width;
+            uint8_t *dst = d->vals + (size_t)d->n_vals * w;
+            switch (w) {
+            case 1:
+                for (int64_t i = 0; i < nv; i++)
+                    dst[i] = c->dict_fixed[ix[i]];
+                break;
+            case 4:
+                for (int64_t i = 0; i < nv; i++)
+                    memcpy(dst + 4 * i, c->dict_fixed + 4 * (size_t)ix[i], 4);
+                break;
+            case 8:
+                for (int64_t i = 0; i < nv; i++)
+                    memcpy(dst + 8 * i, c->dict_fixed + 8 * (size_t)ix[i], 8);
+                break;
+            default:
+                for (int64_t i = 0; i < nv; i++)
+                    memcpy(dst + w * (size_t)i, c->dict_fixed + w * (size_t)ix[i], w);
+                break;
+            }
+        }
+    } else if (lf->out == PQO_BYTES) {
         const pq_view *src = c->p_views + c->p_val_pos;
         memcpy(d->views + d->n_vals, src, (size_t)nv * sizeof(pq_view));
         for (int64_t i = 0; i < nv; i++)
@@ -1109,6 +1140,10 @@ static int64_t plan_take(const pq_col_reader *c, const pq_leaf_data *d, int64_t 
     const uint16_t *reps = c->p_reps + c->p_entry_pos;
     const uint16_t *defs = c->p_defs + c->p_entry_pos;
     *at_boundary = false;
+    /* OPT: the whole rest of the page fits the budget when even its upper
+    ** bound on bytes does: skip the per-value scan. */
+    if (bytes && held + c->p_bytes_bound < max_bytes)
+        bytes = false;
     if (!nested && !bytes) {
         k = ST_MIN(avail, want);
         *recs = k;
@@ -1125,8 +1160,10 @@ static int64_t plan_take(const pq_col_reader *c, const pq_leaf_data *d, int64_t 
             }
             r++;
         }
-        if (bytes && (lf->info.max_def == 0 || defs[k] == lf->info.max_def))
-            held += c->p_views[c->p_val_pos + nv++].len;
+        if (bytes && (lf->info.max_def == 0 || defs[k] == lf->info.max_def)) {
+            int64_t vi = c->p_val_pos + nv++;
+            held += c->p_dict ? c->dict_views[c->idx[vi]].len : c->p_views[vi].len;
+        }
     }
     if (!nested && k == avail)
         *at_boundary = true;
@@ -1242,8 +1279,10 @@ void pq_leaf_data_cut(pq_leaf_data *d, const pq_leaf *lf, int64_t n, int64_t *sa
 {
     *saved_entries = d->n_entries;
     *saved_vals = d->n_vals;
+    d->has_carry = false;
     if (n >= d->n_records)
         return;
+    d->has_carry = true;
     int64_t e = record_entry(d, lf, n);
     d->n_entries = e;
     d->n_vals = count_vals(d, lf, e);

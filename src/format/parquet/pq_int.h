@@ -103,6 +103,7 @@ typedef struct pq_leaf_data {
     pq_view  *views;           /* PQO_BYTES: n_vals views */
     size_t    cap_entries, cap_vals;
     uint8_t  *carry;           /* owned: bytes of views carried over a batch */
+    bool      has_carry;       /* a cut left records behind the visible ones */
 } pq_leaf_data;
 
 typedef struct pq_col_reader pq_col_reader;
@@ -133,8 +134,9 @@ void      pq_leaf_data_destroy(pq_leaf_data *d);
 /* ---- pq_assemble.c ------------------------------------------------------ */
 
 /* Builds the vector of node n for n_rows records from the leaves' data
-** (indexed by leaf number). */
-st_status pq_assemble(const pq_file *f, const pq_node *n, pq_leaf_data *const *leaf_data,
+** (indexed by leaf number). May take ownership of a leaf's value buffer
+** (handing it to arena a) when the batch uses all of it. */
+st_status pq_assemble(const pq_file *f, const pq_node *n, pq_leaf_data **leaf_data,
                       int64_t n_rows, st_arena *a, vec **out, st_error *err);
 
 #endif /* STRATA_FORMAT_PQ_INT_H */
