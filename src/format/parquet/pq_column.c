@@ -21,6 +21,8 @@
 #include "pq_int.h"
 
 #include <math.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 
 /* Most level entries one nested data page may hold (about 1 GiB of decode
@@ -39,7 +41,9 @@ struct pq_col_reader {
     int             rg, leaf;
     bool            verify_crc;
     int64_t         max_page_bytes;  /* largest uncompressed page accepted */
-    uint8_t        *chunk;         /* owned: the compressed column chunk */
+    uint8_t        *chunk;         /* owned: the compressed column chunk, or
+                                   ** borrowed from the file mapping */
+    bool            chunk_mapped;  /* chunk points into pq_file.map */
     size_t          chunk_len;
     int64_t         chunk_off;     /* file offset of chunk[0] */
     size_t          pos;           /* next page header within chunk */
@@ -787,6 +791,10 @@ static st_status extend_chunk(pq_col_reader *c, size_t new_len, st_error *err)
     int64_t limit = c->f->fh.size - 8;
     if ((int64_t)new_len > limit - c->chunk_off)
         return st_error_set(err, ST_ERR_CORRUPT, "the page would end past the file's data");
+    if (c->chunk_mapped) {
+        c->chunk_len = new_len;
+        return ST_OK;
+    }
     uint8_t *nb = st_malloc(new_len);
     if (!nb)
         return st_error_set(err, ST_ERR_NOMEM, "out of memory");
@@ -970,6 +978,13 @@ st_status pq_col_open(pq_file *f, int row_group, int leaf, const pq_read_options
     c->max_page_bytes = opt->max_page_bytes > 0 ? opt->max_page_bytes : INT32_MAX;
     c->chunk_off = start;
     c->chunk_len = (size_t)len;
+    if (f->map) {
+        /* OPT: the file is mapped; the chunk is read in place. */
+        c->chunk = (uint8_t *)f->map + start;
+        c->chunk_mapped = true;
+        *out = c;
+        return ST_OK;
+    }
     c->chunk = st_malloc((size_t)len);
     if (!c->chunk) {
         st_free(c);
@@ -997,7 +1012,18 @@ void pq_col_close(pq_col_reader *c)
     page_mem_free(&c->cur);
     page_mem_free(&c->dict_mem);
     st_free(c->retired);
-    st_free(c->chunk);
+    if (!c->chunk_mapped) {
+        st_free(c->chunk);
+    } else if (c->chunk_len > 0) {
+        /* Drop the chunk's pages from this process's footprint (they stay in
+        ** the page cache), so resident memory follows the row group, not the
+        ** file. Only whole pages strictly inside the chunk. */
+        uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t lo = ((uintptr_t)c->chunk + pg - 1) & ~(pg - 1);
+        uintptr_t hi = ((uintptr_t)c->chunk + c->chunk_len) & ~(pg - 1);
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
     st_free(c->p_defs);
     st_free(c->p_reps);
     st_free(c->p_fixed);

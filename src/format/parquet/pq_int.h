@@ -75,6 +75,8 @@ typedef struct pq_leaf {
 
 struct pq_file {
     st_file       fh;
+    const void   *map;          /* read-only mapping of the whole file, or NULL */
+    size_t        map_len;
     st_arena     *arena;        /* owned: metadata, schema tree, leaf table */
     pq_file_meta  meta;
     vec_schema    schema;       /* top-level fields */
