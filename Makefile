@@ -39,13 +39,13 @@ $(BUILD)/libstrata.a: $(LIB_OBJS)
 $(BUILD)/strata: $(CLI_OBJS) $(BUILD)/libstrata.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libstrata.a $(LIBS)
 
-$(BUILD)/unit_tests: $(TEST_OBJS) $(BUILD)/libstrata.a
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(BUILD)/libstrata.a $(LIBS) -lcriterion
+CLI_LIB_OBJS := $(BUILD)/src/cli/cli_output.o
+$(BUILD)/unit_tests: $(TEST_OBJS) $(CLI_LIB_OBJS) $(BUILD)/libstrata.a
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(CLI_LIB_OBJS) $(BUILD)/libstrata.a $(LIBS) -lcriterion
 
 # Tests: Criterion suites (unit + conformance), then DuckDB differential tests.
 test: deps all $(BUILD)/unit_tests
-	STRATA_BIN=$(abspath $(BUILD)/strata) $(BUILD)/unit_tests --jobs 2
-	STRATA_BIN=$(abspath $(BUILD)/strata) node --test tests/diff/
+	scripts/run-tests $(BUILD)
 
 unit-test: all $(BUILD)/unit_tests
 	STRATA_BIN=$(abspath $(BUILD)/strata) $(BUILD)/unit_tests --jobs 2
@@ -66,13 +66,17 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 fuzz: deps $(FUZZ_BINS)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
+	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc \
 	    -o $@ $< $(LIB_SRCS) $(LIBS)
 FUZZ_SECONDS ?= 60
 fuzz-run: fuzz
-	@for b in $(FUZZ_BINS); do n=$$(basename $$b); mkdir -p tests/fuzz/corpus/$$n; \
-	    echo "== $$n"; $$b -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
-	    tests/fuzz/corpus/$$n || exit 1; done
+	@for b in $(FUZZ_BINS); do n=$$(basename $$b); w=build-fuzz/corpus-$$n; \
+	    rm -rf $$w; mkdir -p $$w; cp tests/fuzz/corpus/$$n/* $$w/ 2>/dev/null; \
+	    echo "== $$n"; $$b -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=20 \
+	    -artifact_prefix=build-fuzz/$$n- -print_final_stats=1 $$w 2>&1 | \
+	    grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Test unit written' ; \
+	    if ls build-fuzz/$$n-* >/dev/null 2>&1; then echo "fuzz-run: $$n found a failing input"; exit 1; fi; \
+	    done
 
 bench: deps all
 	bench/parquet/run.sh $(abspath $(BUILD)/strata)

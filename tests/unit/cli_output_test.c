@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/cli_output.c"
 
 /* ---- helpers ------------------------------------------------------------- */
 
