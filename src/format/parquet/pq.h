@@ -93,6 +93,8 @@ typedef struct pq_read_options {
     int64_t    batch_rows;    /* max rows per batch, 0 = default (2048) */
     bool       skip_crc;      /* don't verify page CRCs where present */
     int64_t    max_page_bytes;/* largest uncompressed page accepted, 0 = INT32_MAX */
+    int64_t    batch_bytes;   /* string bytes per leaf that end a batch early
+                              ** (at least one row is always returned), 0 = 64 MiB */
 } pq_read_options;
 
 st_status pq_reader_open(pq_file *f, const pq_read_options *opt, pq_reader **out,

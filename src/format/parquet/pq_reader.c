@@ -486,7 +486,10 @@ st_status pq_reader_next(pq_reader *r, vec_batch **out, st_error *err)
     for (int l = 0; l < r->f->n_leaves; l++) {
         if (!r->cr[l])
             continue;
-        rc = pq_col_read(r->cr[l], n, PQ_BATCH_BYTE_BUDGET, &r->ld[l], err);
+        rc = pq_col_read(r->cr[l], n,
+                         r->opt.batch_bytes > 0 ? (uint64_t)r->opt.batch_bytes
+                                                : PQ_BATCH_BYTE_BUDGET,
+                         &r->ld[l], err);
         if (rc != ST_OK)
             goto fail;
         if (r->ld[l].n_records < n)
