@@ -175,6 +175,40 @@ st_status vec_format_value(const vec *v, int64_t i, vec_fmt_mode mode, st_buf *o
 /* Decimal unscaled value + scale into text ("-12.340"); returns length. */
 int       vec_format_decimal(__int128 v, int scale, char *buf, size_t n);
 
+/* ---- kernels (vec_kern.c) ------------------------------------------------ */
+
+/* A typed constant: which member is used follows the vector type (i64 for
+** BOOL, signed ints, DATE, TIME, timestamps; u64 for unsigned ints; f64 for
+** FLOAT/DOUBLE; i128 for DECIMAL unscaled; bytes for STRING/BINARY). */
+typedef struct vec_scalar {
+    bool           is_null;
+    int64_t        i64;
+    uint64_t       u64;
+    double         f64;
+    __int128       i128;
+    const uint8_t *bytes;    /* borrowed: copied into the vector's arena */
+    int64_t        n_bytes;
+} vec_scalar;
+
+/* Gathers rows idx[0..n) of v (every type, nested included) into a new
+** vector in arena a. Indices must be in [0, v->len) (ST_ERR_ARGUMENT if not). */
+st_status vec_take(st_arena *a, const vec *v, const int32_t *idx, int64_t n, vec **out,
+                   st_error *err);
+/* Keeps the rows of b whose keep byte is nonzero (keep has b->n_rows bytes):
+** builds new vectors in b->arena and replaces b->cols and b->n_rows. */
+st_status vec_filter_batch(vec_batch *b, const uint8_t *keep, st_error *err);
+/* A vector of n copies of s (NULL or s->is_null: all null) of a scalar type
+** t (not STRUCT/LIST/MAP unless all null). */
+st_status vec_constant(st_arena *a, const vec_type *t, const vec_scalar *s, int64_t n, vec **out,
+                       st_error *err);
+/* v converted to type `to` by a Delta type-widening rule: int8->int16->
+** int32->int64, float->double, int8..int64->decimal, decimal(p,s)->
+** decimal(p+k,s+k') with k >= k', date->timestamp_ntz; equal types return v
+** itself. STRUCT/LIST/MAP are widened child by child. Other pairs are
+** ST_ERR_UNSUPPORTED naming both types. */
+st_status vec_cast_widen(st_arena *a, const vec *v, const vec_type *to, vec **out,
+                         st_error *err);
+
 /* ---- Arrow C Data Interface export (vec_arrow.c) ------------------------ */
 
 #include "arrow_abi.h"

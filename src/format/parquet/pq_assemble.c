@@ -12,7 +12,7 @@
 
 static inline int lv_def(const pq_leaf_data *d, const pq_leaf *lf, int64_t e)
 {
-    return d->defs && lf->info.max_def > 0 ? d->defs[e] : lf->info.max_def;
+    return d->has_defs ? d->defs[e] : lf->info.max_def;
 }
 static inline int lv_rep(const pq_leaf_data *d, const pq_leaf *lf, int64_t e)
 {
@@ -188,8 +188,7 @@ static st_status build_leaf(const pq_file *f, const pq_node *n, pq_leaf_data **l
 {
     const pq_leaf *lf = &f->leaves[n->first_leaf];
     pq_leaf_data *d = ld[n->first_leaf];
-    if (lf->info.max_rep == 0 && lf->out == PQO_FIXED && !d->has_carry && d->vals &&
-        (lf->info.max_def == 0 || d->defs))
+    if (lf->info.max_rep == 0 && lf->out == PQO_FIXED && !d->has_carry && d->vals)
         return build_flat_leaf(lf, d, expect, a, v, err);
     int64_t cap = d->n_entries;
     if (lf->info.max_rep == 0 && d->n_vals == d->n_entries) {

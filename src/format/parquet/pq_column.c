@@ -69,6 +69,7 @@ struct pq_col_reader {
     size_t          cap_p_vals;
     uint32_t       *idx;                /* heap scratch for dictionary indices */
     uint64_t        p_bytes_bound;      /* upper bound on the page's value bytes */
+    bool            p_all_valid;        /* every entry has d == max_def; p_defs unused */
     bool            p_dict;             /* current page's values are dictionary
                                         ** indices in idx, gathered when taken */
     size_t          cap_idx;
@@ -451,9 +452,37 @@ static st_status decode_dict_indices(pq_col_reader *c, const uint8_t *buf, size_
 
 /* ---- data pages ---------------------------------------------------------- */
 
+/* True when an RLE/bit-packed level stream starts with one RLE run of at
+** least n copies of `value` (a page without nulls, as most writers encode
+** it): the levels need not be materialized. */
+static bool rle_single_run(const uint8_t *buf, size_t len, int bw, size_t n, uint16_t value)
+{
+    uint64_t h = 0;
+    size_t i = 0;
+    for (int shift = 0; i < len && shift < 35; shift += 7) {
+        uint8_t b = buf[i++];
+        h |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            goto done;
+    }
+    return false;
+done:
+    if ((h & 1) || (h >> 1) < n)
+        return false;
+    int nb = (bw + 7) / 8;
+    if (len - i < (size_t)nb)
+        return false;
+    uint32_t v = 0;
+    for (int k = 0; k < nb; k++)
+        v |= (uint32_t)buf[i + (size_t)k] << (8 * k);
+    return v == value;
+}
+
+/* Decodes n v1 levels; when all_max is given and the stream is one run of
+** max_level, sets *all_max and leaves out untouched. */
 static st_status decode_levels_v1(pq_col_reader *c, int enc, int max_level, const uint8_t *buf,
                                   size_t len, uint16_t *out, size_t n, size_t *used,
-                                  st_error *err)
+                                  bool *all_max, st_error *err)
 {
     int bw = pq_bit_width((uint64_t)max_level);
     if (enc == PQ_ENC_RLE) {
@@ -464,9 +493,13 @@ static st_status decode_levels_v1(pq_col_reader *c, int enc, int max_level, cons
             return st_error_set(err, ST_ERR_CORRUPT,
                                 "level data length %u is past the page end (%zu bytes left)", l,
                                 len - 4);
+        *used = 4 + (size_t)l;
+        if (all_max && rle_single_run(buf + 4, l, bw, n, (uint16_t)max_level)) {
+            *all_max = true; /* OPT: results identical if removed */
+            return ST_OK;
+        }
         pq_rle_decoder d;
         pq_rle_init(&d, buf + 4, l, bw);
-        *used = 4 + (size_t)l;
         return pq_rle_get_u16(&d, out, n, err);
     }
     if (enc == PQ_ENC_BIT_PACKED) {
@@ -684,6 +717,7 @@ static st_status load_data_page(pq_col_reader *c, const pq_page_header *h, const
     if (rc != ST_OK)
         return rc;
     size_t p = 0;
+    bool all_valid = false;  /* definition levels are all max_def (not decoded) */
     if (v2) {
         size_t rl = (size_t)h->data_page_v2.repetition_levels_byte_length;
         size_t dl = (size_t)h->data_page_v2.definition_levels_byte_length;
@@ -698,24 +732,29 @@ static st_status load_data_page(pq_col_reader *c, const pq_page_header *h, const
                 return st_error_context(err, "decoding repetition levels");
         }
         if (max_def > 0) {
-            pq_rle_decoder d;
-            pq_rle_init(&d, pg + rl, dl, pq_bit_width((uint64_t)max_def));
-            rc = pq_rle_get_u16(&d, c->p_defs, n, err);
-            if (rc != ST_OK)
-                return st_error_context(err, "decoding definition levels");
+            int bw = pq_bit_width((uint64_t)max_def);
+            if (rle_single_run(pg + rl, dl, bw, n, (uint16_t)max_def)) {
+                all_valid = true; /* OPT: results identical if removed */
+            } else {
+                pq_rle_decoder d;
+                pq_rle_init(&d, pg + rl, dl, bw);
+                rc = pq_rle_get_u16(&d, c->p_defs, n, err);
+                if (rc != ST_OK)
+                    return st_error_context(err, "decoding definition levels");
+            }
         }
     } else {
         size_t used = 0;
         if (max_rep > 0) {
             rc = decode_levels_v1(c, h->data_page.repetition_level_encoding, max_rep, pg, pg_len,
-                                  c->p_reps, n, &used, err);
+                                  c->p_reps, n, &used, NULL, err);
             if (rc != ST_OK)
                 return st_error_context(err, "decoding repetition levels");
             p += used;
         }
         if (max_def > 0) {
             rc = decode_levels_v1(c, h->data_page.definition_level_encoding, max_def, pg + p,
-                                  pg_len - p, c->p_defs, n, &used, err);
+                                  pg_len - p, c->p_defs, n, &used, &all_valid, err);
             if (rc != ST_OK)
                 return st_error_context(err, "decoding definition levels");
             p += used;
@@ -724,7 +763,8 @@ static st_status load_data_page(pq_col_reader *c, const pq_page_header *h, const
         vals_len = pg_len - p;
     }
     size_t n_vals = n;
-    if (max_def > 0) {
+    c->p_all_valid = all_valid || max_def == 0;
+    if (max_def > 0 && !all_valid) {
         /* One pass: count the values and find the largest level. */
         uint16_t md = (uint16_t)max_def, top = 0;
         size_t cnt = 0;
@@ -1091,11 +1131,23 @@ static st_status take_entries(pq_col_reader *c, pq_leaf_data *d, int64_t k, int6
     int64_t from = c->p_entry_pos;
     int64_t nv = k;
     if (lf->info.max_def > 0) {
-        memcpy(d->defs + d->n_entries, c->p_defs + from, (size_t)k * sizeof(uint16_t));
-        nv = 0;
         uint16_t md = (uint16_t)lf->info.max_def;
-        for (int64_t i = 0; i < k; i++)
-            nv += c->p_defs[from + i] == md;
+        if (c->p_all_valid) {
+            if (d->has_defs)
+                for (int64_t i = 0; i < k; i++)
+                    d->defs[d->n_entries + i] = md;
+        } else {
+            if (!d->has_defs) {
+                /* Levels become real: the entries held so far were all valid. */
+                for (int64_t i = 0; i < d->n_entries; i++)
+                    d->defs[i] = md;
+                d->has_defs = true;
+            }
+            memcpy(d->defs + d->n_entries, c->p_defs + from, (size_t)k * sizeof(uint16_t));
+            nv = 0;
+            for (int64_t i = 0; i < k; i++)
+                nv += c->p_defs[from + i] == md;
+        }
     }
     if (lf->info.max_rep > 0)
         memcpy(d->reps + d->n_entries, c->p_reps + from, (size_t)k * sizeof(uint16_t));
@@ -1186,7 +1238,7 @@ static int64_t plan_take(const pq_col_reader *c, const pq_leaf_data *d, int64_t 
             }
             r++;
         }
-        if (bytes && (lf->info.max_def == 0 || defs[k] == lf->info.max_def)) {
+        if (bytes && (c->p_all_valid || defs[k] == lf->info.max_def)) {
             int64_t vi = c->p_val_pos + nv++;
             held += c->p_dict ? c->dict_views[c->idx[vi]].len : c->p_views[vi].len;
         }
@@ -1292,7 +1344,7 @@ static int64_t record_entry(const pq_leaf_data *d, const pq_leaf *lf, int64_t n)
 
 static int64_t count_vals(const pq_leaf_data *d, const pq_leaf *lf, int64_t entries)
 {
-    if (lf->info.max_def == 0)
+    if (lf->info.max_def == 0 || !d->has_defs)
         return entries;
     int64_t nv = 0;
     for (int64_t i = 0; i < entries; i++)
@@ -1326,9 +1378,11 @@ st_status pq_leaf_data_consume(pq_leaf_data *d, const pq_leaf *lf, int64_t saved
     if (left_e == 0) {
         d->n_entries = d->n_vals = d->n_records = 0;
         d->n_bytes = 0;
+        d->has_defs = false;
         return ST_OK;
     }
-    memmove(d->defs, d->defs + used_e, (size_t)left_e * sizeof(uint16_t));
+    if (d->has_defs)
+        memmove(d->defs, d->defs + used_e, (size_t)left_e * sizeof(uint16_t));
     memmove(d->reps, d->reps + used_e, (size_t)left_e * sizeof(uint16_t));
     if (lf->out == PQO_BYTES) {
         memmove(d->views, d->views + used_v, (size_t)left_v * sizeof(pq_view));

@@ -97,7 +97,8 @@ st_status pq_schema_build(pq_file *f, st_error *err);
 typedef struct pq_leaf_data {
     int64_t   n_entries;       /* level entries held */
     int64_t   n_records;       /* whole records held (entries with rep == 0) */
-    uint16_t *defs;            /* n_entries (valid when max_def > 0) */
+    uint16_t *defs;            /* n_entries, meaningful only when has_defs */
+    bool      has_defs;        /* false: every entry held has d == max_def */
     uint16_t *reps;            /* n_entries (valid when max_rep > 0) */
     int64_t   n_vals;          /* entries with d == max_def */
     uint64_t  n_bytes;         /* PQO_BYTES: total bytes of the views held */

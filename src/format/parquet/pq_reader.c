@@ -445,6 +445,7 @@ static st_status next_row_group(pq_reader *r, bool *more, st_error *err)
     for (int l = 0; l < r->f->n_leaves; l++) {
         r->ld[l].n_entries = r->ld[l].n_vals = r->ld[l].n_records = 0;
         r->ld[l].n_bytes = 0;
+        r->ld[l].has_defs = false;
     }
     *more = false;
     while (++r->rg_pos < r->n_rgs) {

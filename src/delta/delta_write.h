@@ -1,0 +1,47 @@
+/* delta_write.h -- private helpers shared by the Delta write path
+** (delta_txn.c, delta_stats.c, delta_checkpoint_write.c) and its tests:
+** per-file statistics JSON, Hive-style partition folder escaping, URI
+** encoding of add.path, partition value serialization, JSON string quoting,
+** random UUIDs and row copying between vectors. Not part of the module
+** contract (delta.h); only src/delta and tests/unit include it. */
+#ifndef STRATA_DELTA_DELTA_WRITE_H
+#define STRATA_DELTA_DELTA_WRITE_H
+
+#include "delta.h"
+
+#define DELTA_STATS_DEFAULT_INDEXED_COLS 32  /* delta.dataSkippingNumIndexedCols */
+#define DELTA_STATS_STRING_PREFIX        32  /* code points kept in string bounds */
+
+/* ---- delta_stats.c ------------------------------------------------------ */
+
+/* Appends the stats JSON of the rows of b (numRecords, minValues, maxValues,
+** nullCount) for the first n_indexed leaf columns of b's schema in schema
+** order (n_indexed < 0: all). Follows Spark: strings bounded to 32 code
+** points (a truncated max gets the U+10FFFF tie-breaker), timestamps in ms,
+** no bounds for boolean/binary/list/map, NaN counted as the largest double. */
+st_status delta_stats_json(const vec_batch *b, int n_indexed, st_buf *out, st_error *err);
+
+/* Appends s as a quoted JSON string (control chars as \u00XX). */
+st_status delta_json_quote(st_buf *out, const char *s, size_t n, st_error *err);
+
+/* ---- delta_txn.c -------------------------------------------------------- */
+
+/* Appends a partition value as a Hive folder name component, escaping the
+** characters Spark escapes (control chars, "#%'*/:=?\{[]^ DEL) as %XX. */
+st_status delta_escape_partition(const char *v, st_buf *out, st_error *err);
+/* Appends a relative path percent-encoded as a URI path (what Hadoop's
+** Path.toUri produces): everything but unreserved, sub-delims, ':' '@' '/'
+** and non-ASCII bytes becomes %XX. */
+st_status delta_uri_encode_path(const char *p, st_buf *out, st_error *err);
+/* Row i of v serialized per PROTOCOL.md "Partition Value Serialization"
+** into out (NUL-terminated); *is_null set for a null value. */
+st_status delta_partition_value(const vec *v, int64_t i, st_buf *out, bool *is_null,
+                                st_error *err);
+/* A random (version 4) UUID as 36 chars + NUL. */
+void      delta_uuid(char out[37]);
+/* Appends row i of v (any type, nested included) to builder b of the same type. */
+st_status delta_append_row(vec_builder *b, const vec *v, int64_t i, st_error *err);
+/* Milliseconds since the epoch (wall clock). */
+int64_t   delta_now_ms(void);
+
+#endif /* STRATA_DELTA_DELTA_WRITE_H */
