@@ -90,6 +90,7 @@ typedef struct delta_file {
     bool         has_default_row_commit_version;
     int64_t      default_row_commit_version;
     int64_t      added_version;       /* version of the commit (or checkpoint) it came from */
+    int64_t      deletion_timestamp;  /* remove tombstones: ms, 0 when absent */
 } delta_file;
 
 typedef struct delta_app_txn {

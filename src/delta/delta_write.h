@@ -27,7 +27,8 @@ st_status delta_json_quote(st_buf *out, const char *s, size_t n, st_error *err);
 /* ---- delta_txn.c -------------------------------------------------------- */
 
 /* Appends a partition value as a Hive folder name component, escaping the
-** characters Spark escapes (control chars, "#%'*/:=?\{[]^ DEL) as %XX. */
+** characters Spark escapes as %XX: control chars, DEL and the ASCII
+** punctuation " # % ' * / : = ? \ { [ ] ^ (space is kept, as on Linux). */
 st_status delta_escape_partition(const char *v, st_buf *out, st_error *err);
 /* Appends a relative path percent-encoded as a URI path (what Hadoop's
 ** Path.toUri produces): everything but unreserved, sub-delims, ':' '@' '/'

@@ -111,7 +111,7 @@ static st_status fill_leaf(const pq_leaf *lf, const pq_leaf_data *d, const uint8
         for (int64_t i = 0; i < n_slots; i++) {
             const pq_view *vw = &d->views[i];
             off[i] = pos;
-            memcpy(bytes + pos, vw->p, vw->len);
+            st_copy_bytes(bytes + pos, vw->p, vw->len);
             pos += (int32_t)vw->len;
         }
     } else {
@@ -119,7 +119,7 @@ static st_status fill_leaf(const pq_leaf *lf, const pq_leaf_data *d, const uint8
             off[i] = pos;
             if (valid[i]) {
                 const pq_view *vw = &d->views[k++];
-                memcpy(bytes + pos, vw->p, vw->len);
+                st_copy_bytes(bytes + pos, vw->p, vw->len);
                 pos += (int32_t)vw->len;
             }
         }
