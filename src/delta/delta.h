@@ -187,6 +187,11 @@ st_status delta_scan_open(const delta_snapshot *s, const delta_scan_options *opt
 st_status delta_scan_next(delta_scan *sc, vec_batch **out, st_error *err);
 const vec_schema *delta_scan_schema(const delta_scan *sc);
 void      delta_scan_close(delta_scan *sc);
+/* Parses a timestamp for time travel and partition values: "YYYY-MM-DD",
+** "YYYY-MM-DD HH:MM:SS[.ffffff]" or with 'T', then an optional "Z" or
+** "+HH:MM" offset (zone-less = UTC). Micros since the epoch; false on bad
+** text (delta_scan.c). */
+bool      delta_parse_timestamp(const char *s, int64_t *out_micros);
 
 /* Percent-decodes a log path and joins it to the table root (absolute
 ** file:// URIs and absolute paths are taken as they are). Arena-allocated. */

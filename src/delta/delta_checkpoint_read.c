@@ -13,6 +13,7 @@
 #include "delta_log_int.h"
 
 #include "../format/parquet/pq.h"
+#include "../store/store.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -233,7 +234,7 @@ static st_status read_json(delta_replay *r, const char *path, st_error *err)
 {
     uint8_t *data = NULL;
     size_t len = 0;
-    st_status rc = store_read_compat(path, &data, &len, err);
+    st_status rc = store_read(path, &data, &len, err);
     if (rc != ST_OK)
         return rc;
     rc = delta_actions_apply_ndjson(r, (const char *)data, len, path, err);

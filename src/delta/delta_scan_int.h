@@ -41,10 +41,4 @@ st_status delta_dv_load(const char *table, const delta_dv *dv, st_arena *a, uint
 st_status delta_partition_value_parse(const vec_type *t, const char *s, st_arena *a,
                                       vec_scalar *out, st_error *err);
 
-/* Parses a timestamp as the CLI and partition values accept it:
-** "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS[.ffffff]", "YYYY-MM-DDTHH:MM:SS[.f]"
-** with an optional "Z" or "+HH:MM"/"-HH:MM" offset (zone-less = UTC).
-** Micros since the epoch; false on bad text. */
-bool delta_parse_timestamp(const char *s, int64_t *out_micros);
-
 #endif /* STRATA_DELTA_SCAN_INT_H */
