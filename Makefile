@@ -24,7 +24,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit-test diff-test asan demo deps fuzz fuzz-run bench clean check-layers
+.PHONY: all test unit-test diff-test asan demo deps fuzz fuzz-run bench bench-delta clean check-layers
 
 all: $(BUILD)/strata $(BUILD)/libstrata.a
 
@@ -80,6 +80,12 @@ fuzz-run: fuzz
 
 bench: deps all
 	bench/parquet/run.sh $(abspath $(BUILD)/strata)
+
+# Delta write path: snapshot load of a 100k-file table, commit throughput.
+$(BUILD)/bench_delta: bench/delta/bench_delta.c $(BUILD)/libstrata.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstrata.a $(LIBS)
+bench-delta: $(BUILD)/bench_delta
+	bench/delta/run.sh $(abspath $(BUILD)/bench_delta)
 
 check-layers:
 	@scripts/check-layers

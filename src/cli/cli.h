@@ -139,5 +139,8 @@ st_status cli_append_display(st_buf *out, const char *s, size_t n, size_t max_wi
 ** Returns the process exit code. */
 int cli_parquet_main(int argc, char **argv);
 void cli_parquet_usage(FILE *fp);
+/* `strata delta <sub> ...` (cli_delta.c). */
+int cli_delta_main(int argc, char **argv);
+void cli_delta_usage(FILE *fp);
 
 #endif /* STRATA_CLI_CLI_H */

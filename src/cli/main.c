@@ -115,9 +115,11 @@ static void print_help(FILE *fp)
           "  version                      print the version\n"
           "  help                         show this help\n"
           "  parquet <subcommand> ...     inspect, print and rewrite Parquet files\n"
+          "  delta <subcommand> ...       show a Delta table's history, files and rows\n"
           "\n",
           fp);
     cli_parquet_usage(fp);
+    cli_delta_usage(fp);
 }
 
 int main(int argc, char **argv)
@@ -141,6 +143,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "parquet") == 0)
         return cli_parquet_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "delta") == 0)
+        return cli_delta_main(argc - 2, argv + 2);
     cli_usage_error(NULL, "unknown command \"%s\"", cmd);
     fputs("hint: run \"strata help\" for the list of commands\n", stderr);
     return CLI_EXIT_USAGE;

@@ -33,6 +33,18 @@ void delta_replay_destroy(delta_replay *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The path a file action is keyed by: "file:/x" and "file:///x" name the
+** same file as "/x" (PROTOCOL.md: paths are compared as canonical URIs). */
+static const char *key_path(const char *path)
+{
+    if (strncmp(path, "file:", 5) != 0)
+        return path;
+    path += 5;
+    if (strncmp(path, "///", 3) == 0)
+        path += 2;
+    return path;
+}
+
 static uint64_t entry_hash(const char *path, const char *dv_key)
 {
     uint64_t h = 1469598103934665603ull;
@@ -47,7 +59,7 @@ static uint64_t entry_hash(const char *path, const char *dv_key)
 
 static bool entry_same_key(const delta_entry *a, const char *path, const char *dv_key)
 {
-    if (strcmp(a->f.path, path) != 0)
+    if (strcmp(key_path(a->f.path), path) != 0)
         return false;
     if (a->dv_key == NULL || dv_key == NULL)
         return a->dv_key == dv_key;
@@ -85,7 +97,8 @@ const char *delta_dv_unique_id(st_arena *a, const delta_dv *dv)
 
 st_status delta_replay_put_file(delta_replay *r, const delta_entry *e, st_error *err)
 {
-    uint64_t h = entry_hash(e->f.path, e->dv_key);
+    const char *kp = key_path(e->f.path);
+    uint64_t h = entry_hash(kp, e->dv_key);
     if ((r->n_entries + 1) * 2 > r->n_slots) {
         st_status rc = slots_grow(r, err);
         if (rc != ST_OK)
@@ -94,7 +107,7 @@ st_status delta_replay_put_file(delta_replay *r, const delta_entry *e, st_error 
     size_t j = (size_t)h & (r->n_slots - 1);
     while (r->slots[j]) {
         delta_entry *old = &r->entries[r->slots[j] - 1];
-        if (old->hash == h && entry_same_key(old, e->f.path, e->dv_key)) {
+        if (old->hash == h && entry_same_key(old, kp, e->dv_key)) {
             *old = *e;                        /* newest action for the key wins */
             old->hash = h;
             return ST_OK;

@@ -42,10 +42,9 @@ static bool parse_decimal(const char *s, vec_type *out)
         return true;
     }
     unsigned p, sc;
-    char tail;
-    if (sscanf(s, "decimal(%u,%u)%c", &p, &sc, &tail) != 3 || tail != ')')
-        if (sscanf(s, "decimal(%u, %u)%c", &p, &sc, &tail) != 3 || tail != ')')
-            return false;
+    int used = -1;
+    if (sscanf(s, "decimal(%u ,%u )%n", &p, &sc, &used) != 2 || used < 0 || s[used] != '\0')
+        return false;
     if (p < 1 || p > 38 || sc > p)
         return false;
     out->precision = (uint8_t)p;

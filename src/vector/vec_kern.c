@@ -388,7 +388,10 @@ st_status vec_cast_widen(st_arena *a, const vec *v, const vec_type *to, vec **ou
         return ST_OK;
     }
     bool nested = vec_type_is_nested(from->id) || vec_type_is_nested(to->id);
-    if (from->id == VEC_NULL || (!nested && from->id == to->id && can_widen(from, to)) ||
+    bool same_scalar = !nested && from->id == to->id &&
+                       (from->id != VEC_DECIMAL ||
+                        (from->precision == to->precision && from->scale == to->scale));
+    if (from->id == VEC_NULL || same_scalar ||
         (nested && from->id == to->id && from->n_children == to->n_children)) {
         vec *r = new_shell(a, to, v->len);   /* same layout: retype, share buffers */
         if (!r)

@@ -1,0 +1,1128 @@
+/* delta_txn.c -- optimistic write transactions on a Delta table (PROTOCOL.md
+** "Actions", "Commit Provenance", "Partition Value Serialization").
+**
+** A transaction reads one snapshot (or none, when it creates the table),
+** writes Snappy Parquet data files for the rows it is given -- grouped by
+** partition value into Hive-style folders, partition columns left out of the
+** files -- and on commit publishes _delta_log/<version>.json through
+** store_put_if_absent. The commit file is NDJSON: commitInfo first, then
+** protocol + metaData (creation only), txn (idempotent writers), remove and
+** add actions.
+**
+** Invariants: data files are fsync'd before any commit names them; a version
+** is never overwritten (put-if-absent), so a crash leaves only unreferenced
+** data files and never a partial commit; a failed or aborted transaction
+** deletes the data files it wrote. Losing the race for version v reads the
+** winning commit and applies Delta's conflict rules (metadata/protocol
+** change, concurrent delete of a file this txn removes, concurrent append
+** when this txn read the table, a moved app id version); without a conflict
+** the commit is retried at v + 1 (up to DELTA_TXN_MAX_TRIES times).
+** After committing a multiple of delta.checkpointInterval (10) a checkpoint
+** is written; its failure does not fail the commit. */
+#include "delta_write.h"
+
+#include "../format/parquet/pq.h"
+#include "../store/store.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define DELTA_TXN_MAX_TRIES   100
+#define DELTA_FILE_MAX_ROWS   (1 << 20)     /* rows per data file */
+#define DELTA_HIVE_NULL       "__HIVE_DEFAULT_PARTITION__"
+#define DELTA_ENGINE_INFO     "strata/0.1.0"
+
+typedef struct txn_add {
+    const char *path;         /* arena; URI-encoded, relative to the table */
+    const char *local;        /* arena; file system path (deleted on failure) */
+    const char *pv_json;      /* arena; partitionValues object text */
+    const char *stats;        /* arena; stats JSON text */
+    int64_t     size;         /* bytes */
+    int64_t     mtime;        /* ms */
+    int64_t     n_rows;
+} txn_add;
+
+typedef struct txn_remove {
+    const char *path;         /* arena; as in the log */
+    const char *pv_json;      /* arena */
+    int64_t     size;
+    const delta_file *file;   /* borrowed: snapshot (for the deletion vector) */
+} txn_remove;
+
+struct delta_txn {
+    st_arena        *arena;       /* owned: everything below */
+    const char      *table;       /* root folder, no trailing slash */
+    delta_snapshot  *snap;        /* owned; NULL while creating */
+    bool             creating;
+    const delta_create_options *create; /* borrowed: caller (creation only) */
+    const vec_schema *schema;     /* logical schema (snapshot or caller) */
+    vec_schema       data_schema; /* schema minus partition columns (arena) */
+    int              n_part;
+    const char     **part_cols;   /* logical names */
+    const char     **part_keys;   /* partitionValues keys (physical names) */
+    int             *part_field;  /* index into schema->fields */
+    int              n_indexed;   /* delta.dataSkippingNumIndexedCols */
+    int64_t          cp_interval; /* delta.checkpointInterval */
+    bool             append_only; /* delta.appendOnly */
+    delta_write_mode mode;
+    const char      *app_id;      /* arena; NULL when not set */
+    int64_t          app_version;
+    txn_add         *adds;        /* heap */
+    size_t           n_adds, cap_adds;
+    txn_remove      *removes;     /* heap */
+    size_t           n_removes, cap_removes;
+    int              file_seq;    /* part-NNNNN counter */
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+int64_t delta_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void delta_uuid(char out[37])
+{
+    uint8_t r[16];
+    size_t got = 0;
+    while (got < sizeof r) {
+        ssize_t n = getrandom(r + got, sizeof r - got, 0);
+        if (n <= 0) {   /* fall back to a time/pid mix; uniqueness still needed */
+            uint64_t x = (uint64_t)delta_now_ms() * 6364136223846793005ULL ^ (uint64_t)clock();
+            for (size_t i = got; i < sizeof r; i++, x = x * 6364136223846793005ULL + 1442695040888963407ULL)
+                r[i] = (uint8_t)(x >> 56);
+            break;
+        }
+        got += (size_t)n;
+    }
+    r[6] = (uint8_t)((r[6] & 0x0F) | 0x40);
+    r[8] = (uint8_t)((r[8] & 0x3F) | 0x80);
+    static const char hex[] = "0123456789abcdef";
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[r[i] >> 4];
+        out[o++] = hex[r[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+static bool spark_escapes(unsigned char c)
+{
+    return (c >= 0x01 && c <= 0x1F) || c == 0x7F || (c != 0 && strchr("\"#%'*/:=?\\{[]^", c));
+}
+
+st_status delta_escape_partition(const char *v, st_buf *out, st_error *err)
+{
+    st_status rc = ST_OK;
+    for (const unsigned char *p = (const unsigned char *)v; *p && rc == ST_OK; p++)
+        rc = spark_escapes(*p) ? st_buf_printf(out, err, "%%%02X", *p)
+                               : st_buf_append_byte(out, *p, err);
+    return rc;
+}
+
+static bool uri_path_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c >= 0x80 || strchr("-_.!~*'(),;:$&+=/@", c) != NULL;
+}
+
+st_status delta_uri_encode_path(const char *p, st_buf *out, st_error *err)
+{
+    st_status rc = ST_OK;
+    for (const unsigned char *s = (const unsigned char *)p; *s && rc == ST_OK; s++)
+        rc = uri_path_char(*s) ? st_buf_append_byte(out, *s, err)
+                               : st_buf_printf(out, err, "%%%02X", *s);
+    return rc;
+}
+
+st_status delta_partition_value(const vec *v, int64_t i, st_buf *out, bool *is_null,
+                                st_error *err)
+{
+    st_buf_clear(out);
+    *is_null = !vec_is_valid(v, i);
+    st_status rc = ST_OK;
+    if (*is_null)
+        return st_buf_append_byte(out, '\0', err);
+    char tmp[64];
+    switch (v->type->id) {
+    case VEC_TIMESTAMP: case VEC_TIMESTAMP_NTZ:
+        st_format_timestamp(tmp, sizeof tmp, ((const int64_t *)v->values)[i], false, false);
+        rc = st_buf_append_str(out, tmp, err);
+        break;
+    case VEC_STRING: case VEC_BINARY: {
+        const int32_t *off = vec_offsets(v);
+        rc = st_buf_append(out, v->bytes + off[i], (size_t)(off[i + 1] - off[i]), err);
+        *is_null = off[i + 1] == off[i];    /* Spark stores "" as null */
+        break;
+    }
+    case VEC_STRUCT: case VEC_LIST: case VEC_MAP:
+        return st_error_set(err, ST_ERR_UNSUPPORTED, "cannot partition by a %s column",
+                            vec_type_id_name(v->type->id));
+    default:
+        rc = vec_format_value(v, i, VEC_FMT_TEXT, out, err);
+        if (rc == ST_OK && (v->type->id == VEC_FLOAT || v->type->id == VEC_DOUBLE)) {
+            bool plain = true;   /* Java prints whole doubles as "1.0" */
+            for (size_t k = 0; k < out->len; k++)
+                plain &= (out->data[k] >= '0' && out->data[k] <= '9') || out->data[k] == '-';
+            if (plain)
+                rc = st_buf_append(out, ".0", 2, err);
+        }
+    }
+    return rc == ST_OK ? st_buf_append_byte(out, '\0', err) : rc;
+}
+
+st_status delta_append_row(vec_builder *b, const vec *v, int64_t i, st_error *err)
+{
+    if (!vec_is_valid(v, i))
+        return vec_builder_append_null(b, err);
+    vec_type_id id = v->type->id;
+    switch (id) {
+    case VEC_NULL:
+        return vec_builder_append_null(b, err);
+    case VEC_BOOL:
+        return vec_builder_append_bool(b, vec_bit_get(v->values, i), err);
+    case VEC_INT8:  return vec_builder_append_i64(b, ((const int8_t *)v->values)[i], err);
+    case VEC_INT16: return vec_builder_append_i64(b, ((const int16_t *)v->values)[i], err);
+    case VEC_INT32: case VEC_DATE:
+        return vec_builder_append_i64(b, ((const int32_t *)v->values)[i], err);
+    case VEC_INT64: case VEC_TIME: case VEC_TIMESTAMP: case VEC_TIMESTAMP_NTZ:
+        return vec_builder_append_i64(b, ((const int64_t *)v->values)[i], err);
+    case VEC_UINT8:  return vec_builder_append_u64(b, ((const uint8_t *)v->values)[i], err);
+    case VEC_UINT16: return vec_builder_append_u64(b, ((const uint16_t *)v->values)[i], err);
+    case VEC_UINT32: return vec_builder_append_u64(b, ((const uint32_t *)v->values)[i], err);
+    case VEC_UINT64: return vec_builder_append_u64(b, ((const uint64_t *)v->values)[i], err);
+    case VEC_FLOAT:  return vec_builder_append_f64(b, ((const float *)v->values)[i], err);
+    case VEC_DOUBLE: return vec_builder_append_f64(b, ((const double *)v->values)[i], err);
+    case VEC_DECIMAL: {
+        __int128 x;
+        memcpy(&x, (const uint8_t *)v->values + 16 * i, 16);
+        return vec_builder_append_i128(b, x, err);
+    }
+    case VEC_STRING: case VEC_BINARY: {
+        const int32_t *off = vec_offsets(v);
+        return vec_builder_append_bytes(b, v->bytes + off[i], (size_t)(off[i + 1] - off[i]), err);
+    }
+    case VEC_STRUCT: {
+        st_status rc = ST_OK;
+        for (int k = 0; k < v->type->n_children && rc == ST_OK; k++)
+            rc = delta_append_row(vec_builder_child(b, k), v->children[k], i, err);
+        return rc == ST_OK ? vec_builder_append_struct(b, true, err) : rc;
+    }
+    case VEC_LIST: case VEC_MAP: {
+        const int32_t *off = vec_offsets(v);
+        st_status rc = ST_OK;
+        for (int32_t k = off[i]; k < off[i + 1] && rc == ST_OK; k++)
+            rc = delta_append_row(vec_builder_child(b, 0), v->children[0], k, err);
+        return rc == ST_OK ? vec_builder_end_list(b, err) : rc;
+    }
+    default:
+        return st_error_set(err, ST_ERR_INTERNAL, "cannot copy a %s value", vec_type_id_name(id));
+    }
+}
+
+static st_status nomem(st_error *err)
+{
+    return st_error_set(err, ST_ERR_NOMEM, "out of memory in delta transaction");
+}
+
+static const char *config_lookup(const delta_txn *t, const char *key)
+{
+    if (t->snap)
+        return delta_config_get(&t->snap->meta, key);
+    for (int i = 0; i < t->create->n_config; i++)
+        if (strcmp(t->create->config_keys[i], key) == 0)
+            return t->create->config_values[i];
+    return NULL;
+}
+
+static bool type_has_ntz(const vec_type *ty)
+{
+    if (ty->id == VEC_TIMESTAMP_NTZ)
+        return true;
+    for (int i = 0; i < ty->n_children; i++)
+        if (type_has_ntz(&ty->children[i].type))
+            return true;
+    return false;
+}
+
+/* ---- begin --------------------------------------------------------------- */
+
+/* Writer features strata honours when writing (others make writes refuse). */
+static bool writer_feature_known(const char *f)
+{
+    static const char *const known[] = { "appendOnly", "invariants", "timestampNtz",
+                                         "domainMetadata" };
+    for (size_t i = 0; i < ST_ARRAY_LEN(known); i++)
+        if (strcmp(known[i], f) == 0)
+            return true;
+    return false;
+}
+
+static st_status check_writable(const delta_snapshot *s, st_error *err)
+{
+    const delta_protocol *p = &s->protocol;
+    if (p->min_writer > 7 || (p->min_writer > 2 && p->min_writer < 7))
+        return st_error_set(err, ST_ERR_UNSUPPORTED,
+                            "cannot write to table \"%s\": writer protocol version %d is not "
+                            "supported", s->table, p->min_writer);
+    for (int i = 0; i < p->n_writer_features; i++)
+        if (!writer_feature_known(p->writer_features[i]))
+            return st_error_set(err, ST_ERR_UNSUPPORTED,
+                                "cannot write to table \"%s\": writer feature \"%s\" is not "
+                                "supported", s->table, p->writer_features[i]);
+    if (s->meta.column_mapping != 0)
+        return st_error_set(err, ST_ERR_UNSUPPORTED,
+                            "cannot write to table \"%s\": column mapping is not supported for "
+                            "writes", s->table);
+    return ST_OK;
+}
+
+static st_status setup_partitions(delta_txn *t, st_error *err)
+{
+    const vec_schema *s = t->schema;
+    if (t->snap) {
+        const delta_metadata *m = &t->snap->meta;
+        t->n_part = m->n_partition_cols;
+        t->part_cols = m->partition_cols;
+        t->part_field = m->partition_field;
+    } else {
+        t->n_part = t->create->n_partition_cols;
+        t->part_cols = st_arena_calloc(t->arena, (size_t)t->n_part + 1, sizeof(char *));
+        t->part_field = st_arena_calloc(t->arena, (size_t)t->n_part + 1, sizeof(int));
+        if (!t->part_cols || !t->part_field)
+            return nomem(err);
+        for (int k = 0; k < t->n_part; k++) {
+            const char *name = t->create->partition_cols[k];
+            t->part_cols[k] = st_arena_strdup(t->arena, name);
+            t->part_field[k] = -1;
+            for (int f = 0; f < s->n_fields; f++)
+                if (strcmp(s->fields[f].name, name) == 0)
+                    t->part_field[k] = f;
+            if (t->part_field[k] < 0)
+                return st_error_set(err, ST_ERR_ARGUMENT,
+                                    "partition column \"%s\" is not in the schema of table \"%s\"",
+                                    name, t->table);
+            if (vec_type_is_nested(s->fields[t->part_field[k]].type.id))
+                return st_error_set(err, ST_ERR_ARGUMENT,
+                                    "cannot partition table \"%s\" by nested column \"%s\"",
+                                    t->table, name);
+        }
+    }
+    t->part_keys = st_arena_calloc(t->arena, (size_t)t->n_part + 1, sizeof(char *));
+    t->data_schema.fields = st_arena_calloc(t->arena, (size_t)s->n_fields + 1, sizeof(vec_field));
+    if (!t->part_keys || !t->data_schema.fields)
+        return nomem(err);
+    for (int k = 0; k < t->n_part; k++)
+        t->part_keys[k] = t->part_cols[k];
+    for (int f = 0; f < s->n_fields; f++) {
+        bool is_part = false;
+        for (int k = 0; k < t->n_part; k++)
+            is_part |= t->part_field[k] == f;
+        if (!is_part)
+            t->data_schema.fields[t->data_schema.n_fields++] = s->fields[f];
+    }
+    return ST_OK;
+}
+
+static void read_config(delta_txn *t)
+{
+    const char *v = config_lookup(t, "delta.dataSkippingNumIndexedCols");
+    t->n_indexed = v ? atoi(v) : DELTA_STATS_DEFAULT_INDEXED_COLS;
+    v = config_lookup(t, "delta.checkpointInterval");
+    t->cp_interval = v ? atoll(v) : 10;
+    if (t->cp_interval <= 0)
+        t->cp_interval = 10;
+    v = config_lookup(t, "delta.appendOnly");
+    t->append_only = v && strcmp(v, "true") == 0;
+}
+
+static st_status begin_tail(delta_txn *t, st_error *err)
+{
+    st_status rc = setup_partitions(t, err);
+    if (rc == ST_OK)
+        read_config(t);
+    return rc;
+}
+
+st_status delta_txn_begin(const char *table, const delta_create_options *create,
+                          delta_txn **out, st_error *err)
+{
+    *out = NULL;
+    delta_txn *t = st_calloc(1, sizeof *t);
+    if (!t || !(t->arena = st_arena_new(0))) {
+        st_free(t);
+        return nomem(err);
+    }
+    size_t n = strlen(table);
+    if (strncmp(table, "file://", 7) == 0) {
+        table += 7;
+        n -= 7;
+    }
+    while (n > 1 && table[n - 1] == '/')
+        n--;
+    t->table = st_arena_strndup(t->arena, table, n);
+    st_status rc = t->table ? ST_OK : nomem(err);
+    delta_snapshot *snap = NULL;
+    if (rc == ST_OK) {
+        st_error e2;
+        st_error_init(&e2);
+        rc = delta_snapshot_load(t->table, NULL, &snap, &e2);
+        if (rc == ST_OK && create) {
+            delta_snapshot_free(snap);
+            rc = st_error_set(err, ST_ERR_ARGUMENT, "table \"%s\" already exists", t->table);
+        } else if (rc == ST_ERR_NOTFOUND && create) {
+            rc = ST_OK;
+            t->creating = true;
+            t->create = create;
+            t->schema = create->schema;
+            if (!create->schema || create->schema->n_fields == 0)
+                rc = st_error_set(err, ST_ERR_ARGUMENT,
+                                  "cannot create table \"%s\" without columns", t->table);
+        } else if (rc == ST_OK) {
+            t->snap = snap;
+            t->schema = &snap->meta.schema;
+            rc = check_writable(snap, err);
+        } else {
+            *err = e2;
+        }
+    }
+    if (rc == ST_OK)
+        rc = begin_tail(t, err);
+    if (rc != ST_OK) {
+        delta_txn_abort(t);
+        return rc;
+    }
+    *out = t;
+    return ST_OK;
+}
+
+const delta_snapshot *delta_txn_snapshot(const delta_txn *t)
+{
+    return t->snap;
+}
+
+void delta_txn_set_mode(delta_txn *t, delta_write_mode mode)
+{
+    t->mode = mode;
+}
+
+void delta_txn_set_app_version(delta_txn *t, const char *app_id, int64_t version)
+{
+    t->app_id = st_arena_strdup(t->arena, app_id);
+    t->app_version = version;
+}
+
+/* ---- writing data files ----------------------------------------------------- */
+
+typedef struct row_key {
+    const char *key;          /* partition values joined (arena) */
+    int64_t     row;
+} row_key;
+
+static int cmp_row_key(const void *a, const void *b)
+{
+    const row_key *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c != 0 ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+static st_status check_batch(const delta_txn *t, const vec_batch *b, st_error *err)
+{
+    const vec_schema *s = t->schema;
+    if (b->n_cols != s->n_fields)
+        return st_error_set(err, ST_ERR_ARGUMENT,
+                            "batch has %d columns but table \"%s\" has %d", b->n_cols, t->table,
+                            s->n_fields);
+    for (int i = 0; i < s->n_fields; i++) {
+        const vec_field *f = &b->schema->fields[i];
+        if (strcmp(f->name, s->fields[i].name) != 0 || !vec_type_equal(&f->type, &s->fields[i].type))
+            return st_error_set(err, ST_ERR_ARGUMENT,
+                                "batch column %d \"%s\" does not match column \"%s\" of table \"%s\"",
+                                i + 1, f->name, s->fields[i].name, t->table);
+        if (!s->fields[i].nullable && b->cols[i]->null_count > 0)
+            return st_error_set(err, ST_ERR_CONSTRAINT,
+                                "column \"%s\" of table \"%s\" is not nullable but the batch has "
+                                "%" PRId64 " nulls", s->fields[i].name, t->table,
+                                b->cols[i]->null_count);
+    }
+    return ST_OK;
+}
+
+/* Folder ("a=1/b=x/"), partitionValues JSON and grouping key of row i. */
+static st_status row_partition(delta_txn *t, const vec_batch *b, int64_t i, st_buf *folder,
+                               st_buf *pv, st_buf *val, st_error *err)
+{
+    st_buf_clear(folder);
+    st_buf_clear(pv);
+    st_status rc = st_buf_append_byte(pv, '{', err);
+    for (int k = 0; k < t->n_part && rc == ST_OK; k++) {
+        bool is_null;
+        rc = delta_partition_value(b->cols[t->part_field[k]], i, val, &is_null, err);
+        if (rc == ST_OK)
+            rc = delta_escape_partition(t->part_cols[k], folder, err);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(folder, '=', err);
+        if (rc == ST_OK)
+            rc = is_null ? st_buf_append_str(folder, DELTA_HIVE_NULL, err)
+                         : delta_escape_partition((const char *)val->data, folder, err);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(folder, '/', err);
+        if (rc == ST_OK && k > 0)
+            rc = st_buf_append_byte(pv, ',', err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(pv, t->part_keys[k], strlen(t->part_keys[k]), err);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(pv, ':', err);
+        if (rc == ST_OK)
+            rc = is_null ? st_buf_append_str(pv, "null", err)
+                         : delta_json_quote(pv, (const char *)val->data, val->len - 1, err);
+    }
+    if (rc == ST_OK)
+        rc = st_buf_append_byte(pv, '}', err);
+    if (rc == ST_OK)
+        rc = st_buf_append_byte(folder, '\0', err);
+    return rc == ST_OK ? st_buf_append_byte(pv, '\0', err) : rc;
+}
+
+/* Copies rows[0..n) of the data columns of b into a new batch on the data schema. */
+static st_status gather(const delta_txn *t, const vec_batch *b, const int64_t *rows, int64_t n,
+                        vec_batch **out, st_error *err)
+{
+    const vec_schema *ds = &t->data_schema;
+    vec_batch *nb = vec_batch_new(ds, ds->n_fields, 0);
+    if (!nb)
+        return nomem(err);
+    st_status rc = ST_OK;
+    int col = 0;
+    for (int f = 0; f < t->schema->n_fields && rc == ST_OK; f++) {
+        bool is_part = false;
+        for (int k = 0; k < t->n_part; k++)
+            is_part |= t->part_field[k] == f;
+        if (is_part)
+            continue;
+        vec_builder *vb = vec_builder_new(&ds->fields[col].type);
+        if (!vb) {
+            rc = nomem(err);
+            break;
+        }
+        for (int64_t r = 0; r < n && rc == ST_OK; r++)
+            rc = delta_append_row(vb, b->cols[f], rows[r], err);
+        if (rc == ST_OK)
+            rc = vec_builder_finish(vb, nb->arena, &nb->cols[col], err);
+        vec_builder_free(vb);
+        col++;
+    }
+    nb->n_rows = n;
+    if (rc != ST_OK) {
+        vec_batch_free(nb);
+        return rc;
+    }
+    *out = nb;
+    return ST_OK;
+}
+
+static st_status push_add(delta_txn *t, const txn_add *a, st_error *err)
+{
+    if (t->n_adds == t->cap_adds) {
+        size_t cap = t->cap_adds ? 2 * t->cap_adds : 16;
+        txn_add *p = st_realloc(t->adds, cap * sizeof *p);
+        if (!p)
+            return nomem(err);
+        t->adds = p;
+        t->cap_adds = cap;
+    }
+    t->adds[t->n_adds++] = *a;
+    return ST_OK;
+}
+
+/* Writes one data file from db (data columns only) into folder. */
+static st_status write_file(delta_txn *t, const vec_batch *db, const char *folder,
+                            const char *pv_json, st_error *err)
+{
+    char uuid[37];
+    delta_uuid(uuid);
+    txn_add a = { .n_rows = db->n_rows };
+    char *rel = st_arena_printf(t->arena, "%spart-%05d-%s-c000.snappy.parquet", folder,
+                                t->file_seq++, uuid);
+    char *local = rel ? st_arena_printf(t->arena, "%s/%s", t->table, rel) : NULL;
+    if (!local)
+        return nomem(err);
+    if (folder[0]) {
+        char *dir = st_arena_printf(t->arena, "%s/%s", t->table, folder);
+        st_status rc = dir ? store_mkdirs(dir, err) : nomem(err);
+        if (rc != ST_OK)
+            return rc;
+    }
+    pq_writer *w = NULL;
+    pq_write_result res = { 0 };
+    st_status rc = pq_writer_open(local, &t->data_schema, NULL, &w, err);
+    if (rc != ST_OK)
+        return st_error_context(err, "writing data file of table \"%s\"", t->table);
+    rc = pq_writer_write(w, db, err);
+    if (rc != ST_OK) {
+        pq_writer_abort(w);
+        return rc;
+    }
+    rc = pq_writer_close(w, &res, err);
+    if (rc == ST_OK)
+        rc = store_sync_file(local, err);
+    int64_t size = 0;
+    if (rc == ST_OK)
+        rc = store_stat(local, &a.mtime, &size, err);
+    a.size = size;
+    st_buf buf;
+    st_buf_init(&buf);
+    if (rc == ST_OK)
+        rc = delta_stats_json(db, t->n_indexed, &buf, err);
+    if (rc == ST_OK)
+        rc = st_buf_append_byte(&buf, '\0', err);
+    if (rc == ST_OK) {
+        a.stats = st_arena_strdup(t->arena, (const char *)buf.data);
+        st_buf_clear(&buf);
+        rc = delta_uri_encode_path(rel, &buf, err);
+    }
+    if (rc == ST_OK)
+        rc = st_buf_append_byte(&buf, '\0', err);
+    if (rc == ST_OK) {
+        a.path = st_arena_strdup(t->arena, (const char *)buf.data);
+        a.local = local;
+        a.pv_json = st_arena_strdup(t->arena, pv_json);
+        rc = (a.path && a.stats && a.pv_json) ? push_add(t, &a, err) : nomem(err);
+    }
+    st_buf_destroy(&buf);
+    if (rc != ST_OK)
+        store_remove(local, NULL);
+    return rc;
+}
+
+/* Writes rows[0..n) (one partition) in files of at most DELTA_FILE_MAX_ROWS. */
+static st_status write_group(delta_txn *t, const vec_batch *b, const int64_t *rows, int64_t n,
+                             const char *folder, const char *pv, st_error *err)
+{
+    st_status rc = ST_OK;
+    for (int64_t at = 0; at < n && rc == ST_OK; at += DELTA_FILE_MAX_ROWS) {
+        int64_t m = ST_MIN(n - at, DELTA_FILE_MAX_ROWS);
+        vec_batch *db = NULL;
+        rc = gather(t, b, rows + at, m, &db, err);
+        if (rc == ST_OK)
+            rc = write_file(t, db, folder, pv, err);
+        vec_batch_free(db);
+    }
+    return rc;
+}
+
+static st_status write_unpartitioned(delta_txn *t, const vec_batch *b, st_error *err)
+{
+    if (b->n_rows <= DELTA_FILE_MAX_ROWS) {   /* OPT: results identical if removed */
+        vec_batch view = *b;
+        view.schema = &t->data_schema;
+        return write_file(t, &view, "", "{}", err);
+    }
+    int64_t *rows = st_malloc((size_t)b->n_rows * sizeof *rows);
+    if (!rows)
+        return nomem(err);
+    for (int64_t i = 0; i < b->n_rows; i++)
+        rows[i] = i;
+    st_status rc = write_group(t, b, rows, b->n_rows, "", "{}", err);
+    st_free(rows);
+    return rc;
+}
+
+static st_status write_partitioned(delta_txn *t, const vec_batch *b, st_error *err)
+{
+    st_arena *a = st_arena_new(0);
+    row_key *keys = st_malloc((size_t)b->n_rows * sizeof *keys);
+    int64_t *rows = st_malloc((size_t)b->n_rows * sizeof *rows);
+    st_buf folder, pv, val;
+    st_buf_init(&folder);
+    st_buf_init(&pv);
+    st_buf_init(&val);
+    st_status rc = (a && keys && rows) ? ST_OK : nomem(err);
+    for (int64_t i = 0; i < b->n_rows && rc == ST_OK; i++) {
+        rc = row_partition(t, b, i, &folder, &pv, &val, err);
+        keys[i].row = i;
+        /* The folder text identifies the partition (escaping is injective). */
+        if (rc == ST_OK && !(keys[i].key = st_arena_strdup(a, (const char *)folder.data)))
+            rc = nomem(err);
+    }
+    if (rc == ST_OK)
+        qsort(keys, (size_t)b->n_rows, sizeof *keys, cmp_row_key);
+    for (int64_t s = 0, e; s < b->n_rows && rc == ST_OK; s = e) {
+        for (e = s; e < b->n_rows && strcmp(keys[e].key, keys[s].key) == 0; e++)
+            rows[e - s] = keys[e].row;
+        rc = row_partition(t, b, keys[s].row, &folder, &pv, &val, err);
+        if (rc == ST_OK)
+            rc = write_group(t, b, rows, e - s, (const char *)folder.data,
+                             (const char *)pv.data, err);
+    }
+    st_buf_destroy(&folder);
+    st_buf_destroy(&pv);
+    st_buf_destroy(&val);
+    st_free(keys);
+    st_free(rows);
+    st_arena_free(a);
+    return rc;
+}
+
+st_status delta_txn_write(delta_txn *t, const vec_batch *b, st_error *err)
+{
+    st_status rc = check_batch(t, b, err);
+    if (rc != ST_OK || b->n_rows == 0)
+        return rc;
+    return t->n_part == 0 ? write_unpartitioned(t, b, err) : write_partitioned(t, b, err);
+}
+
+/* ---- removes ------------------------------------------------------------- */
+
+/* partitionValues JSON of a snapshot file. */
+static const char *file_pv_json(delta_txn *t, const delta_file *f)
+{
+    st_buf b;
+    st_buf_init(&b);
+    st_status rc = st_buf_append_byte(&b, '{', NULL);
+    for (int k = 0; k < t->n_part && rc == ST_OK; k++) {
+        if (k > 0)
+            rc = st_buf_append_byte(&b, ',', NULL);
+        if (rc == ST_OK)
+            rc = delta_json_quote(&b, t->part_keys[k], strlen(t->part_keys[k]), NULL);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(&b, ':', NULL);
+        const char *v = f->partition_values ? f->partition_values[k] : NULL;
+        if (rc == ST_OK)
+            rc = v ? delta_json_quote(&b, v, strlen(v), NULL) : st_buf_append_str(&b, "null", NULL);
+    }
+    if (rc == ST_OK)
+        rc = st_buf_append(&b, "}", 2, NULL);
+    char *s = rc == ST_OK ? st_arena_strdup(t->arena, (const char *)b.data) : NULL;
+    st_buf_destroy(&b);
+    return s;
+}
+
+static bool already_removed(const delta_txn *t, const char *path)
+{
+    for (size_t i = 0; i < t->n_removes; i++)
+        if (strcmp(t->removes[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+static st_status push_remove(delta_txn *t, const delta_file *f, st_error *err)
+{
+    if (t->n_removes == t->cap_removes) {
+        size_t cap = t->cap_removes ? 2 * t->cap_removes : 16;
+        txn_remove *p = st_realloc(t->removes, cap * sizeof *p);
+        if (!p)
+            return nomem(err);
+        t->removes = p;
+        t->cap_removes = cap;
+    }
+    txn_remove *r = &t->removes[t->n_removes];
+    r->path = st_arena_strdup(t->arena, f->path);
+    r->pv_json = file_pv_json(t, f);
+    r->size = f->size;
+    r->file = f;
+    if (!r->path || !r->pv_json)
+        return nomem(err);
+    t->n_removes++;
+    return ST_OK;
+}
+
+st_status delta_txn_remove(delta_txn *t, const delta_file *f, st_error *err)
+{
+    if (!t->snap)
+        return st_error_set(err, ST_ERR_ARGUMENT,
+                            "cannot remove file \"%s\" while creating table \"%s\"", f->path,
+                            t->table);
+    if (already_removed(t, f->path))
+        return ST_OK;
+    return push_remove(t, f, err);
+}
+
+/* ---- abort --------------------------------------------------------------- */
+
+static void delete_written(delta_txn *t)
+{
+    for (size_t i = 0; i < t->n_adds; i++)
+        store_remove(t->adds[i].local, NULL);
+}
+
+static void txn_free(delta_txn *t)
+{
+    delta_snapshot_free(t->snap);
+    st_free(t->adds);
+    st_free(t->removes);
+    st_arena_free(t->arena);
+    st_free(t);
+}
+
+void delta_txn_abort(delta_txn *t)
+{
+    if (!t)
+        return;
+    delete_written(t);
+    txn_free(t);
+}
+
+/* ---- commit: building the actions ------------------------------------------ */
+
+static st_status append_protocol_meta(delta_txn *t, st_buf *b, int64_t now, st_error *err)
+{
+    bool ntz = false;
+    for (int i = 0; i < t->schema->n_fields; i++)
+        ntz |= type_has_ntz(&t->schema->fields[i].type);
+    st_status rc = ntz ? st_buf_append_str(b, "{\"protocol\":{\"minReaderVersion\":3,"
+                                           "\"minWriterVersion\":7,\"readerFeatures\":"
+                                           "[\"timestampNtz\"],\"writerFeatures\":"
+                                           "[\"timestampNtz\"]}}\n", err)
+                       : st_buf_append_str(b, "{\"protocol\":{\"minReaderVersion\":1,"
+                                           "\"minWriterVersion\":2}}\n", err);
+    char id[37];
+    delta_uuid(id);
+    if (rc == ST_OK)
+        rc = st_buf_printf(b, err, "{\"metaData\":{\"id\":\"%s\",", id);
+    const delta_create_options *c = t->create;
+    if (rc == ST_OK && c->name) {
+        rc = st_buf_append_str(b, "\"name\":", err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, c->name, strlen(c->name), err);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(b, ',', err);
+    }
+    if (rc == ST_OK && c->description) {
+        rc = st_buf_append_str(b, "\"description\":", err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, c->description, strlen(c->description), err);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(b, ',', err);
+    }
+    if (rc == ST_OK)
+        rc = st_buf_append_str(b, "\"format\":{\"provider\":\"parquet\",\"options\":{}},"
+                               "\"schemaString\":", err);
+    st_buf schema;
+    st_buf_init(&schema);
+    if (rc == ST_OK)
+        rc = delta_schema_format(t->schema, NULL, &schema, err);
+    if (rc == ST_OK)
+        rc = delta_json_quote(b, (const char *)schema.data, schema.len, err);
+    st_buf_destroy(&schema);
+    if (rc == ST_OK)
+        rc = st_buf_append_str(b, ",\"partitionColumns\":[", err);
+    for (int k = 0; k < t->n_part && rc == ST_OK; k++) {
+        if (k > 0)
+            rc = st_buf_append_byte(b, ',', err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, t->part_cols[k], strlen(t->part_cols[k]), err);
+    }
+    if (rc == ST_OK)
+        rc = st_buf_append_str(b, "],\"configuration\":{", err);
+    for (int k = 0; k < c->n_config && rc == ST_OK; k++) {
+        if (k > 0)
+            rc = st_buf_append_byte(b, ',', err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, c->config_keys[k], strlen(c->config_keys[k]), err);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(b, ':', err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, c->config_values[k], strlen(c->config_values[k]), err);
+    }
+    return rc == ST_OK ? st_buf_printf(b, err, "},\"createdTime\":%" PRId64 "}}\n", now) : rc;
+}
+
+static st_status append_remove(const txn_remove *r, st_buf *b, int64_t now, st_error *err)
+{
+    st_status rc = st_buf_append_str(b, "{\"remove\":{\"path\":", err);
+    if (rc == ST_OK)
+        rc = delta_json_quote(b, r->path, strlen(r->path), err);
+    if (rc == ST_OK)
+        rc = st_buf_printf(b, err, ",\"deletionTimestamp\":%" PRId64 ",\"dataChange\":true,"
+                           "\"extendedFileMetadata\":true,\"partitionValues\":%s,\"size\":%"
+                           PRId64, now, r->pv_json, r->size);
+    if (rc == ST_OK && r->file && r->file->has_dv) {
+        const delta_dv *dv = &r->file->dv;
+        rc = st_buf_printf(b, err, ",\"deletionVector\":{\"storageType\":\"%c\","
+                           "\"pathOrInlineDv\":", dv->storage_type);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, dv->path_or_inline_dv, strlen(dv->path_or_inline_dv), err);
+        if (rc == ST_OK && dv->has_offset)
+            rc = st_buf_printf(b, err, ",\"offset\":%d", (int)dv->offset);
+        if (rc == ST_OK)
+            rc = st_buf_printf(b, err, ",\"sizeInBytes\":%d,\"cardinality\":%" PRId64 "}",
+                               (int)dv->size_in_bytes, dv->cardinality);
+    }
+    return rc == ST_OK ? st_buf_append_str(b, "}}\n", err) : rc;
+}
+
+static st_status append_add(const txn_add *a, st_buf *b, st_error *err)
+{
+    st_status rc = st_buf_append_str(b, "{\"add\":{\"path\":", err);
+    if (rc == ST_OK)
+        rc = delta_json_quote(b, a->path, strlen(a->path), err);
+    if (rc == ST_OK)
+        rc = st_buf_printf(b, err, ",\"partitionValues\":%s,\"size\":%" PRId64
+                           ",\"modificationTime\":%" PRId64 ",\"dataChange\":true,\"stats\":",
+                           a->pv_json, a->size, a->mtime);
+    if (rc == ST_OK)
+        rc = delta_json_quote(b, a->stats, strlen(a->stats), err);
+    return rc == ST_OK ? st_buf_append_str(b, "}}\n", err) : rc;
+}
+
+/* Every action after commitInfo; the same for each attempt. */
+static st_status build_body(delta_txn *t, st_buf *b, int64_t now, st_error *err)
+{
+    st_status rc = t->creating ? append_protocol_meta(t, b, now, err) : ST_OK;
+    if (rc == ST_OK && t->app_id) {
+        rc = st_buf_append_str(b, "{\"txn\":{\"appId\":", err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, t->app_id, strlen(t->app_id), err);
+        if (rc == ST_OK)
+            rc = st_buf_printf(b, err, ",\"version\":%" PRId64 ",\"lastUpdated\":%" PRId64 "}}\n",
+                               t->app_version, now);
+    }
+    for (size_t i = 0; i < t->n_removes && rc == ST_OK; i++)
+        rc = append_remove(&t->removes[i], b, now, err);
+    for (size_t i = 0; i < t->n_adds && rc == ST_OK; i++)
+        rc = append_add(&t->adds[i], b, err);
+    return rc;
+}
+
+static bool txn_read_table(const delta_txn *t)
+{
+    return t->mode == DELTA_OVERWRITE || t->n_removes > 0;
+}
+
+static st_status append_default_params(const delta_txn *t, st_buf *b, st_error *err)
+{
+    st_buf arr;
+    st_buf_init(&arr);
+    st_status rc = st_buf_append_byte(&arr, '[', err);
+    for (int k = 0; k < t->n_part && rc == ST_OK; k++) {
+        if (k > 0)
+            rc = st_buf_append_byte(&arr, ',', err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(&arr, t->part_cols[k], strlen(t->part_cols[k]), err);
+    }
+    if (rc == ST_OK)
+        rc = st_buf_append_byte(&arr, ']', err);
+    if (rc == ST_OK)
+        rc = st_buf_printf(b, err, "{\"mode\":\"%s\",\"partitionBy\":",
+                           t->mode == DELTA_OVERWRITE ? "Overwrite" : "Append");
+    if (rc == ST_OK)
+        rc = delta_json_quote(b, (const char *)arr.data, arr.len, err);
+    st_buf_destroy(&arr);
+    return rc == ST_OK ? st_buf_append_byte(b, '}', err) : rc;
+}
+
+static st_status append_commit_info(const delta_txn *t, st_buf *b, const char *op,
+                                    const char *params, int64_t now, st_error *err)
+{
+    int64_t rows = 0, bytes = 0, removed_bytes = 0;
+    for (size_t i = 0; i < t->n_adds; i++) {
+        rows += t->adds[i].n_rows;
+        bytes += t->adds[i].size;
+    }
+    for (size_t i = 0; i < t->n_removes; i++)
+        removed_bytes += t->removes[i].size;
+    st_status rc = st_buf_printf(b, err, "{\"commitInfo\":{\"timestamp\":%" PRId64
+                                 ",\"operation\":", now);
+    if (rc == ST_OK)
+        rc = delta_json_quote(b, op, strlen(op), err);
+    if (rc == ST_OK)
+        rc = st_buf_append_str(b, ",\"operationParameters\":", err);
+    if (rc == ST_OK)
+        rc = params ? st_buf_append_str(b, params, err) : append_default_params(t, b, err);
+    if (rc == ST_OK && t->snap)
+        rc = st_buf_printf(b, err, ",\"readVersion\":%" PRId64, t->snap->version);
+    bool blind = t->mode == DELTA_APPEND && t->n_removes == 0;
+    if (rc == ST_OK)
+        rc = st_buf_printf(b, err, ",\"isolationLevel\":\"Serializable\",\"isBlindAppend\":%s,"
+                           "\"operationMetrics\":{\"numFiles\":\"%zu\",\"numOutputRows\":\"%"
+                           PRId64 "\",\"numOutputBytes\":\"%" PRId64 "\"", blind ? "true" : "false",
+                           t->n_adds, rows, bytes);
+    if (rc == ST_OK && t->n_removes > 0)
+        rc = st_buf_printf(b, err, ",\"numRemovedFiles\":\"%zu\",\"numRemovedBytes\":\"%" PRId64
+                           "\"", t->n_removes, removed_bytes);
+    char id[37];
+    delta_uuid(id);
+    if (rc == ST_OK)
+        rc = st_buf_printf(b, err, "},\"engineInfo\":\"" DELTA_ENGINE_INFO "\",\"txnId\":\"%s\"}}\n",
+                           id);
+    return rc;
+}
+
+/* ---- commit: conflicts ------------------------------------------------------ */
+
+static st_status conflict(const delta_txn *t, int64_t v, st_error *err, const char *what,
+                          const char *name)
+{
+    st_error_set(err, ST_ERR_CONFLICT, "could not commit to table \"%s\": %s%s%s%s in version %"
+                 PRId64, t->table, what, name ? " \"" : "", name ? name : "", name ? "\"" : "", v);
+    return st_error_hint(err, "Reload the table and retry the operation.");
+}
+
+/* Applies the conflict rules to one action of the winning commit v. */
+static st_status check_action(const delta_txn *t, int64_t v, json_t *line, st_error *err)
+{
+    if (json_object_get(line, "metaData"))
+        return conflict(t, v, err, "concurrent metadata change", NULL);
+    if (json_object_get(line, "protocol"))
+        return conflict(t, v, err, "concurrent protocol change", NULL);
+    json_t *x = json_object_get(line, "txn");
+    if (x && t->app_id) {
+        const char *app = json_string_value(json_object_get(x, "appId"));
+        if (app && strcmp(app, t->app_id) == 0)
+            return conflict(t, v, err, "concurrent transaction for app id", app);
+    }
+    x = json_object_get(line, "remove");
+    if (x) {
+        const char *p = json_string_value(json_object_get(x, "path"));
+        if (p && already_removed(t, p))
+            return conflict(t, v, err, "concurrent delete of file", p);
+    }
+    x = json_object_get(line, "add");
+    if (x && txn_read_table(t)) {
+        json_t *dc = json_object_get(x, "dataChange");
+        if (!dc || json_is_true(dc))
+            return conflict(t, v, err, "concurrent append", NULL);
+    }
+    return ST_OK;
+}
+
+static st_status check_winner(const delta_txn *t, const char *path, int64_t v, st_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    st_status rc = store_read(path, &data, &len, err);
+    if (rc != ST_OK)
+        return st_error_context(err, "checking conflicts with version %" PRId64, v);
+    char *p = (char *)data, *end = p + len;
+    while (rc == ST_OK && p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n > 0) {
+            json_error_t je;
+            json_t *line = json_loadb(p, n, 0, &je);
+            if (!line || !json_is_object(line))
+                rc = st_error_set(err, ST_ERR_CORRUPT, "log file \"%s\" of version %" PRId64
+                                  " has an invalid action: %s", path, v, line ? "not an object" :
+                                  je.text);
+            else
+                rc = check_action(t, v, line, err);
+            json_decref(line);
+        }
+        p += n + 1;
+    }
+    st_free(data);
+    return rc;
+}
+
+/* ---- commit ---------------------------------------------------------------- */
+
+static bool app_version_seen(const delta_txn *t)
+{
+    if (!t->app_id || !t->snap)
+        return false;
+    for (int i = 0; i < t->snap->n_app_txns; i++)
+        if (strcmp(t->snap->app_txns[i].app_id, t->app_id) == 0)
+            return t->snap->app_txns[i].version >= t->app_version;
+    return false;
+}
+
+static st_status prepare_removes(delta_txn *t, st_error *err)
+{
+    if (t->mode == DELTA_OVERWRITE && t->snap)
+        for (size_t i = 0; i < t->snap->n_files; i++)
+            if (!already_removed(t, t->snap->files[i].path)) {
+                st_status rc = push_remove(t, &t->snap->files[i], err);
+                if (rc != ST_OK)
+                    return rc;
+            }
+    if (t->append_only && t->n_removes > 0)
+        return st_error_set(err, ST_ERR_CONSTRAINT,
+                            "cannot remove %zu files from append-only table \"%s\"", t->n_removes,
+                            t->table);
+    return ST_OK;
+}
+
+/* Publishes the commit; on success *out_v is the version written. */
+static st_status publish(delta_txn *t, const char *op, const char *params, int64_t *out_v,
+                         st_error *err)
+{
+    char *log_dir = st_arena_printf(t->arena, "%s/_delta_log", t->table);
+    if (!log_dir)
+        return nomem(err);
+    st_status rc = t->creating ? store_mkdirs(log_dir, err) : ST_OK;
+    int64_t now = delta_now_ms();
+    st_buf body, commit;
+    st_buf_init(&body);
+    st_buf_init(&commit);
+    if (rc == ST_OK)
+        rc = build_body(t, &body, now, err);
+    int64_t v = t->snap ? t->snap->version + 1 : 0;
+    for (int tries = 0; rc == ST_OK; tries++, v++) {
+        if (tries == DELTA_TXN_MAX_TRIES) {
+            rc = st_error_set(err, ST_ERR_CONFLICT, "could not commit to table \"%s\" after %d "
+                              "attempts (last tried version %" PRId64 ")", t->table, tries, v - 1);
+            break;
+        }
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%020" PRId64 ".json", log_dir, v);
+        st_buf_clear(&commit);
+        rc = append_commit_info(t, &commit, op, params, delta_now_ms(), err);
+        if (rc == ST_OK)
+            rc = st_buf_append(&commit, body.data, body.len, err);
+        if (rc == ST_OK)
+            rc = store_put_if_absent(path, commit.data, commit.len, err);
+        if (rc == ST_OK) {
+            *out_v = v;
+            break;
+        }
+        if (rc == ST_ERR_CONFLICT)
+            rc = check_winner(t, path, v, err);
+    }
+    st_buf_destroy(&body);
+    st_buf_destroy(&commit);
+    return rc;
+}
+
+static void maybe_checkpoint(const delta_txn *t, int64_t v)
+{
+    if (v <= 0 || v % t->cp_interval != 0)
+        return;
+    delta_read_options o = { .has_version = true, .version = v };
+    delta_snapshot *s = NULL;
+    st_error e;
+    st_error_init(&e);
+    if (delta_snapshot_load(t->table, &o, &s, &e) == ST_OK)
+        delta_checkpoint_write(s, &e);   /* failure leaves the commit valid */
+    delta_snapshot_free(s);
+}
+
+st_status delta_txn_commit(delta_txn *t, const char *operation, const char *params_json,
+                           int64_t *out_version, st_error *err)
+{
+    *out_version = -1;
+    if (app_version_seen(t)) {      /* this (appId, version) already committed */
+        delta_txn_abort(t);
+        return ST_OK;
+    }
+    st_status rc = prepare_removes(t, err);
+    int64_t v = -1;
+    if (rc == ST_OK)
+        rc = publish(t, operation ? operation : "WRITE", params_json, &v, err);
+    if (rc != ST_OK) {
+        delta_txn_abort(t);
+        return rc;
+    }
+    *out_version = v;
+    maybe_checkpoint(t, v);
+    txn_free(t);
+    return ST_OK;
+}

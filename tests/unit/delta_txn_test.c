@@ -1,0 +1,766 @@
+/* delta_txn_test.c -- the Delta write path (delta_txn.c, delta_stats.c,
+** delta_checkpoint_write.c): create/append/overwrite/remove read back through
+** delta_snapshot_load, delta_scan and the raw NDJSON log; exact stats JSON
+** for every type; partition folder escaping and add.path URI encoding with
+** special characters and nulls; a checkpoint at version 10 read back and its
+** Parquet schema compared with a Spark-written checkpoint; idempotent
+** (appId, version) commits; conflicts against competing commit files. */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "delta/delta_write.h"
+#include "format/parquet/pq.h"
+#include "store/store.h"
+
+#define GOLDEN "/work/shared/testdata/delta/golden"
+
+static char *tmp_table(const char *tag)
+{
+    char *p = malloc(256);
+    snprintf(p, 256, "/tmp/strata-dtxn-%s-%d-XXXXXX", tag, (int)getpid());
+    cr_assert(mkdtemp(p) != NULL);
+    return p;
+}
+
+static void rm_rf(const char *p)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* ---- a two-column table: id bigint, name string -------------------------- */
+
+static vec_field kv_fields[2];
+static vec_schema kv_schema;
+
+static void kv_init(void)
+{
+    kv_fields[0] = (vec_field){ .name = "id", .type = { .id = VEC_INT64 }, .nullable = true };
+    kv_fields[1] = (vec_field){ .name = "name", .type = { .id = VEC_STRING }, .nullable = true };
+    kv_schema = (vec_schema){ .n_fields = 2, .fields = kv_fields };
+}
+
+static vec_batch *kv_batch(int64_t from, int64_t n)
+{
+    st_error err;
+    vec_batch *b = vec_batch_new(&kv_schema, 2, 0);
+    vec_builder *ib = vec_builder_new(&kv_fields[0].type), *sb = vec_builder_new(&kv_fields[1].type);
+    for (int64_t i = from; i < from + n; i++) {
+        char s[32];
+        snprintf(s, sizeof s, "row%lld", (long long)i);
+        cr_assert_eq(vec_builder_append_i64(ib, i, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_bytes(sb, s, strlen(s), &err), ST_OK);
+    }
+    cr_assert_eq(vec_builder_finish(ib, b->arena, &b->cols[0], &err), ST_OK);
+    cr_assert_eq(vec_builder_finish(sb, b->arena, &b->cols[1], &err), ST_OK);
+    vec_builder_free(ib);
+    vec_builder_free(sb);
+    b->n_rows = n;
+    return b;
+}
+
+static int64_t commit_rows(const char *table, const delta_create_options *create,
+                           delta_write_mode mode, int64_t from, int64_t n)
+{
+    st_error err;
+    st_error_init(&err);
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, create, &t, &err), ST_OK, "%s", err.msg);
+    delta_txn_set_mode(t, mode);
+    if (n > 0) {
+        vec_batch *b = kv_batch(from, n);
+        cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+        vec_batch_free(b);
+    }
+    int64_t v = -2;
+    cr_assert_eq(delta_txn_commit(t, create ? "CREATE TABLE" : "WRITE", NULL, &v, &err), ST_OK,
+                 "%s", err.msg);
+    return v;
+}
+
+static delta_snapshot *load(const char *table)
+{
+    st_error err;
+    st_error_init(&err);
+    delta_snapshot *s = NULL;
+    cr_assert_eq(delta_snapshot_load(table, NULL, &s, &err), ST_OK, "%s", err.msg);
+    return s;
+}
+
+/* Sum of ids and row count over a scan of the snapshot. */
+static int64_t scan_rows(const delta_snapshot *s, int64_t *id_sum)
+{
+    st_error err;
+    st_error_init(&err);
+    delta_scan *sc = NULL;
+    cr_assert_eq(delta_scan_open(s, NULL, &sc, &err), ST_OK, "%s", err.msg);
+    int64_t n = 0, sum = 0;
+    for (;;) {
+        vec_batch *b = NULL;
+        cr_assert_eq(delta_scan_next(sc, &b, &err), ST_OK, "%s", err.msg);
+        if (!b)
+            break;
+        for (int64_t i = 0; i < b->n_rows; i++)
+            if (b->cols[0]->type->id == VEC_INT64)
+                sum += ((int64_t *)b->cols[0]->values)[i];
+        n += b->n_rows;
+        vec_batch_free(b);
+    }
+    delta_scan_close(sc);
+    if (id_sum)
+        *id_sum = sum;
+    return n;
+}
+
+/* The actions of commit v as a JSON array (one element per line). */
+static json_t *read_commit(const char *table, int64_t v)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/_delta_log/%020lld.json", table, (long long)v);
+    FILE *f = fopen(path, "r");
+    cr_assert(f != NULL, "missing %s", path);
+    json_t *arr = json_array();
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        json_error_t je;
+        json_t *o = json_loads(line, 0, &je);
+        cr_assert(o != NULL, "bad line in %s: %s", path, je.text);
+        json_array_append_new(arr, o);
+    }
+    free(line);
+    fclose(f);
+    return arr;
+}
+
+static int count_action(json_t *arr, const char *key)
+{
+    int n = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+        n += json_object_get(o, key) != NULL;
+    return n;
+}
+
+/* ---- stats ----------------------------------------------------------------- */
+
+Test(delta_stats, all_types_exact)
+{
+    vec_field st_kids[2] = {
+        { .name = "x", .type = { .id = VEC_INT32 }, .nullable = true },
+        { .name = "y", .type = { .id = VEC_STRING }, .nullable = true },
+    };
+    vec_field elem = { .name = "element", .type = { .id = VEC_INT32 }, .nullable = true };
+    vec_field f[] = {
+        { .name = "i", .type = { .id = VEC_INT32 }, .nullable = true },
+        { .name = "l", .type = { .id = VEC_INT64 }, .nullable = true },
+        { .name = "d", .type = { .id = VEC_DOUBLE }, .nullable = true },
+        { .name = "s", .type = { .id = VEC_STRING }, .nullable = true },
+        { .name = "dt", .type = { .id = VEC_DATE }, .nullable = true },
+        { .name = "ts", .type = { .id = VEC_TIMESTAMP }, .nullable = true },
+        { .name = "ntz", .type = { .id = VEC_TIMESTAMP_NTZ }, .nullable = true },
+        { .name = "dec", .type = { .id = VEC_DECIMAL, .precision = 10, .scale = 2 }, .nullable = true },
+        { .name = "b", .type = { .id = VEC_BOOL }, .nullable = true },
+        { .name = "bin", .type = { .id = VEC_BINARY }, .nullable = true },
+        { .name = "st", .type = { .id = VEC_STRUCT, .n_children = 2, .children = st_kids }, .nullable = true },
+        { .name = "arr", .type = { .id = VEC_LIST, .n_children = 1, .children = &elem }, .nullable = true },
+        { .name = "allnull", .type = { .id = VEC_INT32 }, .nullable = true },
+    };
+    int nf = (int)(sizeof f / sizeof f[0]);
+    vec_schema s = { .n_fields = nf, .fields = f };
+    vec_batch *b = vec_batch_new(&s, nf, 0);
+    st_error err;
+    vec_builder *bl[13];
+    for (int k = 0; k < nf; k++)
+        bl[k] = vec_builder_new(&f[k].type);
+    /* long strings: 40 chars; the max one gets truncated + U+10FFFF */
+    const char *s_vals[3] = { "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL, "a\"b" };
+    for (int r = 0; r < 3; r++) {
+        cr_assert_eq(r == 1 ? vec_builder_append_null(bl[0], &err)
+                            : vec_builder_append_i64(bl[0], r == 0 ? -5 : 7, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_i64(bl[1], (int64_t)r * 1000000000000LL, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_f64(bl[2], r == 0 ? 1.5 : r == 1 ? -0.25 : NAN, &err), ST_OK);
+        cr_assert_eq(s_vals[r] ? vec_builder_append_bytes(bl[3], s_vals[r], strlen(s_vals[r]), &err)
+                               : vec_builder_append_null(bl[3], &err), ST_OK);
+        cr_assert_eq(vec_builder_append_i64(bl[4], 19724 + r, &err), ST_OK);   /* 2024-01-02.. */
+        cr_assert_eq(vec_builder_append_i64(bl[5], 1704164645123456LL + r, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_i64(bl[6], 1704164645999999LL - r * 1000000LL, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_i128(bl[7], r == 2 ? -1234 : 1230 + r, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_bool(bl[8], r == 1, &err), ST_OK);
+        cr_assert_eq(r == 2 ? vec_builder_append_null(bl[9], &err)
+                            : vec_builder_append_bytes(bl[9], "zz", 2, &err), ST_OK);
+        /* st: row 0 {x:3,y:"q"}, row 1 null, row 2 {x:null,y:"p"} */
+        if (r == 1) {
+            cr_assert_eq(vec_builder_append_null(bl[10], &err), ST_OK);
+        } else {
+            vec_builder *x = vec_builder_child(bl[10], 0), *y = vec_builder_child(bl[10], 1);
+            cr_assert_eq(r == 0 ? vec_builder_append_i64(x, 3, &err) : vec_builder_append_null(x, &err), ST_OK);
+            cr_assert_eq(vec_builder_append_bytes(y, r == 0 ? "q" : "p", 1, &err), ST_OK);
+            cr_assert_eq(vec_builder_append_struct(bl[10], true, &err), ST_OK);
+        }
+        if (r == 0) {
+            cr_assert_eq(vec_builder_append_null(bl[11], &err), ST_OK);
+        } else {
+            cr_assert_eq(vec_builder_append_i64(vec_builder_child(bl[11], 0), r, &err), ST_OK);
+            cr_assert_eq(vec_builder_end_list(bl[11], &err), ST_OK);
+        }
+        cr_assert_eq(vec_builder_append_null(bl[12], &err), ST_OK);
+    }
+    for (int k = 0; k < nf; k++) {
+        cr_assert_eq(vec_builder_finish(bl[k], b->arena, &b->cols[k], &err), ST_OK, "%s", err.msg);
+        vec_builder_free(bl[k]);
+    }
+    b->n_rows = 3;
+    st_buf out;
+    st_buf_init(&out);
+    cr_assert_eq(delta_stats_json(b, -1, &out, &err), ST_OK, "%s", err.msg);
+    st_buf_append_byte(&out, 0, &err);
+    const char *want =
+        "{\"numRecords\":3,"
+        "\"minValues\":{\"i\":-5,\"l\":0,\"d\":-0.25,\"s\":\"a\\\"b\",\"dt\":\"2024-01-02\","
+        "\"ts\":\"2024-01-02T03:04:05.123Z\",\"ntz\":\"2024-01-02T03:04:03.999\",\"dec\":-12.34,"
+        "\"st\":{\"x\":3,\"y\":\"p\"}},"
+        "\"maxValues\":{\"i\":7,\"l\":2000000000000,\"d\":\"NaN\","
+        "\"s\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\xF4\x8F\xBF\xBF\",\"dt\":\"2024-01-04\","
+        "\"ts\":\"2024-01-02T03:04:05.123Z\",\"ntz\":\"2024-01-02T03:04:05.999\",\"dec\":12.31,"
+        "\"st\":{\"x\":3,\"y\":\"q\"}},"
+        "\"nullCount\":{\"i\":1,\"l\":0,\"d\":0,\"s\":1,\"dt\":0,\"ts\":0,\"ntz\":0,\"dec\":0,"
+        "\"b\":0,\"bin\":1,\"st\":{\"x\":2,\"y\":1},\"arr\":1,\"allnull\":3}}";
+    cr_assert_str_eq((char *)out.data, want);
+    /* only the first 3 leaf columns indexed */
+    st_buf_clear(&out);
+    cr_assert_eq(delta_stats_json(b, 3, &out, &err), ST_OK);
+    st_buf_append_byte(&out, 0, &err);
+    cr_assert_str_eq((char *)out.data, "{\"numRecords\":3,\"minValues\":{\"i\":-5,\"l\":0,"
+                     "\"d\":-0.25},\"maxValues\":{\"i\":7,\"l\":2000000000000,\"d\":\"NaN\"},"
+                     "\"nullCount\":{\"i\":1,\"l\":0,\"d\":0}}");
+    st_buf_destroy(&out);
+    vec_batch_free(b);
+}
+
+Test(delta_stats, escaping_helpers)
+{
+    st_error err;
+    st_buf b;
+    st_buf_init(&b);
+    cr_assert_eq(delta_escape_partition("a/b=c%d e:f\x01#", &b, &err), ST_OK);
+    st_buf_append_byte(&b, 0, &err);
+    cr_assert_str_eq((char *)b.data, "a%2Fb%3Dc%25d e%3Af%01%23");
+    st_buf_clear(&b);
+    cr_assert_eq(delta_uri_encode_path("p=a%2Fb c/part-0.parquet", &b, &err), ST_OK);
+    st_buf_append_byte(&b, 0, &err);
+    cr_assert_str_eq((char *)b.data, "p=a%252Fb%20c/part-0.parquet");
+    st_buf_destroy(&b);
+    char u1[37], u2[37];
+    delta_uuid(u1);
+    delta_uuid(u2);
+    cr_assert_eq(strlen(u1), 36);
+    cr_assert_eq(u1[14], '4');
+    cr_assert_str_neq(u1, u2);
+}
+
+/* ---- create / append / overwrite / remove ----------------------------------- */
+
+Test(delta_txn, create_append_overwrite_remove)
+{
+    kv_init();
+    char *table = tmp_table("crud");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 3), 0);
+    cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 3, 2), 1);
+
+    /* creating again fails */
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "already exists"));
+
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->version, 1);
+    cr_assert_eq(s->n_files, 2);
+    cr_assert_eq(s->protocol.min_reader, 1);
+    cr_assert_eq(s->protocol.min_writer, 2);
+    cr_assert_eq(s->meta.schema.n_fields, 2);
+    cr_assert_str_eq(s->meta.schema.fields[1].name, "name");
+    int64_t sum = 0;
+    cr_assert_eq(scan_rows(s, &sum), 5);
+    cr_assert_eq(sum, 0 + 1 + 2 + 3 + 4);
+    delta_snapshot_free(s);
+
+    /* version 0: commitInfo first, then protocol, metaData, add */
+    json_t *c0 = read_commit(table, 0);
+    cr_assert(json_object_get(json_array_get(c0, 0), "commitInfo"));
+    json_t *ci = json_object_get(json_array_get(c0, 0), "commitInfo");
+    cr_assert_str_eq(json_string_value(json_object_get(ci, "engineInfo")), "strata/0.1.0");
+    cr_assert_null(json_object_get(ci, "readVersion"));
+    cr_assert_eq(count_action(c0, "protocol"), 1);
+    cr_assert_eq(count_action(c0, "metaData"), 1);
+    cr_assert_eq(count_action(c0, "add"), 1);
+    json_t *add = json_object_get(json_array_get(c0, 3), "add");
+    cr_assert(add);
+    const char *stats = json_string_value(json_object_get(add, "stats"));
+    cr_assert_str_eq(stats, "{\"numRecords\":3,\"minValues\":{\"id\":0,\"name\":\"row0\"},"
+                     "\"maxValues\":{\"id\":2,\"name\":\"row2\"},\"nullCount\":{\"id\":0,\"name\":0}}");
+    const char *path = json_string_value(json_object_get(add, "path"));
+    cr_assert(strncmp(path, "part-00000-", 11) == 0 && strstr(path, "-c000.snappy.parquet"));
+    json_decref(c0);
+
+    /* overwrite: removes both files, adds one */
+    cr_assert_eq(commit_rows(table, NULL, DELTA_OVERWRITE, 100, 4), 2);
+    json_t *c2 = read_commit(table, 2);
+    ci = json_object_get(json_array_get(c2, 0), "commitInfo");
+    cr_assert_eq(json_integer_value(json_object_get(ci, "readVersion")), 1);
+    cr_assert(json_is_false(json_object_get(ci, "isBlindAppend")));
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(ci, "operationParameters"),
+                                                       "mode")), "Overwrite");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(ci, "operationMetrics"),
+                                                       "numRemovedFiles")), "2");
+    cr_assert_eq(count_action(c2, "remove"), 2);
+    cr_assert_eq(count_action(c2, "add"), 1);
+    json_t *rm = json_object_get(json_array_get(c2, 1), "remove");
+    cr_assert(json_is_true(json_object_get(rm, "extendedFileMetadata")));
+    cr_assert(json_integer_value(json_object_get(rm, "size")) > 0);
+    json_decref(c2);
+    s = load(table);
+    cr_assert_eq(s->n_files, 1);
+    cr_assert_eq(scan_rows(s, &sum), 4);
+    cr_assert_eq(sum, 100 + 101 + 102 + 103);
+
+    /* remove the one live file */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_remove(t, &delta_txn_snapshot(t)->files[0], &err), ST_OK);
+    int64_t v = -2;
+    cr_assert_eq(delta_txn_commit(t, "DELETE", "{\"predicate\":\"[]\"}", &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 3);
+    delta_snapshot_free(s);
+    s = load(table);
+    cr_assert_eq(s->n_files, 0);
+    cr_assert_eq(s->n_tombstones, 3);
+    cr_assert_eq(scan_rows(s, NULL), 0);
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, abort_deletes_files)
+{
+    kv_init();
+    char *table = tmp_table("abort");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK);
+    vec_batch *b = kv_batch(0, 5);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK);
+    vec_batch_free(b);
+    delta_txn_abort(t);
+    int n = 0;
+    DIR *d = opendir(table);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strstr(e->d_name, ".parquet") != NULL;
+    closedir(d);
+    cr_assert_eq(n, 1);
+    rm_rf(table);
+    free(table);
+}
+
+/* ---- partitions --------------------------------------------------------------- */
+
+Test(delta_txn, partitioned_special_chars)
+{
+    vec_field f[] = {
+        { .name = "p", .type = { .id = VEC_STRING }, .nullable = true },
+        { .name = "n", .type = { .id = VEC_INT32 }, .nullable = true },
+        { .name = "v", .type = { .id = VEC_INT64 }, .nullable = true },
+    };
+    vec_schema s = { .n_fields = 3, .fields = f };
+    const char *pv[] = { "a/b", "x=y%z", "sp ace", NULL, "a/b" };
+    int nv[] = { 1, 2, 3, 0, 1 };
+    st_error err;
+    vec_batch *b = vec_batch_new(&s, 3, 0);
+    vec_builder *bp = vec_builder_new(&f[0].type), *bn = vec_builder_new(&f[1].type),
+                *bv = vec_builder_new(&f[2].type);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(pv[i] ? vec_builder_append_bytes(bp, pv[i], strlen(pv[i]), &err)
+                           : vec_builder_append_null(bp, &err), ST_OK);
+        cr_assert_eq(nv[i] ? vec_builder_append_i64(bn, nv[i], &err)
+                           : vec_builder_append_null(bn, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_i64(bv, 10 * i, &err), ST_OK);
+    }
+    vec_builder_finish(bp, b->arena, &b->cols[0], &err);
+    vec_builder_finish(bn, b->arena, &b->cols[1], &err);
+    vec_builder_finish(bv, b->arena, &b->cols[2], &err);
+    vec_builder_free(bp);
+    vec_builder_free(bn);
+    vec_builder_free(bv);
+    b->n_rows = 5;
+
+    char *table = tmp_table("part");
+    const char *pc[] = { "p", "n" };
+    delta_create_options co = { .schema = &s, .n_partition_cols = 2, .partition_cols = pc };
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    int64_t v = -2;
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 0);
+    vec_batch_free(b);
+
+    char dir[512];
+    const char *dirs[] = { "p=a%2Fb/n=1", "p=x%3Dy%25z/n=2", "p=sp ace/n=3",
+                           "p=__HIVE_DEFAULT_PARTITION__/n=__HIVE_DEFAULT_PARTITION__" };
+    for (int i = 0; i < 4; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", table, dirs[i]);
+        struct stat st;
+        cr_assert_eq(stat(dir, &st), 0, "missing folder %s", dir);
+    }
+    json_t *c0 = read_commit(table, 0);
+    cr_assert_eq(count_action(c0, "add"), 4);
+    json_t *ci = json_object_get(json_array_get(c0, 0), "commitInfo");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(ci, "operationParameters"),
+                                                       "partitionBy")), "[\"p\",\"n\"]");
+    int seen = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(c0, i, o) {
+        json_t *add = json_object_get(o, "add");
+        if (!add)
+            continue;
+        const char *path = json_string_value(json_object_get(add, "path"));
+        json_t *pvs = json_object_get(add, "partitionValues");
+        const char *p = json_string_value(json_object_get(pvs, "p"));
+        const char *stats = json_string_value(json_object_get(add, "stats"));
+        cr_assert(strstr(stats, "\"p\"") == NULL, "partition column in stats: %s", stats);
+        if (p && strcmp(p, "x=y%z") == 0) {
+            cr_assert(strncmp(path, "p=x%253Dy%2525z/n=2/part-", 25) == 0, "%s", path);
+            cr_assert_str_eq(json_string_value(json_object_get(pvs, "n")), "2");
+            seen |= 1;
+        } else if (p && strcmp(p, "sp ace") == 0) {
+            cr_assert(strncmp(path, "p=sp%20ace/n=3/part-", 20) == 0, "%s", path);
+            seen |= 2;
+        } else if (p && strcmp(p, "a/b") == 0) {
+            cr_assert(strncmp(path, "p=a%252Fb/n=1/part-", 19) == 0, "%s", path);
+            cr_assert(strstr(stats, "\"numRecords\":2"), "%s", stats);
+            seen |= 4;
+        } else {
+            cr_assert(json_is_null(json_object_get(pvs, "p")));
+            cr_assert(json_is_null(json_object_get(pvs, "n")));
+            cr_assert(strncmp(path, "p=__HIVE_DEFAULT_PARTITION__/n=__HIVE_DEFAULT_PARTITION__/",
+                              58) == 0, "%s", path);
+            seen |= 8;
+        }
+    }
+    cr_assert_eq(seen, 15);
+    json_decref(c0);
+
+    /* read back through the snapshot + scan: partition values restored */
+    delta_snapshot *sn = load(table);
+    cr_assert_eq(sn->n_files, 4);
+    delta_scan *sc = NULL;
+    cr_assert_eq(delta_scan_open(sn, NULL, &sc, &err), ST_OK, "%s", err.msg);
+    int64_t rows = 0, vsum = 0, nulls = 0;
+    for (;;) {
+        vec_batch *rb = NULL;
+        cr_assert_eq(delta_scan_next(sc, &rb, &err), ST_OK, "%s", err.msg);
+        if (!rb)
+            break;
+        for (int64_t r = 0; r < rb->n_rows; r++) {
+            vsum += ((int64_t *)rb->cols[2]->values)[r];
+            nulls += !vec_is_valid(rb->cols[0], r);
+            if (vec_is_valid(rb->cols[0], r) && ((int64_t *)rb->cols[2]->values)[r] == 10) {
+                const int32_t *off = vec_offsets(rb->cols[0]);
+                cr_assert_eq(off[r + 1] - off[r], 5);
+                cr_assert(memcmp(rb->cols[0]->bytes + off[r], "x=y%z", 5) == 0);
+            }
+        }
+        rows += rb->n_rows;
+        vec_batch_free(rb);
+    }
+    delta_scan_close(sc);
+    cr_assert_eq(rows, 5);
+    cr_assert_eq(vsum, 100);
+    cr_assert_eq(nulls, 1);
+    delta_snapshot_free(sn);
+    rm_rf(table);
+    free(table);
+}
+
+/* ---- checkpoints ----------------------------------------------------------- */
+
+Test(delta_txn, checkpoint_at_version_10)
+{
+    kv_init();
+    char *table = tmp_table("cp");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 2), 0);
+    for (int v = 1; v <= 11; v++)
+        cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 2 * v, 2), v);
+    char path[512];
+    snprintf(path, sizeof path, "%s/_delta_log/00000000000000000010.checkpoint.parquet", table);
+    cr_assert(store_exists(path));
+    snprintf(path, sizeof path, "%s/_delta_log/_last_checkpoint", table);
+    uint8_t *data = NULL;
+    size_t n = 0;
+    st_error err;
+    cr_assert_eq(store_read(path, &data, &n, &err), ST_OK);
+    json_t *lc = json_loadb((char *)data, n, 0, NULL);
+    st_free(data);
+    cr_assert_eq(json_integer_value(json_object_get(lc, "version")), 10);
+    cr_assert_eq(json_integer_value(json_object_get(lc, "size")), 2 + 11);
+    cr_assert_eq(json_integer_value(json_object_get(lc, "numOfAddFiles")), 11);
+    cr_assert(json_integer_value(json_object_get(lc, "sizeInBytes")) > 0);
+    json_decref(lc);
+
+    /* loading from the checkpoint only: hide commits 0..10 */
+    for (int v = 0; v <= 10; v++) {
+        char a[512], b2[512];
+        snprintf(a, sizeof a, "%s/_delta_log/%020d.json", table, v);
+        snprintf(b2, sizeof b2, "%s/_delta_log/.hidden-%d", table, v);
+        cr_assert_eq(rename(a, b2), 0);
+    }
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->version, 11);
+    cr_assert_eq(s->checkpoint_version, 10);
+    cr_assert_eq(s->n_files, 12);
+    cr_assert_str_eq(s->meta.schema.fields[0].name, "id");
+    int64_t sum = 0;
+    cr_assert_eq(scan_rows(s, &sum), 24);
+    cr_assert_eq(sum, 23 * 24 / 2);
+    for (size_t i = 0; i < s->n_files; i++)
+        cr_assert(s->files[i].stats && strstr(s->files[i].stats, "\"numRecords\":2"));
+    delta_snapshot_free(s);
+
+    /* same column names and types as a Spark checkpoint */
+    snprintf(path, sizeof path, "%s/_delta_log/00000000000000000010.checkpoint.parquet", table);
+    pq_file *ours = NULL, *spark = NULL;
+    cr_assert_eq(pq_file_open(path, &ours, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(pq_file_open(GOLDEN "/basic-with-inserts-deletes-checkpoint/delta/_delta_log/"
+                              "00000000000000000010.checkpoint.parquet", &spark, &err), ST_OK);
+    const vec_schema *os = pq_file_schema(ours), *ss = pq_file_schema(spark);
+    cr_assert_eq(os->n_fields, ss->n_fields);
+    for (int i = 0; i < ss->n_fields; i++) {
+        cr_assert_str_eq(os->fields[i].name, ss->fields[i].name);
+        char ta[2048], tb[2048];
+        vec_type_format(&os->fields[i].type, ta, sizeof ta);
+        vec_type_format(&ss->fields[i].type, tb, sizeof tb);
+        cr_assert_str_eq(ta, tb);
+    }
+    cr_assert_eq(pq_file_num_leaves(ours), pq_file_num_leaves(spark));
+    for (int i = 0; i < pq_file_num_leaves(spark); i++)
+        cr_assert_str_eq(pq_file_leaf(ours, i)->path, pq_file_leaf(spark, i)->path);
+    pq_file_close(ours);
+    pq_file_close(spark);
+    rm_rf(table);
+    free(table);
+}
+
+/* ---- idempotent writes -------------------------------------------------------- */
+
+static st_status app_commit(const char *table, const char *app, int64_t app_v, int64_t *v,
+                            st_error *err)
+{
+    delta_txn *t = NULL;
+    st_status rc = delta_txn_begin(table, NULL, &t, err);
+    if (rc != ST_OK)
+        return rc;
+    delta_txn_set_app_version(t, app, app_v);
+    vec_batch *b = kv_batch(0, 1);
+    rc = delta_txn_write(t, b, err);
+    vec_batch_free(b);
+    if (rc != ST_OK) {
+        delta_txn_abort(t);
+        return rc;
+    }
+    return delta_txn_commit(t, "STREAMING UPDATE", NULL, v, err);
+}
+
+Test(delta_txn, idempotent_app_versions)
+{
+    kv_init();
+    char *table = tmp_table("idem");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 0), 0);
+    st_error err;
+    int64_t v;
+    cr_assert_eq(app_commit(table, "app-1", 1, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 1);
+    cr_assert_eq(app_commit(table, "app-1", 1, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, -1);
+    cr_assert_eq(app_commit(table, "app-1", 0, &v, &err), ST_OK);
+    cr_assert_eq(v, -1);
+    cr_assert_eq(app_commit(table, "app-1", 2, &v, &err), ST_OK);
+    cr_assert_eq(v, 2);
+    cr_assert_eq(app_commit(table, "app-2", 1, &v, &err), ST_OK);
+    cr_assert_eq(v, 3);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->version, 3);
+    cr_assert_eq(s->n_files, 3);
+    cr_assert_eq(s->n_app_txns, 2);
+    for (int i = 0; i < s->n_app_txns; i++)
+        cr_assert_eq(s->app_txns[i].version, strcmp(s->app_txns[i].app_id, "app-1") == 0 ? 2 : 1);
+    delta_snapshot_free(s);
+    /* the skipped commit left no data file behind */
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c parquet) -eq 3", table);
+    cr_assert_eq(system(cmd), 0);
+    rm_rf(table);
+    free(table);
+}
+
+/* ---- conflicts ----------------------------------------------------------------- */
+
+static void put_competing(const char *table, int64_t v, const char *actions)
+{
+    char path[512], text[2048];
+    snprintf(path, sizeof path, "%s/_delta_log/%020lld.json", table, (long long)v);
+    snprintf(text, sizeof text, "{\"commitInfo\":{\"timestamp\":1,\"operation\":\"WRITE\"}}\n%s",
+             actions);
+    st_error err;
+    cr_assert_eq(store_put_if_absent(path, text, strlen(text), &err), ST_OK, "%s", err.msg);
+}
+
+static const char competing_add[] =
+    "{\"add\":{\"path\":\"other.parquet\",\"partitionValues\":{},\"size\":1,"
+    "\"modificationTime\":1,\"dataChange\":true}}\n";
+
+/* Begins a txn on table with one written row, mode m, optional app id. */
+static delta_txn *txn_with_row(const char *table, delta_write_mode m, const char *app)
+{
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    delta_txn_set_mode(t, m);
+    if (app)
+        delta_txn_set_app_version(t, app, 5);
+    vec_batch *b = kv_batch(7, 1);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK);
+    vec_batch_free(b);
+    return t;
+}
+
+static int count_parquet(const char *table)
+{
+    int n = 0;
+    DIR *d = opendir(table);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strstr(e->d_name, ".parquet") != NULL;
+    closedir(d);
+    return n;
+}
+
+Test(delta_txn, conflicts)
+{
+    kv_init();
+    char *table = tmp_table("conf");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 2), 0);
+    st_error err;
+    int64_t v = -2;
+
+    /* blind append vs concurrent append: retried at the next version */
+    delta_txn *t = txn_with_row(table, DELTA_APPEND, NULL);
+    put_competing(table, 1, competing_add);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 2);
+    json_t *c2 = read_commit(table, 2);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_array_get(c2, 0),
+                                    "commitInfo"), "readVersion")), 0);
+    json_decref(c2);
+
+    /* overwrite vs concurrent append */
+    int before = count_parquet(table);
+    t = txn_with_row(table, DELTA_OVERWRITE, NULL);
+    put_competing(table, 3, competing_add);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent append") && strstr(err.msg, "version 3"), "%s", err.msg);
+    cr_assert_eq(count_parquet(table), before, "failed txn left its data file");
+
+    /* metadata change */
+    t = txn_with_row(table, DELTA_APPEND, NULL);
+    put_competing(table, 4, "{\"metaData\":{\"id\":\"x\",\"format\":{\"provider\":\"parquet\","
+                  "\"options\":{}},\"schemaString\":\"{\\\"type\\\":\\\"struct\\\",\\\"fields\\\":"
+                  "[{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"long\\\",\\\"nullable\\\":true,"
+                  "\\\"metadata\\\":{}},{\\\"name\\\":\\\"name\\\",\\\"type\\\":\\\"string\\\","
+                  "\\\"nullable\\\":true,\\\"metadata\\\":{}}]}\",\"partitionColumns\":[],"
+                  "\"configuration\":{}}}\n");
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent metadata change in version 4"), "%s", err.msg);
+
+    /* protocol change */
+    t = txn_with_row(table, DELTA_APPEND, NULL);
+    put_competing(table, 5, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n");
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent protocol change in version 5"), "%s", err.msg);
+
+    /* concurrent delete of a file this txn removes */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    const delta_file *f = &delta_txn_snapshot(t)->files[0];
+    cr_assert_eq(delta_txn_remove(t, f, &err), ST_OK);
+    char rm_line[1024];
+    snprintf(rm_line, sizeof rm_line, "{\"remove\":{\"path\":\"%s\",\"deletionTimestamp\":1,"
+             "\"dataChange\":true}}\n", f->path);
+    put_competing(table, 6, rm_line);
+    cr_assert_eq(delta_txn_commit(t, "DELETE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent delete of file") && strstr(err.msg, "version 6"),
+              "%s", err.msg);
+
+    /* app id moved concurrently */
+    t = txn_with_row(table, DELTA_APPEND, "stream-a");
+    put_competing(table, 7, "{\"txn\":{\"appId\":\"stream-a\",\"version\":9}}\n");
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent transaction for app id \"stream-a\" in version 7"),
+              "%s", err.msg);
+
+    /* another app id does not conflict */
+    t = txn_with_row(table, DELTA_APPEND, "stream-b");
+    put_competing(table, 8, "{\"txn\":{\"appId\":\"stream-a\",\"version\":10}}\n");
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 9);
+
+    /* two creators: the loser sees the winner's protocol (its first action) */
+    char *t2 = tmp_table("conf2");
+    delta_txn *a = NULL, *b = NULL;
+    cr_assert_eq(delta_txn_begin(t2, &co, &a, &err), ST_OK);
+    cr_assert_eq(delta_txn_begin(t2, &co, &b, &err), ST_OK);
+    cr_assert_eq(delta_txn_commit(a, "CREATE TABLE", NULL, &v, &err), ST_OK);
+    cr_assert_eq(delta_txn_commit(b, "CREATE TABLE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent protocol change in version 0"), "%s", err.msg);
+    rm_rf(t2);
+    free(t2);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, timestamp_ntz_protocol)
+{
+    vec_field f[] = { { .name = "t", .type = { .id = VEC_TIMESTAMP_NTZ }, .nullable = true } };
+    vec_schema s = { .n_fields = 1, .fields = f };
+    char *table = tmp_table("ntz");
+    delta_create_options co = { .schema = &s };
+    st_error err;
+    delta_txn *t = NULL;
+    int64_t v;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK);
+    cr_assert_eq(delta_txn_commit(t, "CREATE TABLE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    delta_snapshot *sn = load(table);
+    cr_assert_eq(sn->protocol.min_reader, 3);
+    cr_assert_eq(sn->protocol.min_writer, 7);
+    cr_assert_eq(sn->protocol.n_reader_features, 1);
+    cr_assert_str_eq(sn->protocol.reader_features[0], "timestampNtz");
+    cr_assert_str_eq(sn->protocol.writer_features[0], "timestampNtz");
+    delta_snapshot_free(sn);
+    rm_rf(table);
+    free(table);
+}
