@@ -7,8 +7,8 @@
 ** whose buffers are strata's own column vectors, shared without a copy;
 ** the consumer calls their release callbacks when done.
 **
-** Today the API reads Parquet files; opening a warehouse and running SQL
-** join it as the engine grows. */
+** Today the API reads Parquet files and Delta tables (any version); opening
+** a warehouse and running SQL join it as the engine grows. */
 #ifndef STRATA_H
 #define STRATA_H
 
@@ -80,6 +80,21 @@ int  strata_parquet_schema(strata_parquet *p, struct ArrowSchema *out, char **er
 /* The next batch as an Arrow struct array; out->release == NULL at the end. */
 int  strata_parquet_next(strata_parquet *p, struct ArrowArray *out, char **errmsg);
 void strata_parquet_close(strata_parquet *p);
+
+/* ---- Delta tables ------------------------------------------------------------ */
+
+typedef struct strata_delta strata_delta;
+
+/* Opens the Delta table in folder `table` at `version` (-1 = latest) for
+** reading its live rows; columns as for strata_parquet_open. */
+int  strata_delta_open(const char *table, int64_t version, const char *columns,
+                       strata_delta **out, char **errmsg);
+/* The snapshot's version. */
+int64_t strata_delta_version(const strata_delta *d);
+int  strata_delta_schema(strata_delta *d, struct ArrowSchema *out, char **errmsg);
+/* The next batch as an Arrow struct array; out->release == NULL at the end. */
+int  strata_delta_next(strata_delta *d, struct ArrowArray *out, char **errmsg);
+void strata_delta_close(strata_delta *d);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 ** state. */
 #include "strata.h"
 
+#include "delta/delta.h"
 #include "format/parquet/pq.h"
 
 #include <stdio.h>
@@ -30,11 +31,11 @@ static int fail(const st_error *err, char **errmsg)
     }
 }
 
-/* Resolves a comma-separated column list to top-level field indices. */
-static st_status resolve_columns(const pq_file *f, const char *columns, int **out, int *n_out,
-                                 st_error *err)
+/* Resolves a comma-separated column list to top-level field indices of s
+** (what names the file or table, for messages). */
+static st_status resolve_columns(const vec_schema *s, const char *what, const char *columns,
+                                 int **out, int *n_out, st_error *err)
 {
-    const vec_schema *s = pq_file_schema(f);
     int cap = 1;
     for (const char *p = columns; *p; p++)
         cap += *p == ',';
@@ -53,7 +54,7 @@ static st_status resolve_columns(const pq_file *f, const char *columns, int **ou
         if (found < 0) {
             st_free(idx);
             return st_error_set(err, ST_ERR_NOTFOUND, "column \"%.*s\" does not exist in \"%s\"",
-                                (int)len, p, pq_file_path(f));
+                                (int)len, p, what);
         }
         idx[n++] = found;
         p += len + (e ? 1 : 0);
@@ -80,7 +81,8 @@ int strata_parquet_open(const char *path, const char *columns, strata_parquet **
     if (pq_file_open(path, &p->file, &err) != ST_OK)
         goto failed;
     if (columns && *columns) {
-        if (resolve_columns(p->file, columns, &cols, &n_cols, &err) != ST_OK)
+        if (resolve_columns(pq_file_schema(p->file), pq_file_path(p->file), columns, &cols,
+                            &n_cols, &err) != ST_OK)
             goto failed;
         opt.columns = cols;
         opt.n_columns = n_cols;
@@ -129,4 +131,82 @@ void strata_parquet_close(strata_parquet *p)
     pq_reader_close(p->reader);
     pq_file_close(p->file);
     st_free(p);
+}
+
+/* ---- Delta tables --------------------------------------------------------- */
+
+struct strata_delta {
+    delta_snapshot *snap;   /* owned */
+    delta_scan     *scan;   /* owned */
+};
+
+int strata_delta_open(const char *table, int64_t version, const char *columns,
+                      strata_delta **out, char **errmsg)
+{
+    st_error err;
+    st_error_init(&err);
+    if (errmsg)
+        *errmsg = NULL;
+    strata_delta *d = st_calloc(1, sizeof *d);
+    if (!d) {
+        st_error_set(&err, ST_ERR_NOMEM, "out of memory");
+        return fail(&err, errmsg);
+    }
+    int *cols = NULL, n_cols = 0;
+    delta_read_options ro = { .has_version = version >= 0, .version = version };
+    delta_scan_options so = { 0 };
+    if (delta_snapshot_load(table, &ro, &d->snap, &err) != ST_OK)
+        goto failed;
+    if (columns && *columns) {
+        if (resolve_columns(&d->snap->meta.schema, table, columns, &cols, &n_cols, &err) != ST_OK)
+            goto failed;
+        so.columns = cols;
+        so.n_columns = n_cols;
+    }
+    if (delta_scan_open(d->snap, &so, &d->scan, &err) != ST_OK)
+        goto failed;
+    st_free(cols);
+    *out = d;
+    return STRATA_OK;
+failed:
+    st_free(cols);
+    strata_delta_close(d);
+    return fail(&err, errmsg);
+}
+
+int64_t strata_delta_version(const strata_delta *d) { return d->snap->version; }
+
+int strata_delta_schema(strata_delta *d, struct ArrowSchema *out, char **errmsg)
+{
+    st_error err;
+    st_error_init(&err);
+    if (vec_export_schema(delta_scan_schema(d->scan), out, &err) != ST_OK)
+        return fail(&err, errmsg);
+    return STRATA_OK;
+}
+
+int strata_delta_next(strata_delta *d, struct ArrowArray *out, char **errmsg)
+{
+    st_error err;
+    st_error_init(&err);
+    memset(out, 0, sizeof *out);
+    vec_batch *b = NULL;
+    if (delta_scan_next(d->scan, &b, &err) != ST_OK)
+        return fail(&err, errmsg);
+    if (!b)
+        return STRATA_OK;
+    if (vec_export_batch(b, out, &err) != ST_OK) {
+        vec_batch_free(b);
+        return fail(&err, errmsg);
+    }
+    return STRATA_OK;
+}
+
+void strata_delta_close(strata_delta *d)
+{
+    if (!d)
+        return;
+    delta_scan_close(d->scan);
+    delta_snapshot_free(d->snap);
+    st_free(d);
 }

@@ -1,11 +1,16 @@
-/* cli_delta.c -- `strata delta log|files|cat`: look into a Delta table's
-** history, list the live files of a version, and print its rows.
+/* cli_delta.c -- `strata delta log|files|cat|write|checkpoint`: look into a
+** Delta table's history, list the live files of a version, print its rows,
+** write Parquet files into it and checkpoint it.
 **
 ** Every subcommand goes through the delta module's contract (delta.h) only:
 ** delta_history for `log`, delta_snapshot_load for `files` and `cat`, and a
 ** delta_scan for the rows, which are printed batch by batch with the same
-** printers as `parquet cat`. Failures print "error: ..." and exit 1; bad
-** command lines exit 2; a closed output pipe ends quietly with exit 0. */
+** printers as `parquet cat`. `write` opens every source file and checks its
+** columns against the table (by name; a type mismatch names the column and
+** both types) before a single data file is written, then streams the
+** batches through one delta_txn, so a failed write leaves the table as it
+** was. Failures print "error: ..." and exit 1; bad command lines exit 2; a
+** closed output pipe ends quietly with exit 0. */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -13,11 +18,18 @@
 #include <strings.h>
 
 #include "../delta/delta.h"
+#include "../format/parquet/pq.h"
 
 #define USAGE_LOG   "strata delta log TABLE [--limit N]"
 #define USAGE_FILES "strata delta files TABLE [--version N|--timestamp T]"
 #define USAGE_CAT   "strata delta cat TABLE [--version N|--timestamp T] [--columns a,b] " \
                     "[--format table|csv|ndjson] [--limit N]"
+#define USAGE_WRITE "strata delta write TABLE --from FILE.parquet [--from FILE ...] " \
+                    "[--mode append|overwrite] [--partition-by a,b] " \
+                    "[--app-id ID --app-version N]"
+#define USAGE_CHECKPOINT "strata delta checkpoint TABLE"
+
+#define WRITE_MAX_FROM 256   /* --from files per write */
 
 void cli_delta_usage(FILE *fp)
 {
@@ -28,7 +40,13 @@ void cli_delta_usage(FILE *fp)
           "      live data files: path, size, partition values, records, deleted rows\n"
           "  " USAGE_CAT "\n"
           "      print the rows of a version (default: latest; T as 2024-01-01T00:00:00Z,\n"
-          "      '2024-01-01 00:00:00' (UTC) or 2024-01-01)\n",
+          "      '2024-01-01 00:00:00' (UTC) or 2024-01-01)\n"
+          "  " USAGE_WRITE "\n"
+          "      append (default) or overwrite the rows of Parquet files as one commit,\n"
+          "      creating the table (partitioned by --partition-by) when it does not exist;\n"
+          "      --app-id/--app-version skip a write that app already committed\n"
+          "  " USAGE_CHECKPOINT "\n"
+          "      write a checkpoint at the latest version\n",
           fp);
 }
 
@@ -337,6 +355,332 @@ static int cmd_cat(int argc, char **argv)
     return finish(&w, rc, &err);
 }
 
+/* ---- write --------------------------------------------------------------- */
+
+enum { WR_MODE, WR_PARTITION_BY, WR_APP_ID, WR_APP_VERSION };
+static const cli_opt_spec write_opts[] = {
+    [WR_MODE] = {"mode", true},
+    [WR_PARTITION_BY] = {"partition-by", true},
+    [WR_APP_ID] = {"app-id", true},
+    [WR_APP_VERSION] = {"app-version", true},
+};
+
+/* The parsed `delta write` command line. */
+typedef struct write_args {
+    cli_args    a;                         /* everything but --from */
+    int         n_from;
+    const char *from[WRITE_MAX_FROM];      /* borrowed: argv */
+    delta_write_mode mode;
+    int64_t     app_version;
+    int         n_part;
+    char      **part;                      /* heap: --partition-by names */
+} write_args;
+
+static void write_args_free(write_args *w)
+{
+    for (int i = 0; i < w->n_part; i++)
+        st_free(w->part[i]);
+    st_free(w->part);
+}
+
+/* Splits "a, b" into trimmed heap strings; false on an empty name or OOM. */
+static bool split_names(const char *list, char ***out, int *n_out)
+{
+    size_t cap = 1;
+    for (const char *c = list; *c; c++)
+        cap += *c == ',';
+    char **v = st_calloc(cap, sizeof *v);
+    int n = 0;
+    for (const char *p = list; v && p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len > 0 && *p == ' ')
+            p++, len--;
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        if (len == 0 || !(v[n] = st_malloc(len + 1)))
+            break;
+        memcpy(v[n], p, len);
+        v[n++][len] = '\0';
+        p = end ? end + 1 : NULL;
+    }
+    *out = v;
+    *n_out = n;
+    return v && (size_t)n == cap;
+}
+
+/* Takes every "--from F" / "--from=F" out of argv, then parses the rest. */
+static int parse_write_args(int argc, char **argv, write_args *w)
+{
+    memset(w, 0, sizeof *w);
+    char **rest = st_calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest) {
+        fputs("error: out of memory\n", stderr);
+        return CLI_EXIT_ERROR;
+    }
+    int n_rest = 0, code = CLI_EXIT_OK;
+    bool done = false;
+    for (int i = 0; i < argc && code == CLI_EXIT_OK; i++) {
+        const char *v = NULL;
+        if (!done && strcmp(argv[i], "--") == 0)
+            done = true;
+        if (done || strncmp(argv[i], "--from", 6) != 0 || (argv[i][6] && argv[i][6] != '=')) {
+            rest[n_rest++] = argv[i];
+            continue;
+        }
+        if (argv[i][6] == '=')
+            v = argv[i] + 7;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else
+            code = cli_usage_error(USAGE_WRITE, "option \"--from\" needs a value");
+        if (v && w->n_from == WRITE_MAX_FROM)
+            code = cli_usage_error(USAGE_WRITE, "too many --from files (at most %d)",
+                                   WRITE_MAX_FROM);
+        else if (v)
+            w->from[w->n_from++] = v;
+    }
+    if (code == CLI_EXIT_OK)
+        code = cli_parse_args(n_rest, rest, write_opts, (int)ST_ARRAY_LEN(write_opts), 1, 1,
+                              USAGE_WRITE, &w->a);
+    st_free(rest);   /* w->a keeps pointers into argv, not into rest */
+    if (code != CLI_EXIT_OK)
+        return code;
+    const cli_args *a = &w->a;
+    if (w->n_from == 0)
+        return cli_usage_error(USAGE_WRITE, "missing --from FILE.parquet");
+    w->mode = DELTA_APPEND;
+    if (a->is_set[WR_MODE]) {
+        if (strcasecmp(a->value[WR_MODE], "overwrite") == 0)
+            w->mode = DELTA_OVERWRITE;
+        else if (strcasecmp(a->value[WR_MODE], "append") != 0)
+            return cli_usage_error(USAGE_WRITE, "invalid --mode \"%s\" (expected append or "
+                                   "overwrite)", a->value[WR_MODE]);
+    }
+    if (a->is_set[WR_APP_ID] != a->is_set[WR_APP_VERSION])
+        return cli_usage_error(USAGE_WRITE, "--app-id and --app-version go together");
+    if (a->is_set[WR_APP_ID] && a->value[WR_APP_ID][0] == '\0')
+        return cli_usage_error(USAGE_WRITE, "invalid --app-id \"\" (expected a name)");
+    if (a->is_set[WR_APP_VERSION] && !cli_parse_int64(a->value[WR_APP_VERSION], &w->app_version))
+        return cli_usage_error(USAGE_WRITE, "invalid --app-version \"%s\" (expected a number "
+                               ">= 0)", a->value[WR_APP_VERSION]);
+    if (a->is_set[WR_PARTITION_BY] &&
+        !split_names(a->value[WR_PARTITION_BY], &w->part, &w->n_part)) {
+        write_args_free(w);
+        w->n_part = 0;
+        w->part = NULL;
+        return cli_usage_error(USAGE_WRITE, "invalid --partition-by \"%s\" (expected column "
+                               "names separated by commas)", a->value[WR_PARTITION_BY]);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Maps the columns of file f onto schema s by name: idx[i] is the file
+** column of table column i. Missing, extra and mistyped columns fail. */
+static st_status match_columns(const vec_schema *s, const char *table, pq_file *f, int *idx,
+                               st_error *err)
+{
+    const vec_schema *fs = pq_file_schema(f);
+    const char *fp = pq_file_path(f);
+    for (int i = 0; i < s->n_fields; i++) {
+        idx[i] = -1;
+        for (int j = 0; j < fs->n_fields && idx[i] < 0; j++)
+            if (strcmp(fs->fields[j].name, s->fields[i].name) == 0)
+                idx[i] = j;
+        if (idx[i] < 0)
+            return st_error_set(err, ST_ERR_BIND, "column \"%s\" of table \"%s\" is missing "
+                                "from file \"%s\"", s->fields[i].name, table, fp);
+        const vec_type *tt = &s->fields[i].type, *ft = &fs->fields[idx[i]].type;
+        if (!vec_type_equal(tt, ft)) {
+            char a[256], b[256];
+            vec_type_format(tt, a, sizeof a);
+            vec_type_format(ft, b, sizeof b);
+            return st_error_set(err, ST_ERR_BIND, "column \"%s\" is %s in table \"%s\" but %s "
+                                "in file \"%s\"", s->fields[i].name, a, table, b, fp);
+        }
+    }
+    if (fs->n_fields > s->n_fields)
+        for (int j = 0; j < fs->n_fields; j++) {
+            bool used = false;
+            for (int i = 0; i < s->n_fields && !used; i++)
+                used = idx[i] == j;
+            if (!used)
+                return st_error_set(err, ST_ERR_BIND, "file \"%s\" has column \"%s\" that table "
+                                    "\"%s\" does not have", fp, fs->fields[j].name, table);
+        }
+    return ST_OK;
+}
+
+/* An existing table's partitioning must be what --partition-by asks for. */
+static st_status check_partitioning(const delta_snapshot *s, const write_args *w, st_error *err)
+{
+    const delta_metadata *m = &s->meta;
+    bool same = m->n_partition_cols == w->n_part;
+    for (int i = 0; same && i < w->n_part; i++)
+        same = strcmp(m->partition_cols[i], w->part[i]) == 0;
+    if (same)
+        return ST_OK;
+    st_buf have;
+    st_buf_init(&have);
+    st_status rc = ST_OK;
+    for (int i = 0; i < m->n_partition_cols && rc == ST_OK; i++)
+        rc = st_buf_printf(&have, err, "%s%s", i ? "," : "", m->partition_cols[i]);
+    if (rc == ST_OK)
+        rc = st_buf_append_byte(&have, '\0', err);
+    if (rc == ST_OK)
+        rc = st_error_set(err, ST_ERR_ARGUMENT, "table \"%s\" is partitioned by (%s), not by "
+                          "--partition-by \"%s\"", s->table, (const char *)have.data,
+                          w->a.value[WR_PARTITION_BY]);
+    st_buf_destroy(&have);
+    return rc;
+}
+
+/* The version app_id last committed to s, or -1. */
+static int64_t app_version_of(const delta_snapshot *s, const char *app_id)
+{
+    for (int i = 0; s && i < s->n_app_txns; i++)
+        if (strcmp(s->app_txns[i].app_id, app_id) == 0)
+            return s->app_txns[i].version;
+    return -1;
+}
+
+/* Starts the transaction: on the existing table, or creating it with the
+** schema of the first file (which must then stay open until the commit). */
+static st_status begin_write(const char *table, const write_args *w, pq_file *first,
+                             delta_txn **out, st_error *err)
+{
+    st_status rc = delta_txn_begin(table, NULL, out, err);
+    if (rc != ST_ERR_NOTFOUND)
+        return rc;
+    st_error_init(err);
+    delta_create_options co;
+    memset(&co, 0, sizeof co);
+    co.schema = pq_file_schema(first);
+    co.n_partition_cols = w->n_part;
+    co.partition_cols = (const char *const *)w->part;
+    return delta_txn_begin(table, &co, out, err);
+}
+
+/* Streams every batch of f, columns in table order, into the transaction. */
+static st_status copy_file(delta_txn *t, pq_file *f, const int *idx, int n_cols, st_error *err)
+{
+    pq_read_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.columns = idx;
+    ro.n_columns = n_cols;
+    pq_reader *r = NULL;
+    st_status rc = pq_reader_open(f, &ro, &r, err);
+    while (rc == ST_OK) {
+        vec_batch *b = NULL;
+        rc = pq_reader_next(r, &b, err);
+        if (rc != ST_OK || !b)
+            break;
+        if (b->n_rows > 0)
+            rc = delta_txn_write(t, b, err);
+        vec_batch_free(b);
+    }
+    pq_reader_close(r);
+    return rc;
+}
+
+/* The write itself; line gets what to print on success. */
+static st_status run_write(const write_args *w, char *line, size_t n_line, st_error *err)
+{
+    const char *table = w->a.pos[0];
+    const char *app_id = w->a.is_set[WR_APP_ID] ? w->a.value[WR_APP_ID] : NULL;
+    pq_file *files[WRITE_MAX_FROM] = {0};
+    int *idx = NULL;
+    delta_txn *t = NULL;
+    st_status rc = ST_OK;
+    for (int i = 0; i < w->n_from && rc == ST_OK; i++)
+        rc = pq_file_open(w->from[i], &files[i], err);
+    if (rc == ST_OK)
+        rc = begin_write(table, w, files[0], &t, err);
+    const delta_snapshot *snap = t ? delta_txn_snapshot(t) : NULL;
+    const vec_schema *s = snap ? &snap->meta.schema : files[0] ? pq_file_schema(files[0]) : NULL;
+    if (rc == ST_OK && snap && w->a.is_set[WR_PARTITION_BY])
+        rc = check_partitioning(snap, w, err);
+    int64_t seen = app_id ? app_version_of(snap, app_id) : -1;
+    if (rc == ST_OK && app_id && seen >= w->app_version) {
+        snprintf(line, n_line, "skipped: app id %s already at version %" PRId64, app_id, seen);
+        delta_txn_abort(t);
+        t = NULL;
+    } else if (rc == ST_OK) {
+        if (!(idx = st_calloc((size_t)s->n_fields + 1, sizeof *idx)))
+            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory matching columns");
+        for (int i = 0; i < w->n_from && rc == ST_OK; i++)   /* check all before writing */
+            rc = match_columns(s, table, files[i], idx, err);
+        for (int i = 0; i < w->n_from && rc == ST_OK; i++) {
+            rc = match_columns(s, table, files[i], idx, err);
+            if (rc == ST_OK)
+                rc = copy_file(t, files[i], idx, s->n_fields, err);
+            if (rc != ST_OK)
+                st_error_context(err, "writing \"%s\" into table \"%s\"", w->from[i], table);
+        }
+        if (rc == ST_OK) {
+            delta_txn_set_mode(t, w->mode);
+            if (app_id)
+                delta_txn_set_app_version(t, app_id, w->app_version);
+            int64_t v = -1;
+            rc = delta_txn_commit(t, "WRITE", NULL, &v, err);
+            t = NULL;
+            if (rc == ST_OK && v >= 0)
+                snprintf(line, n_line, "committed version %" PRId64, v);
+            else if (rc == ST_OK)
+                snprintf(line, n_line, "skipped: app id %s already at version >= %" PRId64,
+                         app_id ? app_id : "-", w->app_version);
+        }
+    }
+    if (t)
+        delta_txn_abort(t);
+    st_free(idx);
+    for (int i = 0; i < w->n_from; i++)
+        pq_file_close(files[i]);
+    return rc;
+}
+
+static int cmd_write(int argc, char **argv)
+{
+    write_args wa;
+    int code = parse_write_args(argc, argv, &wa);
+    if (code != CLI_EXIT_OK) {
+        write_args_free(&wa);
+        return code;
+    }
+    st_error err;
+    st_error_init(&err);
+    cli_writer w;
+    cli_writer_init(&w, stdout);
+    char line[512] = "";
+    st_status rc = run_write(&wa, line, sizeof line, &err);
+    if (rc == ST_OK)
+        rc = cli_writef(&w, &err, "%s\n", line);
+    write_args_free(&wa);
+    return finish(&w, rc, &err);
+}
+
+/* ---- checkpoint ---------------------------------------------------------- */
+
+static int cmd_checkpoint(int argc, char **argv)
+{
+    cli_args a;
+    int code = cli_parse_args(argc, argv, NULL, 0, 1, 1, USAGE_CHECKPOINT, &a);
+    if (code != CLI_EXIT_OK)
+        return code;
+    st_error err;
+    st_error_init(&err);
+    cli_writer w;
+    cli_writer_init(&w, stdout);
+    delta_snapshot *s = NULL;
+    st_status rc = delta_snapshot_load(a.pos[0], NULL, &s, &err);
+    if (rc == ST_OK)
+        rc = delta_checkpoint_write(s, &err);
+    if (rc == ST_OK)
+        rc = cli_writef(&w, &err, "checkpoint written at version %" PRId64 "\n", s->version);
+    delta_snapshot_free(s);
+    return finish(&w, rc, &err);
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 int cli_delta_main(int argc, char **argv)
@@ -344,7 +688,8 @@ int cli_delta_main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(int argc, char **argv);
-    } cmds[] = {{"log", cmd_log}, {"files", cmd_files}, {"cat", cmd_cat}};
+    } cmds[] = {{"log", cmd_log},     {"files", cmd_files}, {"cat", cmd_cat},
+                 {"write", cmd_write}, {"checkpoint", cmd_checkpoint}};
     if (argc < 1) {
         cli_delta_usage(stderr);
         return CLI_EXIT_USAGE;

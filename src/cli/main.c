@@ -115,7 +115,7 @@ static void print_help(FILE *fp)
           "  version                      print the version\n"
           "  help                         show this help\n"
           "  parquet <subcommand> ...     inspect, print and rewrite Parquet files\n"
-          "  delta <subcommand> ...       show a Delta table's history, files and rows\n"
+          "  delta <subcommand> ...       read, write and checkpoint Delta tables     \n"
           "\n",
           fp);
     cli_parquet_usage(fp);

@@ -121,3 +121,36 @@ Test(api, nested_list_arrow)
     a.release(&a);
     strata_parquet_close(p);
 }
+
+Test(api, delta_table_arrow)
+{
+    strata_delta *d;
+    char *msg = NULL;
+    /* time-travel-start-start20-start40: version 0 holds ids 0..9, version 1
+    ** adds 20..29 (see the golden README and the table's log). */
+    const char *t = testdata("delta/golden/time-travel-start-start20-start40/delta");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", t);
+    int rc = strata_delta_open(path, 0, NULL, &d, &msg);
+    cr_assert_eq(rc, STRATA_OK, "%s", msg ? msg : "");
+    cr_assert_eq(strata_delta_version(d), 0);
+    struct ArrowSchema s;
+    cr_assert_eq(strata_delta_schema(d, &s, &msg), STRATA_OK);
+    cr_assert_eq(s.n_children, 1);
+    s.release(&s);
+    int64_t rows = 0;
+    for (;;) {
+        struct ArrowArray a;
+        cr_assert_eq(strata_delta_next(d, &a, &msg), STRATA_OK, "%s", msg ? msg : "");
+        if (!a.release)
+            break;
+        rows += a.length;
+        a.release(&a);
+    }
+    strata_delta_close(d);
+    cr_assert_eq(rows, 10);
+    rc = strata_delta_open(path, 99, NULL, &d, &msg);
+    cr_assert_neq(rc, STRATA_OK);
+    cr_assert(strstr(msg, "version 99") != NULL, "%s", msg);
+    strata_free(msg);
+}
