@@ -19,6 +19,7 @@
 
 #include "../delta/delta.h"
 #include "../format/parquet/pq.h"
+#include "../store/store.h"
 
 #define USAGE_LOG   "strata delta log TABLE [--limit N]"
 #define USAGE_FILES "strata delta files TABLE [--version N|--timestamp T]"
@@ -545,20 +546,25 @@ static int64_t app_version_of(const delta_snapshot *s, const char *app_id)
 }
 
 /* Starts the transaction: on the existing table, or creating it with the
-** schema of the first file (which must then stay open until the commit). */
+** schema of the first file. The transaction keeps pointers to co and to
+** that schema, so both must outlive it (the file stays open until the
+** commit). */
 static st_status begin_write(const char *table, const write_args *w, pq_file *first,
-                             delta_txn **out, st_error *err)
+                             delta_create_options *co, delta_txn **out, st_error *err)
 {
     st_status rc = delta_txn_begin(table, NULL, out, err);
     if (rc != ST_ERR_NOTFOUND)
         return rc;
     st_error_init(err);
-    delta_create_options co;
-    memset(&co, 0, sizeof co);
-    co.schema = pq_file_schema(first);
-    co.n_partition_cols = w->n_part;
-    co.partition_cols = (const char *const *)w->part;
-    return delta_txn_begin(table, &co, out, err);
+    /* the table folder itself may not exist yet: data files go there first */
+    rc = store_mkdirs(strncmp(table, "file://", 7) == 0 ? table + 7 : table, err);
+    if (rc != ST_OK)
+        return rc;
+    memset(co, 0, sizeof *co);
+    co->schema = pq_file_schema(first);
+    co->n_partition_cols = w->n_part;
+    co->partition_cols = (const char *const *)w->part;
+    return delta_txn_begin(table, co, out, err);
 }
 
 /* Streams every batch of f, columns in table order, into the transaction. */
@@ -591,11 +597,12 @@ static st_status run_write(const write_args *w, char *line, size_t n_line, st_er
     pq_file *files[WRITE_MAX_FROM] = {0};
     int *idx = NULL;
     delta_txn *t = NULL;
+    delta_create_options co;
     st_status rc = ST_OK;
     for (int i = 0; i < w->n_from && rc == ST_OK; i++)
         rc = pq_file_open(w->from[i], &files[i], err);
     if (rc == ST_OK)
-        rc = begin_write(table, w, files[0], &t, err);
+        rc = begin_write(table, w, files[0], &co, &t, err);
     const delta_snapshot *snap = t ? delta_txn_snapshot(t) : NULL;
     const vec_schema *s = snap ? &snap->meta.schema : files[0] ? pq_file_schema(files[0]) : NULL;
     if (rc == ST_OK && snap && w->a.is_set[WR_PARTITION_BY])

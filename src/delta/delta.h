@@ -113,7 +113,8 @@ typedef struct delta_snapshot {
     delta_metadata  meta;
     size_t          n_files;
     delta_file     *files;            /* live files, sorted by path */
-    size_t          n_tombstones;     /* remove actions still within retention */
+    size_t          n_tombstones;     /* remove actions in the replayed log (expired ones
+                                      ** are dropped when a checkpoint is written) */
     delta_file     *tombstones;
     int             n_app_txns;
     delta_app_txn  *app_txns;

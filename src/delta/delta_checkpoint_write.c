@@ -23,12 +23,18 @@
 ** required key, arrays are 3-level LISTs (what strata's Parquet writer emits).
 ** Stats are kept as the JSON string (writeStatsAsJson), never as a struct.
 **
+** Tombstones: the snapshot keeps every remove; here those whose
+** deletionTimestamp is older than now - delta.deletedFileRetentionDuration
+** (default one week, PROTOCOL.md "Add File and Remove File") are dropped, so
+** the checkpoint keeps only removes a VACUUM may still need to honour.
+**
 ** Atomicity: the file is written to a hidden temp name in _delta_log and
 ** published with store_put_if_absent, so readers never see a partial
 ** checkpoint and two writers of the same version cannot clash; then
 ** _last_checkpoint is replaced atomically unless it already names a newer
 ** version. */
 #include "delta_write.h"
+#include "delta_cleanup.h"
 
 #include "../format/parquet/pq.h"
 #include "../store/store.h"
@@ -218,6 +224,8 @@ static st_status put_dv(vec_builder *b, const delta_file *f, st_error *err)
 typedef struct cp_ctx {
     const delta_snapshot *s;
     const char **pv_keys;     /* arena: partitionValues keys (physical names) */
+    const delta_file **tombs; /* arena: unexpired tombstones (borrowed: snapshot) */
+    size_t n_tombs;
 } cp_ctx;
 
 static st_status put_file(const cp_ctx *c, vec_builder *b, const delta_file *f, bool is_add,
@@ -355,7 +363,7 @@ static st_status put_row(const cp_ctx *c, vec_builder **cols, size_t r, st_error
     case COL_ADD:
         return put_file(c, b, &s->files[i - n_txn - n_dom], true, err);
     default:
-        return put_file(c, b, &s->tombstones[i - n_txn - n_dom - s->n_files], false, err);
+        return put_file(c, b, c->tombs[i - n_txn - n_dom - s->n_files], false, err);
     }
 }
 
@@ -421,6 +429,22 @@ static st_status publish_file(const char *tmp, const char *final, st_error *err)
     return rc;
 }
 
+/* Points c->tombs at the tombstones deleted at or after now - retention. */
+static st_status keep_tombstones(cp_ctx *c, st_arena *a, int64_t now_ms, st_error *err)
+{
+    const delta_snapshot *s = c->s;
+    int64_t keep_ms = delta_config_interval_ms(&s->meta, "delta.deletedFileRetentionDuration",
+                                               DELTA_TOMBSTONE_RETENTION_DEFAULT_MS);
+    int64_t min_ts = now_ms - ST_MIN(keep_ms, now_ms);
+    c->tombs = st_arena_calloc(a, s->n_tombstones + 1, sizeof *c->tombs);
+    if (!c->tombs)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory writing checkpoint");
+    for (size_t i = 0; i < s->n_tombstones; i++)
+        if (s->tombstones[i].deletion_timestamp >= min_ts)
+            c->tombs[c->n_tombs++] = &s->tombstones[i];
+    return ST_OK;
+}
+
 st_status delta_checkpoint_write(const delta_snapshot *s, st_error *err)
 {
     st_arena *a = st_arena_new(0);
@@ -438,13 +462,15 @@ st_status delta_checkpoint_write(const delta_snapshot *s, st_error *err)
         c.pv_keys[k] = (m->column_mapping && m->field_info && f >= 0)
                        ? m->field_info[f].physical_name : m->partition_cols[k];
     }
+    if (rc == ST_OK)
+        rc = keep_tombstones(&c, a, delta_now_ms(), err);
     char uuid[37], tmp[4096], final[4096];
     delta_uuid(uuid);
     snprintf(tmp, sizeof tmp, "%s/_delta_log/.%020" PRId64 ".checkpoint.%s.parquet.tmp", s->table,
              s->version, uuid);
     snprintf(final, sizeof final, "%s/_delta_log/%020" PRId64 ".checkpoint.parquet", s->table,
              s->version);
-    size_t rows = 2 + (size_t)s->n_app_txns + (size_t)s->n_domains + s->n_files + s->n_tombstones;
+    size_t rows = 2 + (size_t)s->n_app_txns + (size_t)s->n_domains + s->n_files + c.n_tombs;
     pq_writer *w = NULL;
     if (rc == ST_OK)
         rc = pq_writer_open(tmp, &schema, NULL, &w, err);

@@ -17,9 +17,13 @@
 ** change, concurrent delete of a file this txn removes, concurrent append
 ** when this txn read the table, a moved app id version); without a conflict
 ** the commit is retried at v + 1 (up to DELTA_TXN_MAX_TRIES times).
+** Creating a table that someone else created first fails with "table was
+** created concurrently" (there is nothing to retry against).
 ** After committing a multiple of delta.checkpointInterval (10) a checkpoint
-** is written; its failure does not fail the commit. */
+** is written, then expired log entries are deleted (delta_cleanup.c); a
+** failure of either does not fail the commit. */
 #include "delta_write.h"
+#include "delta_cleanup.h"
 
 #include "../format/parquet/pq.h"
 #include "../store/store.h"
@@ -1084,6 +1088,12 @@ static st_status publish(delta_txn *t, const char *op, const char *params, int64
             *out_v = v;
             break;
         }
+        if (rc == ST_ERR_CONFLICT && t->creating) {
+            st_error_set(err, ST_ERR_CONFLICT, "could not create table \"%s\": table was "
+                         "created concurrently (version %" PRId64 " exists)", t->table, v);
+            rc = st_error_hint(err, "Write to the existing table instead.");
+            break;
+        }
         if (rc == ST_ERR_CONFLICT)
             rc = check_winner(t, path, v, err);
     }
@@ -1100,8 +1110,9 @@ static void maybe_checkpoint(const delta_txn *t, int64_t v)
     delta_snapshot *s = NULL;
     st_error e;
     st_error_init(&e);
-    if (delta_snapshot_load(t->table, &o, &s, &e) == ST_OK)
-        delta_checkpoint_write(s, &e);   /* failure leaves the commit valid */
+    /* Failures leave the commit valid, so they are dropped here. */
+    if (delta_snapshot_load(t->table, &o, &s, &e) == ST_OK && delta_checkpoint_write(s, &e) == ST_OK)
+        delta_log_cleanup(s, delta_now_ms(), NULL, NULL, &e);
     delta_snapshot_free(s);
 }
 

@@ -729,14 +729,14 @@ Test(delta_txn, conflicts)
     cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
     cr_assert_eq(v, 9);
 
-    /* two creators: the loser sees the winner's protocol (its first action) */
+    /* two creators: the loser is told the table was created concurrently */
     char *t2 = tmp_table("conf2");
     delta_txn *a = NULL, *b = NULL;
     cr_assert_eq(delta_txn_begin(t2, &co, &a, &err), ST_OK);
     cr_assert_eq(delta_txn_begin(t2, &co, &b, &err), ST_OK);
     cr_assert_eq(delta_txn_commit(a, "CREATE TABLE", NULL, &v, &err), ST_OK);
     cr_assert_eq(delta_txn_commit(b, "CREATE TABLE", NULL, &v, &err), ST_ERR_CONFLICT);
-    cr_assert(strstr(err.msg, "concurrent protocol change in version 0"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "table was created concurrently (version 0 exists)"), "%s", err.msg);
     rm_rf(t2);
     free(t2);
     rm_rf(table);

@@ -21,6 +21,7 @@
 ** 33-bit miniblocks for full-range int32 columns because it takes deltas in
 ** 64 bits); int32 results are then exact modulo 2^32. */
 #include "pq_encoding.h"
+#include "pq_bitpack.h"
 
 #include <inttypes.h>
 
@@ -76,108 +77,7 @@ static st_status get_varint(const uint8_t **pp, const uint8_t *end, const char *
     return ST_OK;
 }
 
-/* ---- 64-bit unpacking ------------------------------------------------------- */
-
-/* Value i of a group of 8 packed LSB-first at src; src must have bw + 9
-** readable bytes. */
-static inline __attribute__((always_inline)) uint64_t unpack1(const uint8_t *src, unsigned i,
-                                                              const unsigned bw)
-{
-    const unsigned bit = i * bw, b = bit >> 3, s = bit & 7;
-    const uint64_t mask = bw == 64 ? ~(uint64_t)0 : (((uint64_t)1 << bw) - 1);
-    uint64_t v = st_load_le64(src + b) >> s;
-    if (s + bw > 64)
-        v |= (uint64_t)src[b + 8] << (64 - s);
-    return v & mask;
-}
-
-static inline __attribute__((always_inline)) void unpack_groups(const uint8_t *src,
-                                                                uint64_t *out, size_t groups,
-                                                                const unsigned bw)
-{
-    for (size_t g = 0; g < groups; g++, src += bw, out += 8) {
-        out[0] = unpack1(src, 0, bw);
-        out[1] = unpack1(src, 1, bw);
-        out[2] = unpack1(src, 2, bw);
-        out[3] = unpack1(src, 3, bw);
-        out[4] = unpack1(src, 4, bw);
-        out[5] = unpack1(src, 5, bw);
-        out[6] = unpack1(src, 6, bw);
-        out[7] = unpack1(src, 7, bw);
-    }
-}
-
-/* One specialised copy of unpack_groups per width 0..64. */
-static void unpack_groups_w(const uint8_t *src, uint64_t *out, size_t groups, unsigned bw)
-{
-    switch (bw) {
-    case 1: unpack_groups(src, out, groups, 1); break;
-    case 2: unpack_groups(src, out, groups, 2); break;
-    case 3: unpack_groups(src, out, groups, 3); break;
-    case 4: unpack_groups(src, out, groups, 4); break;
-    case 5: unpack_groups(src, out, groups, 5); break;
-    case 6: unpack_groups(src, out, groups, 6); break;
-    case 7: unpack_groups(src, out, groups, 7); break;
-    case 8: unpack_groups(src, out, groups, 8); break;
-    case 9: unpack_groups(src, out, groups, 9); break;
-    case 10: unpack_groups(src, out, groups, 10); break;
-    case 11: unpack_groups(src, out, groups, 11); break;
-    case 12: unpack_groups(src, out, groups, 12); break;
-    case 13: unpack_groups(src, out, groups, 13); break;
-    case 14: unpack_groups(src, out, groups, 14); break;
-    case 15: unpack_groups(src, out, groups, 15); break;
-    case 16: unpack_groups(src, out, groups, 16); break;
-    case 17: unpack_groups(src, out, groups, 17); break;
-    case 18: unpack_groups(src, out, groups, 18); break;
-    case 19: unpack_groups(src, out, groups, 19); break;
-    case 20: unpack_groups(src, out, groups, 20); break;
-    case 21: unpack_groups(src, out, groups, 21); break;
-    case 22: unpack_groups(src, out, groups, 22); break;
-    case 23: unpack_groups(src, out, groups, 23); break;
-    case 24: unpack_groups(src, out, groups, 24); break;
-    case 25: unpack_groups(src, out, groups, 25); break;
-    case 26: unpack_groups(src, out, groups, 26); break;
-    case 27: unpack_groups(src, out, groups, 27); break;
-    case 28: unpack_groups(src, out, groups, 28); break;
-    case 29: unpack_groups(src, out, groups, 29); break;
-    case 30: unpack_groups(src, out, groups, 30); break;
-    case 31: unpack_groups(src, out, groups, 31); break;
-    case 32: unpack_groups(src, out, groups, 32); break;
-    case 33: unpack_groups(src, out, groups, 33); break;
-    case 34: unpack_groups(src, out, groups, 34); break;
-    case 35: unpack_groups(src, out, groups, 35); break;
-    case 36: unpack_groups(src, out, groups, 36); break;
-    case 37: unpack_groups(src, out, groups, 37); break;
-    case 38: unpack_groups(src, out, groups, 38); break;
-    case 39: unpack_groups(src, out, groups, 39); break;
-    case 40: unpack_groups(src, out, groups, 40); break;
-    case 41: unpack_groups(src, out, groups, 41); break;
-    case 42: unpack_groups(src, out, groups, 42); break;
-    case 43: unpack_groups(src, out, groups, 43); break;
-    case 44: unpack_groups(src, out, groups, 44); break;
-    case 45: unpack_groups(src, out, groups, 45); break;
-    case 46: unpack_groups(src, out, groups, 46); break;
-    case 47: unpack_groups(src, out, groups, 47); break;
-    case 48: unpack_groups(src, out, groups, 48); break;
-    case 49: unpack_groups(src, out, groups, 49); break;
-    case 50: unpack_groups(src, out, groups, 50); break;
-    case 51: unpack_groups(src, out, groups, 51); break;
-    case 52: unpack_groups(src, out, groups, 52); break;
-    case 53: unpack_groups(src, out, groups, 53); break;
-    case 54: unpack_groups(src, out, groups, 54); break;
-    case 55: unpack_groups(src, out, groups, 55); break;
-    case 56: unpack_groups(src, out, groups, 56); break;
-    case 57: unpack_groups(src, out, groups, 57); break;
-    case 58: unpack_groups(src, out, groups, 58); break;
-    case 59: unpack_groups(src, out, groups, 59); break;
-    case 60: unpack_groups(src, out, groups, 60); break;
-    case 61: unpack_groups(src, out, groups, 61); break;
-    case 62: unpack_groups(src, out, groups, 62); break;
-    case 63: unpack_groups(src, out, groups, 63); break;
-    case 64: unpack_groups(src, out, groups, 64); break;
-    default: memset(out, 0, groups * 8 * sizeof *out); break;
-    }
-}
+/* ---- padded 64-bit unpacking ------------------------------------------------ */
 
 /* Unpacks `groups` groups at src (bw bytes each, all inside [src, end)) into
 ** out, copying the last groups into a padded buffer when fewer than bw + 9
@@ -189,11 +89,11 @@ static void unpack_span(const uint8_t *src, const uint8_t *end, uint64_t *out, s
     size_t fast = avail >= bw + 16 ? (avail - 16) / (bw ? bw : 1) : 0;
     if (bw == 0 || fast > groups)
         fast = groups;
-    unpack_groups_w(src, out, fast, bw);
+    pq_unpack64(src, out, fast, (int)bw);
     for (size_t g = fast; g < groups; g++) {
         uint8_t pad[64 + 16] = {0};
         memcpy(pad, src + g * bw, bw);
-        unpack_groups_w(pad, out + g * 8, 1, bw);
+        pq_unpack64(pad, out + g * 8, 1, (int)bw);
     }
 }
 

@@ -16,9 +16,10 @@
 ** header varint is at most 5 bytes and fits 32 bits. A bit-packed run cut
 ** short by the end of the input yields the values it fully holds; asking for
 ** more is ST_ERR_CORRUPT. This is the hot path of page decoding, so
-** bit-packed runs are unpacked 8 values at a time by a routine specialised
-** per bit width (unpack_groups_* below, instantiated through a switch). */
+** bit-packed runs are unpacked 8 values at a time by the per-width
+** specialised routines of pq_bitpack.c. */
 #include "pq_encoding.h"
+#include "pq_bitpack.h"
 
 #include <inttypes.h>
 
@@ -51,117 +52,6 @@ static int read_uvarint32(const uint8_t **pp, const uint8_t *end, uint32_t *out)
         }
     }
     return VARINT_TOO_LONG;
-}
-
-/* ---- bit-width specialised unpacking -------------------------------------- */
-
-/* Value i of a group of 8 packed LSB-first at src; src must have 8 readable
-** bytes from the value's first byte. */
-static inline __attribute__((always_inline)) uint32_t unpack1(const uint8_t *src, unsigned i,
-                                                              const unsigned bw)
-{
-    const unsigned bit = i * bw;
-    const uint64_t mask = bw == 32 ? 0xffffffffu : ((1u << bw) - 1u);
-    return (uint32_t)((st_load_le64(src + (bit >> 3)) >> (bit & 7)) & mask);
-}
-
-/* Unpacks `groups` groups of 8 values from src (bw bytes each) into out. src
-** must have bw + 8 readable bytes past the start of every group. */
-static inline __attribute__((always_inline)) void unpack_groups(const uint8_t *src,
-                                                                uint32_t *out, size_t groups,
-                                                                const unsigned bw)
-{
-    for (size_t g = 0; g < groups; g++, src += bw, out += 8) {
-        out[0] = unpack1(src, 0, bw);
-        out[1] = unpack1(src, 1, bw);
-        out[2] = unpack1(src, 2, bw);
-        out[3] = unpack1(src, 3, bw);
-        out[4] = unpack1(src, 4, bw);
-        out[5] = unpack1(src, 5, bw);
-        out[6] = unpack1(src, 6, bw);
-        out[7] = unpack1(src, 7, bw);
-    }
-}
-
-/* Same for 16-bit outputs; only used with bw <= 16 so values always fit. */
-static inline __attribute__((always_inline)) void unpack_groups16(const uint8_t *src,
-                                                                  uint16_t *out, size_t groups,
-                                                                  const unsigned bw)
-{
-    for (size_t g = 0; g < groups; g++, src += bw, out += 8) {
-        out[0] = (uint16_t)unpack1(src, 0, bw);
-        out[1] = (uint16_t)unpack1(src, 1, bw);
-        out[2] = (uint16_t)unpack1(src, 2, bw);
-        out[3] = (uint16_t)unpack1(src, 3, bw);
-        out[4] = (uint16_t)unpack1(src, 4, bw);
-        out[5] = (uint16_t)unpack1(src, 5, bw);
-        out[6] = (uint16_t)unpack1(src, 6, bw);
-        out[7] = (uint16_t)unpack1(src, 7, bw);
-    }
-}
-
-/* Dispatch: one specialised copy of unpack_groups per width 1..32. */
-static void unpack_groups_u32(const uint8_t *src, uint32_t *out, size_t groups, int bw)
-{
-    switch (bw) {
-    case 1: unpack_groups(src, out, groups, 1); break;
-    case 2: unpack_groups(src, out, groups, 2); break;
-    case 3: unpack_groups(src, out, groups, 3); break;
-    case 4: unpack_groups(src, out, groups, 4); break;
-    case 5: unpack_groups(src, out, groups, 5); break;
-    case 6: unpack_groups(src, out, groups, 6); break;
-    case 7: unpack_groups(src, out, groups, 7); break;
-    case 8: unpack_groups(src, out, groups, 8); break;
-    case 9: unpack_groups(src, out, groups, 9); break;
-    case 10: unpack_groups(src, out, groups, 10); break;
-    case 11: unpack_groups(src, out, groups, 11); break;
-    case 12: unpack_groups(src, out, groups, 12); break;
-    case 13: unpack_groups(src, out, groups, 13); break;
-    case 14: unpack_groups(src, out, groups, 14); break;
-    case 15: unpack_groups(src, out, groups, 15); break;
-    case 16: unpack_groups(src, out, groups, 16); break;
-    case 17: unpack_groups(src, out, groups, 17); break;
-    case 18: unpack_groups(src, out, groups, 18); break;
-    case 19: unpack_groups(src, out, groups, 19); break;
-    case 20: unpack_groups(src, out, groups, 20); break;
-    case 21: unpack_groups(src, out, groups, 21); break;
-    case 22: unpack_groups(src, out, groups, 22); break;
-    case 23: unpack_groups(src, out, groups, 23); break;
-    case 24: unpack_groups(src, out, groups, 24); break;
-    case 25: unpack_groups(src, out, groups, 25); break;
-    case 26: unpack_groups(src, out, groups, 26); break;
-    case 27: unpack_groups(src, out, groups, 27); break;
-    case 28: unpack_groups(src, out, groups, 28); break;
-    case 29: unpack_groups(src, out, groups, 29); break;
-    case 30: unpack_groups(src, out, groups, 30); break;
-    case 31: unpack_groups(src, out, groups, 31); break;
-    case 32: unpack_groups(src, out, groups, 32); break;
-    default: memset(out, 0, groups * 8 * sizeof *out); break;
-    }
-}
-
-/* Dispatch for 16-bit outputs, widths 1..16. */
-static void unpack_groups_u16(const uint8_t *src, uint16_t *out, size_t groups, int bw)
-{
-    switch (bw) {
-    case 1: unpack_groups16(src, out, groups, 1); break;
-    case 2: unpack_groups16(src, out, groups, 2); break;
-    case 3: unpack_groups16(src, out, groups, 3); break;
-    case 4: unpack_groups16(src, out, groups, 4); break;
-    case 5: unpack_groups16(src, out, groups, 5); break;
-    case 6: unpack_groups16(src, out, groups, 6); break;
-    case 7: unpack_groups16(src, out, groups, 7); break;
-    case 8: unpack_groups16(src, out, groups, 8); break;
-    case 9: unpack_groups16(src, out, groups, 9); break;
-    case 10: unpack_groups16(src, out, groups, 10); break;
-    case 11: unpack_groups16(src, out, groups, 11); break;
-    case 12: unpack_groups16(src, out, groups, 12); break;
-    case 13: unpack_groups16(src, out, groups, 13); break;
-    case 14: unpack_groups16(src, out, groups, 14); break;
-    case 15: unpack_groups16(src, out, groups, 15); break;
-    case 16: unpack_groups16(src, out, groups, 16); break;
-    default: memset(out, 0, groups * 8 * sizeof *out); break;
-    }
 }
 
 /* ---- decoder -------------------------------------------------------------- */
@@ -241,7 +131,7 @@ static void bp_unpack_group_safe(const pq_rle_decoder *d, uint64_t g, uint32_t t
     uint8_t pad[32 + 8] = {0};
     size_t avail = (size_t)(d->end - src);
     memcpy(pad, src, avail < bw ? avail : bw);
-    unpack_groups_u32(pad, tmp, 1, d->bit_width);
+    pq_unpack32(pad, tmp, 1, d->bit_width);
 }
 
 /* Moves k values (k <= d->bp_left) of the current bit-packed run to out32 or
@@ -267,9 +157,9 @@ static bool bp_take(pq_rle_decoder *d, uint32_t *out32, uint16_t *out16, size_t 
                 fast = safe;
             if (fast > 0) {
                 if (out32)
-                    unpack_groups_u32(src, out32 + o, fast, d->bit_width);
+                    pq_unpack32(src, out32 + o, fast, d->bit_width);
                 else if (bw <= 16)
-                    unpack_groups_u16(src, out16 + o, fast, d->bit_width);
+                    pq_unpack16(src, out16 + o, fast, d->bit_width);
                 else
                     fast = 0;
             }
