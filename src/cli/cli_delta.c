@@ -546,9 +546,7 @@ static int64_t app_version_of(const delta_snapshot *s, const char *app_id)
 }
 
 /* Starts the transaction: on the existing table, or creating it with the
-** schema of the first file. The transaction keeps pointers to co and to
-** that schema, so both must outlive it (the file stays open until the
-** commit). */
+** schema of the first file (the transaction copies the create options). */
 static st_status begin_write(const char *table, const write_args *w, pq_file *first,
                              delta_create_options *co, delta_txn **out, st_error *err)
 {
@@ -556,10 +554,6 @@ static st_status begin_write(const char *table, const write_args *w, pq_file *fi
     if (rc != ST_ERR_NOTFOUND)
         return rc;
     st_error_init(err);
-    /* the table folder itself may not exist yet: data files go there first */
-    rc = store_mkdirs(strncmp(table, "file://", 7) == 0 ? table + 7 : table, err);
-    if (rc != ST_OK)
-        return rc;
     memset(co, 0, sizeof *co);
     co->schema = pq_file_schema(first);
     co->n_partition_cols = w->n_part;

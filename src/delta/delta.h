@@ -216,7 +216,8 @@ typedef struct delta_create_options {
 } delta_create_options;
 
 /* Starts a transaction on `table`. create != NULL creates the table (fails
-** with ST_ERR_ARGUMENT if one exists, unless it is empty). */
+** with ST_ERR_ARGUMENT if one exists); the options are copied, and the table
+** folder is created when the first data file is written. */
 st_status delta_txn_begin(const char *table, const delta_create_options *create,
                           delta_txn **out, st_error *err);
 /* The snapshot the transaction read (NULL while creating a new table). */

@@ -62,7 +62,7 @@ struct delta_txn {
     const char      *table;       /* root folder, no trailing slash */
     delta_snapshot  *snap;        /* owned; NULL while creating */
     bool             creating;
-    const delta_create_options *create; /* borrowed: caller (creation only) */
+    const delta_create_options *create; /* creation only: a copy in arena */
     const vec_schema *schema;     /* logical schema (snapshot or caller) */
     vec_schema       data_schema; /* schema minus partition columns (arena) */
     int              n_part;
@@ -356,6 +356,41 @@ static st_status begin_tail(delta_txn *t, st_error *err)
     return rc;
 }
 
+static const char **copy_strings(st_arena *a, const char *const *src, int n)
+{
+    const char **d = st_arena_calloc(a, (size_t)(n > 0 ? n : 1), sizeof(char *));
+    for (int i = 0; d && i < n; i++)
+        if (src[i] && !(d[i] = st_arena_strdup(a, src[i])))
+            return NULL;
+    return d;
+}
+
+/* The create options live in the transaction's arena, so callers need not
+** keep theirs alive until commit. */
+static st_status copy_create(delta_txn *t, const delta_create_options *c, st_error *err)
+{
+    delta_create_options *d = st_arena_calloc(t->arena, 1, sizeof *d);
+    vec_schema *s = st_arena_calloc(t->arena, 1, sizeof *s);
+    if (!d || !s)
+        return nomem(err);
+    *d = *c;
+    st_status rc = vec_schema_copy(t->arena, c->schema, s, err);
+    if (rc != ST_OK)
+        return rc;
+    d->schema = s;
+    d->partition_cols = copy_strings(t->arena, c->partition_cols, c->n_partition_cols);
+    d->config_keys = copy_strings(t->arena, c->config_keys, c->n_config);
+    d->config_values = copy_strings(t->arena, c->config_values, c->n_config);
+    d->name = c->name ? st_arena_strdup(t->arena, c->name) : NULL;
+    d->description = c->description ? st_arena_strdup(t->arena, c->description) : NULL;
+    if (!d->partition_cols || !d->config_keys || !d->config_values ||
+        (c->name && !d->name) || (c->description && !d->description))
+        return nomem(err);
+    t->create = d;
+    t->schema = s;
+    return ST_OK;
+}
+
 st_status delta_txn_begin(const char *table, const delta_create_options *create,
                           delta_txn **out, st_error *err)
 {
@@ -385,11 +420,11 @@ st_status delta_txn_begin(const char *table, const delta_create_options *create,
         } else if (rc == ST_ERR_NOTFOUND && create) {
             rc = ST_OK;
             t->creating = true;
-            t->create = create;
-            t->schema = create->schema;
             if (!create->schema || create->schema->n_fields == 0)
                 rc = st_error_set(err, ST_ERR_ARGUMENT,
                                   "cannot create table \"%s\" without columns", t->table);
+            else
+                rc = copy_create(t, create, err);
         } else if (rc == ST_OK) {
             t->snap = snap;
             t->schema = &snap->meta.schema;
@@ -559,8 +594,9 @@ static st_status write_file(delta_txn *t, const vec_batch *db, const char *folde
     char *local = rel ? st_arena_printf(t->arena, "%s/%s", t->table, rel) : NULL;
     if (!local)
         return nomem(err);
-    if (folder[0]) {
-        char *dir = st_arena_printf(t->arena, "%s/%s", t->table, folder);
+    {
+        /* The table folder itself may not exist yet (a new table). */
+        const char *dir = folder[0] ? st_arena_printf(t->arena, "%s/%s", t->table, folder) : t->table;
         st_status rc = dir ? store_mkdirs(dir, err) : nomem(err);
         if (rc != ST_OK)
             return rc;

@@ -98,6 +98,9 @@ const char *vec_type_id_name(vec_type_id id);
 /* Spark SQL spelling ("int", "decimal(10,2)", "array<string>", ...) into buf. */
 int         vec_type_format(const vec_type *t, char *buf, size_t n);
 bool        vec_type_equal(const vec_type *a, const vec_type *b);
+/* Deep copy of a type tree / schema (names included) into arena a. */
+st_status   vec_type_copy(st_arena *a, const vec_type *src, vec_type *dst, st_error *err);
+st_status   vec_schema_copy(st_arena *a, const vec_schema *src, vec_schema *dst, st_error *err);
 static inline bool vec_type_is_nested(vec_type_id id)
 {
     return id == VEC_STRUCT || id == VEC_LIST || id == VEC_MAP;

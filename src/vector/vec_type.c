@@ -188,3 +188,37 @@ bool vec_type_equal(const vec_type *a, const vec_type *b)
 {
     return type_equal(a, b, true, 0);
 }
+
+st_status vec_type_copy(st_arena *a, const vec_type *src, vec_type *dst, st_error *err)
+{
+    *dst = *src;
+    dst->children = NULL;
+    if (src->n_children <= 0)
+        return ST_OK;
+    vec_field *f = st_arena_calloc(a, (size_t)src->n_children, sizeof *f);
+    if (!f)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory copying a type");
+    for (int i = 0; i < src->n_children; i++) {
+        f[i].nullable = src->children[i].nullable;
+        f[i].name = src->children[i].name ? st_arena_strdup(a, src->children[i].name) : NULL;
+        if (src->children[i].name && !f[i].name)
+            return st_error_set(err, ST_ERR_NOMEM, "out of memory copying a type");
+        st_status rc = vec_type_copy(a, &src->children[i].type, &f[i].type, err);
+        if (rc != ST_OK)
+            return rc;
+    }
+    dst->children = f;
+    return ST_OK;
+}
+
+st_status vec_schema_copy(st_arena *a, const vec_schema *src, vec_schema *dst, st_error *err)
+{
+    vec_type root = { .id = VEC_STRUCT, .n_children = src->n_fields, .children = src->fields };
+    vec_type out;
+    st_status rc = vec_type_copy(a, &root, &out, err);
+    if (rc != ST_OK)
+        return rc;
+    dst->n_fields = out.n_children;
+    dst->fields = out.children;
+    return ST_OK;
+}
