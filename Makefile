@@ -78,8 +78,9 @@ fuzz-run: fuzz
 	    if ls build-fuzz/$$n-* >/dev/null 2>&1; then echo "fuzz-run: $$n found a failing input"; exit 1; fi; \
 	    done
 
-bench: deps all
+bench: deps all $(BUILD)/bench_delta
 	bench/parquet/run.sh $(abspath $(BUILD)/strata)
+	bench/delta/run.sh $(abspath $(BUILD)/bench_delta)
 
 # Delta write path: snapshot load of a 100k-file table, commit throughput.
 $(BUILD)/bench_delta: bench/delta/bench_delta.c $(BUILD)/libstrata.a
