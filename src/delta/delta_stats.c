@@ -13,7 +13,12 @@
 ** every value; timestamps are truncated to milliseconds and written as
 ** "YYYY-MM-DDTHH:MM:SS.mmmZ" (timestamp_ntz without the Z); NaN is the
 ** largest double (so a max may be "NaN"), and a min is NaN only when every
-** value is. A nested field counts as null where its parent struct is. */
+** value is. A nested field counts as null where its parent struct is.
+** A delta_stats_acc folds batches in one at a time (a file is written from
+** many batches): per leaf it keeps the null count and the current min/max
+** as raw vector bytes (strings as owned full copies), compared with the
+** same typed ordering as within a batch, so the result equals the stats of
+** the concatenated rows. */
 #include "delta_write.h"
 
 #include <inttypes.h>
@@ -21,11 +26,33 @@
 
 enum { PASS_MIN, PASS_MAX, PASS_NULLS };
 
+/* The current min or max of one leaf, kept across batches. */
+typedef struct stats_bound {
+    bool     has;          /* a non-null value was seen */
+    _Alignas(16) uint8_t raw[16]; /* fixed-width value as laid out in a vector (aligned
+                                  ** for its loads, __int128 included) */
+    int32_t  off[2];       /* STRING: offsets {0, len} of str */
+    st_buf   str;          /* owned: STRING bytes (full value, truncated at finish) */
+} stats_bound;
+
+typedef struct stats_leaf {
+    const vec_field *field; /* borrowed: data schema */
+    int64_t     null_count;
+    stats_bound min, max;
+} stats_leaf;
+
+struct delta_stats_acc {
+    vec_type    top;        /* the schema seen as one struct (fields borrowed) */
+    int         n_leaves;   /* indexed leaves: the first n_leaves in schema order */
+    stats_leaf *leaves;     /* heap, n_leaves */
+    int64_t     n_rows;     /* rows folded in */
+    st_arena   *scratch;    /* owned: parent validity masks, reset per call */
+};
+
 typedef struct stats_ctx {
     st_buf   *out;
-    st_arena *scratch;   /* owned by delta_stats_json: parent validity masks */
-    int64_t   n_rows;
-    int       budget;    /* leaf columns still indexed in this pass; <0 = all */
+    const delta_stats_acc *acc;
+    int       leaf;      /* next leaf index in schema order */
 } stats_ctx;
 
 st_status delta_json_quote(st_buf *out, const char *s, size_t n, st_error *err)
@@ -98,41 +125,47 @@ static __int128 load_dec(const vec *v, int64_t i)
     return x;
 }
 
-static int cmp_bytes(const vec *v, int64_t a, int64_t b)
+static int cmp_bytes(const vec *va, int64_t a, const vec *vb, int64_t b)
 {
-    const int32_t *off = vec_offsets(v);
-    size_t la = (size_t)(off[a + 1] - off[a]), lb = (size_t)(off[b + 1] - off[b]);
-    int c = memcmp(v->bytes + off[a], v->bytes + off[b], ST_MIN(la, lb));
+    const int32_t *oa = vec_offsets(va), *ob = vec_offsets(vb);
+    size_t la = (size_t)(oa[a + 1] - oa[a]), lb = (size_t)(ob[b + 1] - ob[b]);
+    int c = memcmp(va->bytes + oa[a], vb->bytes + ob[b], ST_MIN(la, lb));
     if (c != 0)
         return c;
     return la < lb ? -1 : la > lb;
 }
 
-/* Orders rows a and b of v; NaN sorts above every number (Spark). */
-static int cmp_rows(const vec *v, int64_t a, int64_t b)
+/* Orders row a of va against row b of vb (same type); NaN sorts above
+** every number (Spark). */
+static int cmp_values(const vec *va, int64_t a, const vec *vb, int64_t b)
 {
-    switch (v->type->id) {
+    switch (va->type->id) {
     case VEC_UINT8: case VEC_UINT16: case VEC_UINT32: case VEC_UINT64: {
-        uint64_t x = load_unsigned(v, a), y = load_unsigned(v, b);
+        uint64_t x = load_unsigned(va, a), y = load_unsigned(vb, b);
         return x < y ? -1 : x > y;
     }
     case VEC_FLOAT: case VEC_DOUBLE: {
-        double x = load_double(v, a), y = load_double(v, b);
+        double x = load_double(va, a), y = load_double(vb, b);
         if (isnan(x) || isnan(y))
             return isnan(x) - isnan(y);
         return x < y ? -1 : x > y;
     }
     case VEC_DECIMAL: {
-        __int128 x = load_dec(v, a), y = load_dec(v, b);
+        __int128 x = load_dec(va, a), y = load_dec(vb, b);
         return x < y ? -1 : x > y;
     }
     case VEC_STRING:
-        return cmp_bytes(v, a, b);
+        return cmp_bytes(va, a, vb, b);
     default: {
-        int64_t x = load_signed(v, a), y = load_signed(v, b);
+        int64_t x = load_signed(va, a), y = load_signed(vb, b);
         return x < y ? -1 : x > y;
     }
     }
+}
+
+static int cmp_rows(const vec *v, int64_t a, int64_t b)
+{
+    return cmp_values(v, a, v, b);
 }
 
 static bool row_valid(const vec *v, const uint8_t *parent, int64_t i)
@@ -255,20 +288,167 @@ static int64_t count_nulls(const vec *v, const uint8_t *parent, int64_t n)
     return k;
 }
 
-static st_status emit_fields(stats_ctx *c, const vec_type *st, vec *const *cols,
-                             const uint8_t *parent, int pass, st_error *err);
+/* ---- folding batches in ------------------------------------------------------ */
+
+/* A one-row vector viewing bound (borrowed storage), so the row helpers and
+** emitters above apply to it unchanged. */
+static vec bound_view(const stats_leaf *l, const stats_bound *bd)
+{
+    vec v = { .type = &l->field->type, .len = 1, .values = (void *)bd->raw };
+    if (l->field->type.id == VEC_STRING) {
+        v.values = (void *)bd->off;
+        v.bytes = bd->str.data ? bd->str.data : (uint8_t *)"";   /* "" has no buffer */
+        v.n_bytes = bd->off[1];
+    }
+    return v;
+}
+
+static st_status bound_store(stats_bound *bd, const vec *v, int64_t row, st_error *err)
+{
+    if (v->type->id == VEC_STRING) {
+        const int32_t *off = vec_offsets(v);
+        st_buf_clear(&bd->str);
+        st_status rc = st_buf_append(&bd->str, v->bytes + off[row],
+                                     (size_t)(off[row + 1] - off[row]), err);
+        if (rc != ST_OK)
+            return rc;
+        bd->off[0] = 0;
+        bd->off[1] = off[row + 1] - off[row];
+    } else {
+        int w = vec_type_width(v->type->id);
+        ST_ASSERT(w > 0 && w <= (int)sizeof bd->raw);
+        memcpy(bd->raw, (const uint8_t *)v->values + (size_t)w * (size_t)row, (size_t)w);
+    }
+    bd->has = true;
+    return ST_OK;
+}
+
+/* Folds the batch's extreme row of v into the leaf's min or max. */
+static st_status fold_bound(stats_leaf *l, const vec *v, const uint8_t *parent, int64_t n,
+                            bool want_max, st_error *err)
+{
+    int64_t row = extreme_row(v, parent, n, want_max);
+    if (row < 0)
+        return ST_OK;
+    stats_bound *bd = want_max ? &l->max : &l->min;
+    if (bd->has) {
+        vec cur = bound_view(l, bd);
+        int c = cmp_values(v, row, &cur, 0);   /* NaN-largest order for both bounds */
+        if (want_max ? c <= 0 : c >= 0)
+            return ST_OK;
+    }
+    return bound_store(bd, v, row, err);
+}
+
+static st_status update_fields(delta_stats_acc *acc, const vec_type *st, vec *const *cols,
+                               const uint8_t *parent, int64_t n, int *leaf, st_error *err)
+{
+    for (int k = 0; k < st->n_children && *leaf < acc->n_leaves; k++) {
+        const vec_field *f = &st->children[k];
+        const vec *v = cols[k];
+        if (f->type.id == VEC_STRUCT) {
+            uint8_t *mask = st_arena_alloc(acc->scratch, (size_t)n + 1);
+            if (!mask)
+                return st_error_set(err, ST_ERR_NOMEM, "out of memory computing file statistics");
+            for (int64_t i = 0; i < n; i++)
+                mask[i] = row_valid(v, parent, i);
+            st_status rc = update_fields(acc, &f->type, v->children, mask, n, leaf, err);
+            if (rc != ST_OK)
+                return rc;
+            continue;
+        }
+        stats_leaf *l = &acc->leaves[(*leaf)++];
+        l->null_count += count_nulls(v, parent, n);
+        if (!has_bounds(f->type.id))
+            continue;
+        st_status rc = fold_bound(l, v, parent, n, false, err);
+        if (rc == ST_OK)
+            rc = fold_bound(l, v, parent, n, true, err);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
+/* Leaf fields in schema order (structs descend; lists and maps are leaves). */
+static int count_leaves(const vec_type *st, vec_field const **out, int at)
+{
+    for (int k = 0; k < st->n_children; k++) {
+        const vec_field *f = &st->children[k];
+        if (f->type.id == VEC_STRUCT) {
+            at = count_leaves(&f->type, out, at);
+        } else {
+            if (out)
+                out[at] = f;
+            at++;
+        }
+    }
+    return at;
+}
+
+delta_stats_acc *delta_stats_new(const vec_schema *data_schema, int n_indexed)
+{
+    delta_stats_acc *acc = st_calloc(1, sizeof *acc);
+    if (!acc)
+        return NULL;
+    acc->top = (vec_type){ .id = VEC_STRUCT, .n_children = data_schema->n_fields,
+                           .children = data_schema->fields };
+    int total = count_leaves(&acc->top, NULL, 0);
+    acc->n_leaves = n_indexed < 0 ? total : ST_MIN(total, n_indexed);
+    const vec_field **fields = st_calloc((size_t)total + 1, sizeof *fields);
+    acc->leaves = st_calloc((size_t)acc->n_leaves + 1, sizeof *acc->leaves);
+    acc->scratch = st_arena_new(0);
+    if (!fields || !acc->leaves || !acc->scratch) {
+        st_free(fields);
+        delta_stats_free(acc);
+        return NULL;
+    }
+    count_leaves(&acc->top, fields, 0);
+    for (int i = 0; i < acc->n_leaves; i++) {
+        acc->leaves[i].field = fields[i];
+        st_buf_init(&acc->leaves[i].min.str);
+        st_buf_init(&acc->leaves[i].max.str);
+    }
+    st_free(fields);
+    return acc;
+}
+
+void delta_stats_free(delta_stats_acc *acc)
+{
+    if (!acc)
+        return;
+    for (int i = 0; acc->leaves && i < acc->n_leaves; i++) {
+        st_buf_destroy(&acc->leaves[i].min.str);
+        st_buf_destroy(&acc->leaves[i].max.str);
+    }
+    st_free(acc->leaves);
+    st_arena_free(acc->scratch);
+    st_free(acc);
+}
+
+st_status delta_stats_update(delta_stats_acc *acc, const vec_batch *b, st_error *err)
+{
+    if (b->n_cols != acc->top.n_children)
+        return st_error_set(err, ST_ERR_INTERNAL, "statistics batch has %d columns, expected %d",
+                            b->n_cols, acc->top.n_children);
+    int leaf = 0;
+    st_status rc = update_fields(acc, &acc->top, b->cols, NULL, b->n_rows, &leaf, err);
+    st_arena_reset(acc->scratch);
+    if (rc == ST_OK)
+        acc->n_rows += b->n_rows;
+    return rc;
+}
+
+/* ---- writing the JSON ----------------------------------------------------------- */
+
+static st_status emit_fields(stats_ctx *c, const vec_type *st, int pass, st_error *err);
 
 /* One field of a pass; *first tracks the comma; nothing is written for a
 ** field without a value in this pass. */
-static st_status emit_field(stats_ctx *c, const vec_field *f, const vec *v, const uint8_t *parent,
-                            int pass, bool *first, st_error *err)
+static st_status emit_field(stats_ctx *c, const vec_field *f, int pass, bool *first,
+                            st_error *err)
 {
     if (f->type.id == VEC_STRUCT) {
-        uint8_t *mask = st_arena_alloc(c->scratch, (size_t)c->n_rows + 1);
-        if (!mask)
-            return st_error_set(err, ST_ERR_NOMEM, "out of memory computing file statistics");
-        for (int64_t i = 0; i < c->n_rows; i++)
-            mask[i] = row_valid(v, parent, i);
         size_t mark = c->out->len;
         bool was_first = *first;
         st_status rc = emit_key(c, first, f->name, err);
@@ -276,7 +456,7 @@ static st_status emit_field(stats_ctx *c, const vec_field *f, const vec *v, cons
             rc = st_buf_append_byte(c->out, '{', err);
         size_t body = c->out->len;
         if (rc == ST_OK)
-            rc = emit_fields(c, &f->type, v->children, mask, pass, err);
+            rc = emit_fields(c, &f->type, pass, err);
         if (rc == ST_OK && c->out->len == body) {  /* nothing inside: drop the key */
             c->out->len = mark;
             *first = was_first;
@@ -284,55 +464,54 @@ static st_status emit_field(stats_ctx *c, const vec_field *f, const vec *v, cons
         }
         return rc == ST_OK ? st_buf_append_byte(c->out, '}', err) : rc;
     }
-    if (c->budget == 0)
+    if (c->leaf >= c->acc->n_leaves)
         return ST_OK;
-    if (c->budget > 0)
-        c->budget--;
+    const stats_leaf *l = &c->acc->leaves[c->leaf++];
     if (pass == PASS_NULLS) {
         st_status rc = emit_key(c, first, f->name, err);
-        return rc == ST_OK ? st_buf_printf(c->out, err, "%" PRId64,
-                                           count_nulls(v, parent, c->n_rows)) : rc;
+        return rc == ST_OK ? st_buf_printf(c->out, err, "%" PRId64, l->null_count) : rc;
     }
-    if (!has_bounds(f->type.id))
+    const stats_bound *bd = pass == PASS_MAX ? &l->max : &l->min;
+    if (!has_bounds(f->type.id) || !bd->has)
         return ST_OK;
-    int64_t row = extreme_row(v, parent, c->n_rows, pass == PASS_MAX);
-    if (row < 0)
-        return ST_OK;
+    vec v = bound_view(l, bd);
     st_status rc = emit_key(c, first, f->name, err);
-    return rc == ST_OK ? emit_bound(c, v, row, pass == PASS_MAX, err) : rc;
+    return rc == ST_OK ? emit_bound(c, &v, 0, pass == PASS_MAX, err) : rc;
 }
 
-static st_status emit_fields(stats_ctx *c, const vec_type *st, vec *const *cols,
-                             const uint8_t *parent, int pass, st_error *err)
+static st_status emit_fields(stats_ctx *c, const vec_type *st, int pass, st_error *err)
 {
     bool first = true;
     st_status rc = ST_OK;
     for (int k = 0; k < st->n_children && rc == ST_OK; k++)
-        rc = emit_field(c, &st->children[k], cols[k], parent, pass, &first, err);
+        rc = emit_field(c, &st->children[k], pass, &first, err);
     return rc;
+}
+
+st_status delta_stats_finish(const delta_stats_acc *acc, st_buf *out, st_error *err)
+{
+    static const char *const names[] = { "minValues", "maxValues", "nullCount" };
+    stats_ctx c = { .out = out, .acc = acc };
+    st_status rc = st_buf_printf(out, err, "{\"numRecords\":%" PRId64, acc->n_rows);
+    for (int pass = PASS_MIN; pass <= PASS_NULLS && rc == ST_OK; pass++) {
+        c.leaf = 0;
+        rc = st_buf_printf(out, err, ",\"%s\":{", names[pass]);
+        if (rc == ST_OK)
+            rc = emit_fields(&c, &acc->top, pass, err);
+        if (rc == ST_OK)
+            rc = st_buf_append_byte(out, '}', err);
+    }
+    return rc == ST_OK ? st_buf_append_byte(out, '}', err) : rc;
 }
 
 st_status delta_stats_json(const vec_batch *b, int n_indexed, st_buf *out, st_error *err)
 {
-    static const char *const names[] = { "minValues", "maxValues", "nullCount" };
-    stats_ctx c = { .out = out, .n_rows = b->n_rows };
-    c.scratch = st_arena_new(0);
-    if (!c.scratch)
+    delta_stats_acc *acc = delta_stats_new(b->schema, n_indexed);
+    if (!acc)
         return st_error_set(err, ST_ERR_NOMEM, "out of memory computing file statistics");
-    /* The batch's top level seen as one struct type. */
-    vec_type top = { .id = VEC_STRUCT, .n_children = b->schema->n_fields,
-                     .children = b->schema->fields };
-    st_status rc = st_buf_printf(out, err, "{\"numRecords\":%" PRId64, b->n_rows);
-    for (int pass = PASS_MIN; pass <= PASS_NULLS && rc == ST_OK; pass++) {
-        c.budget = n_indexed;
-        rc = st_buf_printf(out, err, ",\"%s\":{", names[pass]);
-        if (rc == ST_OK)
-            rc = emit_fields(&c, &top, b->cols, NULL, pass, err);
-        if (rc == ST_OK)
-            rc = st_buf_append_byte(out, '}', err);
-    }
+    st_status rc = delta_stats_update(acc, b, err);
     if (rc == ST_OK)
-        rc = st_buf_append_byte(out, '}', err);
-    st_arena_free(c.scratch);
+        rc = delta_stats_finish(acc, out, err);
+    delta_stats_free(acc);
     return rc;
 }

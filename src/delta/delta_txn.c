@@ -9,6 +9,14 @@
 ** protocol + metaData (creation only), txn (idempotent writers), remove and
 ** add actions.
 **
+** Data files: like Spark (one file per partition per task), a transaction
+** keeps one open pq_writer per partition folder (sorted array t->open) for
+** its whole life and appends each delta_txn_write batch's rows to it; a file
+** rolls over at DELTA_FILE_MAX_ROWS rows (or strata.maxRecordsPerFile) or
+** ~128 MiB of input bytes (delta.targetFileSize). Its stats accumulate over
+** every batch (delta_stats_acc). Commit closes, fsyncs and stats every open
+** file before the commit file is published; abort discards them.
+**
 ** Invariants: data files are fsync'd before any commit names them; a version
 ** is never overwritten (put-if-absent), so a crash leaves only unreferenced
 ** data files and never a partial commit; a failed or aborted transaction
@@ -37,6 +45,16 @@
 
 #define DELTA_TXN_MAX_TRIES   100
 #define DELTA_FILE_MAX_ROWS   (1 << 20)     /* rows per data file */
+#define DELTA_FILE_MAX_BYTES  ((int64_t)128 << 20)  /* input bytes per data file, unless
+                                                   ** delta.targetFileSize says otherwise */
+/* Row group size of data files. Every open file buffers up to one row group
+** (pq_writer also flushes at 128 MiB), so memory grows with the number of
+** partitions written at once; 128Ki rows (not pq_writer's 1Mi) keeps that
+** modest while row groups stay large enough to scan well. */
+#define DELTA_ROW_GROUP_ROWS  (128 * 1024)
+/* Open data files per transaction; beyond this the least recently written
+** one is closed (bounds descriptors and buffered row groups). */
+#define DELTA_TXN_MAX_OPEN_FILES 256u
 #define DELTA_HIVE_NULL       "__HIVE_DEFAULT_PARTITION__"
 #define DELTA_ENGINE_INFO     "strata/0.1.0"
 
@@ -49,6 +67,20 @@ typedef struct txn_add {
     int64_t     mtime;        /* ms */
     int64_t     n_rows;
 } txn_add;
+
+/* A data file being written: one per partition folder, kept open across
+** delta_txn_write calls until it reaches the row/byte limit or the commit. */
+typedef struct txn_open {
+    const char      *folder;   /* arena; partition folder ("a=1/"; "" unpartitioned); key */
+    const char      *pv_json;  /* arena; partitionValues object text */
+    const char      *rel;      /* arena; path relative to the table, not encoded */
+    const char      *local;    /* arena; file system path */
+    pq_writer       *w;        /* owned */
+    delta_stats_acc *stats;    /* owned: stats of every row written so far */
+    int64_t          n_rows;   /* rows written */
+    int64_t          in_bytes; /* in-memory bytes of the rows written */
+    uint64_t         last_use; /* t->use_clock at the last write */
+} txn_open;
 
 typedef struct txn_remove {
     const char *path;         /* arena; as in the log */
@@ -80,6 +112,11 @@ struct delta_txn {
     txn_remove      *removes;     /* heap */
     size_t           n_removes, cap_removes;
     int              file_seq;    /* part-NNNNN counter */
+    txn_open        *open;        /* heap; sorted by folder; all closed by commit */
+    size_t           n_open, cap_open;
+    uint64_t         use_clock;   /* ticks per write, for closing the LRU file */
+    int64_t          file_max_rows;  /* roll files at this many rows */
+    int64_t          file_max_bytes; /* ... or this many input bytes */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -346,6 +383,12 @@ static void read_config(delta_txn *t)
         t->cp_interval = 10;
     v = config_lookup(t, "delta.appendOnly");
     t->append_only = v && strcmp(v, "true") == 0;
+    v = config_lookup(t, "delta.targetFileSize");
+    t->file_max_bytes = v && atoll(v) > 0 ? atoll(v) : DELTA_FILE_MAX_BYTES;
+    /* Row cap per file (Spark's maxRecordsPerFile); never above the default. */
+    v = config_lookup(t, "strata.maxRecordsPerFile");
+    t->file_max_rows = v && atoll(v) > 0 ? ST_MIN(atoll(v), DELTA_FILE_MAX_ROWS)
+                                          : DELTA_FILE_MAX_ROWS;
 }
 
 static st_status begin_tail(delta_txn *t, st_error *err)
@@ -531,9 +574,10 @@ static st_status row_partition(delta_txn *t, const vec_batch *b, int64_t i, st_b
     return rc == ST_OK ? st_buf_append_byte(pv, '\0', err) : rc;
 }
 
-/* Copies rows[0..n) of the data columns of b into a new batch on the data schema. */
-static st_status gather(const delta_txn *t, const vec_batch *b, const int64_t *rows, int64_t n,
-                        vec_batch **out, st_error *err)
+/* Copies rows[at..at+n) of the data columns of b (rows NULL: rows at..at+n
+** of b) into a new batch on the data schema. */
+static st_status gather(const delta_txn *t, const vec_batch *b, const int64_t *rows, int64_t at,
+                        int64_t n, vec_batch **out, st_error *err)
 {
     const vec_schema *ds = &t->data_schema;
     vec_batch *nb = vec_batch_new(ds, ds->n_fields, 0);
@@ -553,7 +597,7 @@ static st_status gather(const delta_txn *t, const vec_batch *b, const int64_t *r
             break;
         }
         for (int64_t r = 0; r < n && rc == ST_OK; r++)
-            rc = delta_append_row(vb, b->cols[f], rows[r], err);
+            rc = delta_append_row(vb, b->cols[f], rows ? rows[at + r] : at + r, err);
         if (rc == ST_OK)
             rc = vec_builder_finish(vb, nb->arena, &nb->cols[col], err);
         vec_builder_free(vb);
@@ -582,97 +626,242 @@ static st_status push_add(delta_txn *t, const txn_add *a, st_error *err)
     return ST_OK;
 }
 
-/* Writes one data file from db (data columns only) into folder. */
-static st_status write_file(delta_txn *t, const vec_batch *db, const char *folder,
-                            const char *pv_json, st_error *err)
+/* ---- open data files ------------------------------------------------------- */
+
+/* Where one partition's open file is in t->open (sorted by folder); *found
+** tells whether it is there, else the index is the insertion point. */
+static size_t open_find(const delta_txn *t, const char *folder, bool *found)
 {
-    char uuid[37];
-    delta_uuid(uuid);
-    txn_add a = { .n_rows = db->n_rows };
-    char *rel = st_arena_printf(t->arena, "%spart-%05d-%s-c000.snappy.parquet", folder,
-                                t->file_seq++, uuid);
-    char *local = rel ? st_arena_printf(t->arena, "%s/%s", t->table, rel) : NULL;
-    if (!local)
-        return nomem(err);
-    {
-        /* The table folder itself may not exist yet (a new table). */
-        const char *dir = folder[0] ? st_arena_printf(t->arena, "%s/%s", t->table, folder) : t->table;
-        st_status rc = dir ? store_mkdirs(dir, err) : nomem(err);
-        if (rc != ST_OK)
-            return rc;
+    size_t lo = 0, hi = t->n_open;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(t->open[mid].folder, folder);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    pq_writer *w = NULL;
-    pq_write_result res = { 0 };
-    st_status rc = pq_writer_open(local, &t->data_schema, NULL, &w, err);
-    if (rc != ST_OK)
-        return st_error_context(err, "writing data file of table \"%s\"", t->table);
-    rc = pq_writer_write(w, db, err);
-    if (rc != ST_OK) {
-        pq_writer_abort(w);
-        return rc;
-    }
-    rc = pq_writer_close(w, &res, err);
+    *found = false;
+    return lo;
+}
+
+static void open_drop(delta_txn *t, size_t i)
+{
+    memmove(&t->open[i], &t->open[i + 1], (t->n_open - i - 1) * sizeof *t->open);
+    t->n_open--;
+}
+
+/* Closes the open file at index i: footer, fsync, size, stats, then an add
+** action; the entry leaves t->open whether or not this succeeds. On failure
+** the file is removed. */
+static st_status open_finish(delta_txn *t, size_t i, st_error *err)
+{
+    txn_open o = t->open[i];
+    open_drop(t, i);
+    txn_add a = { .n_rows = o.n_rows, .local = o.local };
+    st_status rc = pq_writer_close(o.w, NULL, err);
     if (rc == ST_OK)
-        rc = store_sync_file(local, err);
-    int64_t size = 0;
+        rc = store_sync_file(o.local, err);
     if (rc == ST_OK)
-        rc = store_stat(local, &a.mtime, &size, err);
-    a.size = size;
+        rc = store_stat(o.local, &a.mtime, &a.size, err);
     st_buf buf;
     st_buf_init(&buf);
     if (rc == ST_OK)
-        rc = delta_stats_json(db, t->n_indexed, &buf, err);
+        rc = delta_stats_finish(o.stats, &buf, err);
     if (rc == ST_OK)
         rc = st_buf_append_byte(&buf, '\0', err);
     if (rc == ST_OK) {
         a.stats = st_arena_strdup(t->arena, (const char *)buf.data);
         st_buf_clear(&buf);
-        rc = delta_uri_encode_path(rel, &buf, err);
+        rc = delta_uri_encode_path(o.rel, &buf, err);
     }
     if (rc == ST_OK)
         rc = st_buf_append_byte(&buf, '\0', err);
     if (rc == ST_OK) {
         a.path = st_arena_strdup(t->arena, (const char *)buf.data);
-        a.local = local;
-        a.pv_json = st_arena_strdup(t->arena, pv_json);
-        rc = (a.path && a.stats && a.pv_json) ? push_add(t, &a, err) : nomem(err);
+        a.pv_json = o.pv_json;
+        rc = (a.path && a.stats) ? push_add(t, &a, err) : nomem(err);
     }
     st_buf_destroy(&buf);
-    if (rc != ST_OK)
-        store_remove(local, NULL);
+    delta_stats_free(o.stats);
+    if (rc != ST_OK) {
+        store_remove(o.local, NULL);
+        st_error_context(err, "finishing data file \"%s\" of table \"%s\"", o.rel, t->table);
+    }
     return rc;
 }
 
-/* Writes rows[0..n) (one partition) in files of at most DELTA_FILE_MAX_ROWS. */
+/* Closes every open file (commit). Stops at the first failure; the caller
+** then aborts, which discards the files still open. */
+static st_status open_finish_all(delta_txn *t, st_error *err)
+{
+    st_status rc = ST_OK;
+    while (t->n_open > 0 && rc == ST_OK)
+        rc = open_finish(t, 0, err);
+    return rc;
+}
+
+/* Discards every open file: partial files are removed (abort). */
+static void open_discard_all(delta_txn *t)
+{
+    for (size_t i = 0; i < t->n_open; i++) {
+        pq_writer_abort(t->open[i].w);
+        delta_stats_free(t->open[i].stats);
+    }
+    t->n_open = 0;
+}
+
+/* Closes the least recently written file when DELTA_TXN_MAX_OPEN_FILES are
+** open, bounding descriptors and buffered row groups (many partitions). */
+static st_status open_make_room(delta_txn *t, st_error *err)
+{
+    if (t->n_open < DELTA_TXN_MAX_OPEN_FILES)
+        return ST_OK;
+    size_t lru = 0;
+    for (size_t i = 1; i < t->n_open; i++)
+        if (t->open[i].last_use < t->open[lru].last_use)
+            lru = i;
+    return open_finish(t, lru, err);
+}
+
+/* Opens a new data file for the partition in folder at index at of t->open. */
+static st_status open_new(delta_txn *t, size_t at, const char *folder, const char *pv_json,
+                          st_error *err)
+{
+    if (t->n_open == t->cap_open) {
+        size_t cap = t->cap_open ? 2 * t->cap_open : 8;
+        txn_open *p = st_realloc(t->open, cap * sizeof *p);
+        if (!p)
+            return nomem(err);
+        t->open = p;
+        t->cap_open = cap;
+    }
+    char uuid[37];
+    delta_uuid(uuid);
+    txn_open o = { .last_use = ++t->use_clock };
+    o.folder = st_arena_strdup(t->arena, folder);
+    o.pv_json = st_arena_strdup(t->arena, pv_json);
+    o.rel = st_arena_printf(t->arena, "%spart-%05d-%s-c000.snappy.parquet", folder,
+                            t->file_seq++, uuid);
+    o.local = o.rel ? st_arena_printf(t->arena, "%s/%s", t->table, o.rel) : NULL;
+    /* The table folder itself may not exist yet (a new table). */
+    const char *dir = folder[0] ? st_arena_printf(t->arena, "%s/%s", t->table, folder) : t->table;
+    if (!o.folder || !o.pv_json || !o.local || !dir)
+        return nomem(err);
+    st_status rc = store_mkdirs(dir, err);
+    if (rc != ST_OK)
+        return rc;
+    o.stats = delta_stats_new(&t->data_schema, t->n_indexed);
+    if (!o.stats)
+        return nomem(err);
+    pq_write_options opt = { .codec = PQ_CODEC_SNAPPY, .row_group_rows = DELTA_ROW_GROUP_ROWS };
+    rc = pq_writer_open(o.local, &t->data_schema, &opt, &o.w, err);
+    if (rc != ST_OK) {
+        delta_stats_free(o.stats);
+        return st_error_context(err, "writing data file of table \"%s\"", t->table);
+    }
+    memmove(&t->open[at + 1], &t->open[at], (t->n_open - at) * sizeof *t->open);
+    t->open[at] = o;
+    t->n_open++;
+    return ST_OK;
+}
+
+/* The open file of the partition in folder, opened if needed; *out_i is its
+** index in t->open. */
+static st_status open_get(delta_txn *t, const char *folder, const char *pv_json, size_t *out_i,
+                          st_error *err)
+{
+    bool found;
+    size_t i = open_find(t, folder, &found);
+    if (!found) {
+        st_status rc = open_make_room(t, err);
+        if (rc == ST_OK) {
+            i = open_find(t, folder, &found);    /* a close may have shifted it */
+            rc = open_new(t, i, folder, pv_json, err);
+        }
+        if (rc != ST_OK)
+            return rc;
+    }
+    t->open[i].last_use = ++t->use_clock;
+    *out_i = i;
+    return ST_OK;
+}
+
+/* Bytes of rows [0, n) of v as held in memory (what the file rolls on). */
+static int64_t vec_mem_bytes(const vec *v, int64_t n)
+{
+    int64_t bytes = v->validity ? (int64_t)vec_bitmap_bytes(n) : 0;
+    vec_type_id id = v->type->id;
+    if (id == VEC_BOOL)
+        return bytes + (int64_t)vec_bitmap_bytes(n);
+    if (id == VEC_STRUCT) {
+        for (int k = 0; k < v->type->n_children; k++)
+            bytes += vec_mem_bytes(v->children[k], n);
+        return bytes;
+    }
+    if (vec_type_is_varlen(id) || id == VEC_LIST || id == VEC_MAP) {
+        const int32_t *off = vec_offsets(v);
+        int64_t inner = n > 0 ? off[n] - off[0] : 0;
+        bytes += 4 * (n + 1);
+        return bytes + (vec_type_is_varlen(id) ? inner : vec_mem_bytes(v->children[0], off[n]));
+    }
+    return bytes + (int64_t)vec_type_width(id) * n;
+}
+
+static int64_t batch_mem_bytes(const vec_batch *b)
+{
+    int64_t bytes = 0;
+    for (int c = 0; c < b->n_cols; c++)
+        bytes += vec_mem_bytes(b->cols[c], b->n_rows);
+    return bytes;
+}
+
+/* Appends db (data columns only) to open file i, rolling it over when it
+** reaches the row or byte limit. */
+static st_status open_append(delta_txn *t, size_t i, const vec_batch *db, st_error *err)
+{
+    txn_open *o = &t->open[i];
+    st_status rc = pq_writer_write(o->w, db, err);
+    if (rc == ST_OK)
+        rc = delta_stats_update(o->stats, db, err);
+    if (rc != ST_OK)
+        return st_error_context(err, "writing data file \"%s\" of table \"%s\"", o->rel,
+                                t->table);
+    o->n_rows += db->n_rows;
+    o->in_bytes += batch_mem_bytes(db);
+    if (o->n_rows >= t->file_max_rows || o->in_bytes >= t->file_max_bytes)
+        return open_finish(t, i, err);
+    return ST_OK;
+}
+
+/* Appends rows of one partition to its open files: rows[0..n), or rows
+** [0, n) of b when rows is NULL. Files hold at most t->file_max_rows rows. */
 static st_status write_group(delta_txn *t, const vec_batch *b, const int64_t *rows, int64_t n,
                              const char *folder, const char *pv, st_error *err)
 {
     st_status rc = ST_OK;
-    for (int64_t at = 0; at < n && rc == ST_OK; at += DELTA_FILE_MAX_ROWS) {
-        int64_t m = ST_MIN(n - at, DELTA_FILE_MAX_ROWS);
+    for (int64_t at = 0, m; at < n && rc == ST_OK; at += m) {
+        size_t i;
+        rc = open_get(t, folder, pv, &i, err);
+        if (rc != ST_OK)
+            break;
+        m = ST_MIN(n - at, t->file_max_rows - t->open[i].n_rows);
+        if (!rows && at == 0 && m == b->n_rows) {   /* OPT: results identical if removed */
+            vec_batch view = *b;
+            view.schema = &t->data_schema;
+            rc = open_append(t, i, &view, err);
+            continue;
+        }
         vec_batch *db = NULL;
-        rc = gather(t, b, rows + at, m, &db, err);
+        rc = gather(t, b, rows, at, m, &db, err);
         if (rc == ST_OK)
-            rc = write_file(t, db, folder, pv, err);
+            rc = open_append(t, i, db, err);
         vec_batch_free(db);
     }
-    return rc;
-}
-
-static st_status write_unpartitioned(delta_txn *t, const vec_batch *b, st_error *err)
-{
-    if (b->n_rows <= DELTA_FILE_MAX_ROWS) {   /* OPT: results identical if removed */
-        vec_batch view = *b;
-        view.schema = &t->data_schema;
-        return write_file(t, &view, "", "{}", err);
-    }
-    int64_t *rows = st_malloc((size_t)b->n_rows * sizeof *rows);
-    if (!rows)
-        return nomem(err);
-    for (int64_t i = 0; i < b->n_rows; i++)
-        rows[i] = i;
-    st_status rc = write_group(t, b, rows, b->n_rows, "", "{}", err);
-    st_free(rows);
     return rc;
 }
 
@@ -717,7 +906,8 @@ st_status delta_txn_write(delta_txn *t, const vec_batch *b, st_error *err)
     st_status rc = check_batch(t, b, err);
     if (rc != ST_OK || b->n_rows == 0)
         return rc;
-    return t->n_part == 0 ? write_unpartitioned(t, b, err) : write_partitioned(t, b, err);
+    return t->n_part == 0 ? write_group(t, b, NULL, b->n_rows, "", "{}", err)
+                          : write_partitioned(t, b, err);
 }
 
 /* ---- removes ------------------------------------------------------------- */
@@ -796,6 +986,8 @@ static void delete_written(delta_txn *t)
 
 static void txn_free(delta_txn *t)
 {
+    open_discard_all(t);
+    st_free(t->open);
     delta_snapshot_free(t->snap);
     st_free(t->adds);
     st_free(t->removes);
@@ -807,6 +999,7 @@ void delta_txn_abort(delta_txn *t)
 {
     if (!t)
         return;
+    open_discard_all(t);
     delete_written(t);
     txn_free(t);
 }
@@ -1160,7 +1353,10 @@ st_status delta_txn_commit(delta_txn *t, const char *operation, const char *para
         delta_txn_abort(t);
         return ST_OK;
     }
-    st_status rc = prepare_removes(t, err);
+    /* Data files are complete and durable before the log can name them. */
+    st_status rc = open_finish_all(t, err);
+    if (rc == ST_OK)
+        rc = prepare_removes(t, err);
     int64_t v = -1;
     if (rc == ST_OK)
         rc = publish(t, operation ? operation : "WRITE", params_json, &v, err);

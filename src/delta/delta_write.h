@@ -14,11 +14,25 @@
 
 /* ---- delta_stats.c ------------------------------------------------------ */
 
-/* Appends the stats JSON of the rows of b (numRecords, minValues, maxValues,
-** nullCount) for the first n_indexed leaf columns of b's schema in schema
-** order (n_indexed < 0: all). Follows Spark: strings bounded to 32 code
-** points (a truncated max gets the U+10FFFF tie-breaker), timestamps in ms,
-** no bounds for boolean/binary/list/map, NaN counted as the largest double. */
+/* Accumulates the stats of a data file over every batch written to it:
+** numRecords, and per indexed leaf column the running nullCount and min/max
+** (strings kept as owned full copies; truncation happens at finish). The
+** stats cover the first n_indexed leaf columns of data_schema in schema order
+** (n_indexed < 0: all). Follows Spark: strings bounded to 32 code points (a
+** truncated max gets the U+10FFFF tie-breaker), timestamps in ms, no bounds
+** for boolean/binary/list/map, NaN counted as the largest double.
+** data_schema is borrowed and must outlive the accumulator. */
+typedef struct delta_stats_acc delta_stats_acc;
+
+/* A new accumulator (no rows yet); NULL when out of memory. */
+delta_stats_acc *delta_stats_new(const vec_schema *data_schema, int n_indexed);
+/* Folds the rows of b (laid out as data_schema) into acc. */
+st_status delta_stats_update(delta_stats_acc *acc, const vec_batch *b, st_error *err);
+/* Appends the stats JSON of every row folded in so far; exactly the text
+** delta_stats_json gives for those rows concatenated into one batch. */
+st_status delta_stats_finish(const delta_stats_acc *acc, st_buf *out, st_error *err);
+void      delta_stats_free(delta_stats_acc *acc);   /* accepts NULL */
+/* The stats JSON of the rows of one batch (new + update + finish). */
 st_status delta_stats_json(const vec_batch *b, int n_indexed, st_buf *out, st_error *err);
 
 /* Appends s as a quoted JSON string (control chars as \u00XX). */

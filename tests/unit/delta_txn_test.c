@@ -4,7 +4,9 @@
 ** for every type; partition folder escaping and add.path URI encoding with
 ** special characters and nulls; a checkpoint at version 10 read back and its
 ** Parquet schema compared with a Spark-written checkpoint; idempotent
-** (appId, version) commits; conflicts against competing commit files. */
+** (appId, version) commits; conflicts against competing commit files; one
+** data file per partition across many batches (stats equal to those of the
+** concatenated rows), rolling at row/byte limits, abort of open files. */
 #include <criterion/criterion.h>
 
 #include <dirent.h>
@@ -761,6 +763,259 @@ Test(delta_txn, timestamp_ntz_protocol)
     cr_assert_str_eq(sn->protocol.reader_features[0], "timestampNtz");
     cr_assert_str_eq(sn->protocol.writer_features[0], "timestampNtz");
     delta_snapshot_free(sn);
+    rm_rf(table);
+    free(table);
+}
+
+/* ---- data files spanning batches ------------------------------------------------ */
+
+/* Rows of the multi-batch tests: p string (3 values), id bigint (some null),
+** name string, d double (some NaN), all derived from the global row number. */
+static vec_field mb_fields[4];
+static vec_schema mb_schema, mb_data_schema;
+
+static void mb_init(void)
+{
+    mb_fields[0] = (vec_field){ .name = "p", .type = { .id = VEC_STRING }, .nullable = true };
+    mb_fields[1] = (vec_field){ .name = "id", .type = { .id = VEC_INT64 }, .nullable = true };
+    mb_fields[2] = (vec_field){ .name = "name", .type = { .id = VEC_STRING }, .nullable = true };
+    mb_fields[3] = (vec_field){ .name = "d", .type = { .id = VEC_DOUBLE }, .nullable = true };
+    mb_schema = (vec_schema){ .n_fields = 4, .fields = mb_fields };
+    mb_data_schema = (vec_schema){ .n_fields = 3, .fields = mb_fields + 1 };
+}
+
+static const char *mb_part(int64_t r)
+{
+    static const char *const pv[] = { "aa", "bb", "cc" };
+    return pv[(r * 7 + r / 13) % 3];
+}
+
+/* Rows r in [from, from + n) whose partition is want (NULL: all) as a batch
+** on the full schema (with_p) or the data schema. */
+static vec_batch *mb_batch(int64_t from, int64_t n, const char *want, bool with_p)
+{
+    st_error err;
+    const vec_schema *s = with_p ? &mb_schema : &mb_data_schema;
+    vec_batch *b = vec_batch_new(s, s->n_fields, 0);
+    vec_builder *bl[4];
+    for (int k = 0; k < 4; k++)
+        bl[k] = vec_builder_new(&mb_fields[k].type);
+    int64_t m = 0;
+    for (int64_t r = from; r < from + n; r++) {
+        if (want && strcmp(mb_part(r), want) != 0)
+            continue;
+        char s2[64];
+        /* long names so the 32 code point truncation is exercised */
+        snprintf(s2, sizeof s2, "name-%04lld-padding-padding-padding-%lld",
+                 (long long)((r * 7919) % 1000), (long long)r);
+        cr_assert_eq(vec_builder_append_bytes(bl[0], mb_part(r), 2, &err), ST_OK);
+        cr_assert_eq(r % 17 == 3 ? vec_builder_append_null(bl[1], &err)
+                                 : vec_builder_append_i64(bl[1], (r * 31) % 1009 - 500, &err), ST_OK);
+        cr_assert_eq(r % 23 == 5 ? vec_builder_append_null(bl[2], &err)
+                                 : vec_builder_append_bytes(bl[2], s2, strlen(s2), &err), ST_OK);
+        cr_assert_eq(vec_builder_append_f64(bl[3], r == 617 ? NAN : (double)((r * 13) % 97) / 4 - 9,
+                                            &err), ST_OK);
+        m++;
+    }
+    for (int k = with_p ? 0 : 1; k < 4; k++)
+        cr_assert_eq(vec_builder_finish(bl[k], b->arena, &b->cols[with_p ? k : k - 1], &err), ST_OK);
+    for (int k = 0; k < 4; k++)
+        vec_builder_free(bl[k]);
+    b->n_rows = m;
+    return b;
+}
+
+/* Parquet files under dir, recursively. */
+static int count_parquet_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "find '%s' -name '*.parquet' -not -path '*_delta_log*' | wc -l", dir);
+    FILE *f = popen(cmd, "r");
+    cr_assert(f);
+    int n = -1;
+    cr_assert_eq(fscanf(f, "%d", &n), 1);
+    pclose(f);
+    return n;
+}
+
+/* Creates table with optional partitioning and config, writes n_batches
+** batches of rows_per rows, commits; returns commit 0's actions. */
+static json_t *mb_write(const char *table, bool partitioned, const char *cfg_key,
+                        const char *cfg_val, int n_batches, int64_t rows_per)
+{
+    st_error err;
+    st_error_init(&err);
+    const char *pc[] = { "p" };
+    const char *keys[] = { cfg_key }, *vals[] = { cfg_val };
+    delta_create_options co = { .schema = partitioned ? &mb_schema : &mb_data_schema,
+                                .n_partition_cols = partitioned ? 1 : 0,
+                                .partition_cols = pc, .n_config = cfg_key ? 1 : 0,
+                                .config_keys = keys, .config_values = vals };
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    for (int i = 0; i < n_batches; i++) {
+        /* unpartitioned: the table is the data schema (no p column) */
+        vec_batch *b = mb_batch(i * rows_per, rows_per, NULL, partitioned);
+        cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+        vec_batch_free(b);
+    }
+    int64_t v = -2;
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 0);
+    return read_commit(table, 0);
+}
+
+static const char *want_stats(int64_t from, int64_t n, const char *part, st_buf *out)
+{
+    st_error err;
+    vec_batch *all = mb_batch(from, n, part, false);
+    st_buf_clear(out);
+    cr_assert_eq(delta_stats_json(all, -1, out, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(st_buf_append_byte(out, 0, &err), ST_OK);
+    vec_batch_free(all);
+    return (const char *)out->data;
+}
+
+Test(delta_txn, partitioned_one_file_per_partition)
+{
+    mb_init();
+    char *table = tmp_table("mbpart");
+    json_t *c0 = mb_write(table, true, NULL, NULL, 10, 100);
+    cr_assert_eq(count_action(c0, "add"), 3);
+    cr_assert_eq(count_parquet_tree(table), 3);
+    json_t *ci = json_object_get(json_array_get(c0, 0), "commitInfo");
+    json_t *om = json_object_get(ci, "operationMetrics");
+    cr_assert_str_eq(json_string_value(json_object_get(om, "numFiles")), "3");
+    cr_assert_str_eq(json_string_value(json_object_get(om, "numOutputRows")), "1000");
+    st_buf want;
+    st_buf_init(&want);
+    size_t i;
+    json_t *o;
+    int seen = 0;
+    json_array_foreach(c0, i, o) {
+        json_t *add = json_object_get(o, "add");
+        if (!add)
+            continue;
+        const char *p = json_string_value(json_object_get(json_object_get(add, "partitionValues"),
+                                                          "p"));
+        cr_assert(p);
+        seen |= 1 << (p[0] - 'a');
+        const char *stats = json_string_value(json_object_get(add, "stats"));
+        cr_assert_str_eq(stats, want_stats(0, 1000, p, &want));
+        /* the stats really span batches: the row count is the partition's */
+        int64_t n = 0;
+        for (int64_t r = 0; r < 1000; r++)
+            n += strcmp(mb_part(r), p) == 0;
+        char nr[64];
+        snprintf(nr, sizeof nr, "{\"numRecords\":%lld,", (long long)n);
+        cr_assert(strncmp(stats, nr, strlen(nr)) == 0, "%s", stats);
+        cr_assert(n > 300 && n < 370, "partition %s has %lld rows", p, (long long)n);
+        /* the file itself holds those rows */
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", table,
+                 json_string_value(json_object_get(add, "path")));
+        pq_file *f = NULL;
+        st_error err;
+        cr_assert_eq(pq_file_open(path, &f, &err), ST_OK, "%s", err.msg);
+        cr_assert_eq(pq_file_num_rows(f), n);
+        pq_file_close(f);
+    }
+    cr_assert_eq(seen, 7);
+    st_buf_destroy(&want);
+    json_decref(c0);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(scan_rows(s, NULL), 1000);
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, unpartitioned_one_file)
+{
+    mb_init();
+    char *table = tmp_table("mbflat");
+    json_t *c0 = mb_write(table, false, NULL, NULL, 5, 100);
+    cr_assert_eq(count_action(c0, "add"), 1);
+    cr_assert_eq(count_parquet_tree(table), 1);
+    st_buf want;
+    st_buf_init(&want);
+    json_t *add = json_object_get(json_array_get(c0, 3), "add");
+    cr_assert(add);
+    cr_assert_str_eq(json_string_value(json_object_get(add, "stats")),
+                     want_stats(0, 500, NULL, &want));
+    cr_assert(strstr((const char *)want.data, "\"d\":\"NaN\"") == NULL);   /* row 617 not in */
+    st_buf_destroy(&want);
+    json_decref(c0);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, files_roll_at_limits)
+{
+    mb_init();
+    /* 10 x 100 rows at 250 rows per file: 4 files of 250, split inside batches */
+    char *table = tmp_table("mbroll");
+    json_t *c0 = mb_write(table, false, "strata.maxRecordsPerFile", "250", 10, 100);
+    cr_assert_eq(count_action(c0, "add"), 4);
+    cr_assert_eq(count_parquet_tree(table), 4);
+    st_buf want;
+    st_buf_init(&want);
+    size_t i;
+    json_t *o;
+    int k = 0;
+    json_array_foreach(c0, i, o) {
+        json_t *add = json_object_get(o, "add");
+        if (!add)
+            continue;
+        /* files are added in the order they were closed: rows [250k, 250k+250) */
+        cr_assert_str_eq(json_string_value(json_object_get(add, "stats")),
+                         want_stats(250 * k, 250, NULL, &want));
+        k++;
+    }
+    cr_assert_eq(k, 4);
+    json_decref(c0);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(scan_rows(s, NULL), 1000);
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+
+    /* a tiny delta.targetFileSize closes the file after every batch */
+    table = tmp_table("mbbytes");
+    c0 = mb_write(table, false, "delta.targetFileSize", "1", 5, 100);
+    cr_assert_eq(count_action(c0, "add"), 5);
+    cr_assert_eq(count_parquet_tree(table), 5);
+    json_decref(c0);
+    rm_rf(table);
+    free(table);
+
+    /* about two batches per file (one 100-row batch is ~5.7 KB in memory) */
+    table = tmp_table("mbbytes2");
+    c0 = mb_write(table, false, "delta.targetFileSize", "10000", 6, 100);
+    cr_assert_eq(count_action(c0, "add"), 3);
+    json_decref(c0);
+    st_buf_destroy(&want);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, abort_deletes_open_files)
+{
+    mb_init();
+    char *table = tmp_table("mbabort");
+    const char *pc[] = { "p" };
+    delta_create_options co = { .schema = &mb_schema, .n_partition_cols = 1, .partition_cols = pc };
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    for (int i = 0; i < 4; i++) {
+        vec_batch *b = mb_batch(i * 100, 100, NULL, true);
+        cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+        vec_batch_free(b);
+    }
+    cr_assert_eq(count_parquet_tree(table), 3, "one open file per partition");
+    delta_txn_abort(t);
+    cr_assert_eq(count_parquet_tree(table), 0);
     rm_rf(table);
     free(table);
 }
