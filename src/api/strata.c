@@ -98,22 +98,26 @@ failed:
     return fail(&err, errmsg);
 }
 
-int strata_parquet_schema(strata_parquet *p, struct ArrowSchema *out, char **errmsg)
+/* Shared by every reader handle: the schema and the next batch leave as
+** Arrow C Data Interface structs. */
+static int export_schema(const vec_schema *s, struct ArrowSchema *out, char **errmsg)
 {
     st_error err;
     st_error_init(&err);
-    if (vec_export_schema(pq_reader_schema(p->reader), out, &err) != ST_OK)
+    if (vec_export_schema(s, out, &err) != ST_OK)
         return fail(&err, errmsg);
     return STRATA_OK;
 }
 
-int strata_parquet_next(strata_parquet *p, struct ArrowArray *out, char **errmsg)
+typedef st_status (*next_batch_fn)(void *src, vec_batch **out, st_error *err);
+
+static int export_next(next_batch_fn next, void *src, struct ArrowArray *out, char **errmsg)
 {
     st_error err;
     st_error_init(&err);
     memset(out, 0, sizeof *out);
     vec_batch *b = NULL;
-    if (pq_reader_next(p->reader, &b, &err) != ST_OK)
+    if (next(src, &b, &err) != ST_OK)
         return fail(&err, errmsg);
     if (!b)
         return STRATA_OK;
@@ -122,6 +126,26 @@ int strata_parquet_next(strata_parquet *p, struct ArrowArray *out, char **errmsg
         return fail(&err, errmsg);
     }
     return STRATA_OK;
+}
+
+static st_status parquet_next(void *src, vec_batch **out, st_error *err)
+{
+    return pq_reader_next(src, out, err);
+}
+
+static st_status delta_next(void *src, vec_batch **out, st_error *err)
+{
+    return delta_scan_next(src, out, err);
+}
+
+int strata_parquet_schema(strata_parquet *p, struct ArrowSchema *out, char **errmsg)
+{
+    return export_schema(pq_reader_schema(p->reader), out, errmsg);
+}
+
+int strata_parquet_next(strata_parquet *p, struct ArrowArray *out, char **errmsg)
+{
+    return export_next(parquet_next, p->reader, out, errmsg);
 }
 
 void strata_parquet_close(strata_parquet *p)
@@ -178,28 +202,12 @@ int64_t strata_delta_version(const strata_delta *d) { return d->snap->version; }
 
 int strata_delta_schema(strata_delta *d, struct ArrowSchema *out, char **errmsg)
 {
-    st_error err;
-    st_error_init(&err);
-    if (vec_export_schema(delta_scan_schema(d->scan), out, &err) != ST_OK)
-        return fail(&err, errmsg);
-    return STRATA_OK;
+    return export_schema(delta_scan_schema(d->scan), out, errmsg);
 }
 
 int strata_delta_next(strata_delta *d, struct ArrowArray *out, char **errmsg)
 {
-    st_error err;
-    st_error_init(&err);
-    memset(out, 0, sizeof *out);
-    vec_batch *b = NULL;
-    if (delta_scan_next(d->scan, &b, &err) != ST_OK)
-        return fail(&err, errmsg);
-    if (!b)
-        return STRATA_OK;
-    if (vec_export_batch(b, out, &err) != ST_OK) {
-        vec_batch_free(b);
-        return fail(&err, errmsg);
-    }
-    return STRATA_OK;
+    return export_next(delta_next, d->scan, out, errmsg);
 }
 
 void strata_delta_close(strata_delta *d)

@@ -142,5 +142,13 @@ void cli_parquet_usage(FILE *fp);
 /* `strata delta <sub> ...` (cli_delta.c). */
 int cli_delta_main(int argc, char **argv);
 void cli_delta_usage(FILE *fp);
+/* `strata csv <sub> ...` and `strata json <sub> ...` (cli_text.c). */
+int cli_csv_main(int argc, char **argv);
+void cli_csv_usage(FILE *fp);
+int cli_json_main(int argc, char **argv);
+void cli_json_usage(FILE *fp);
+/* `strata gen tpch ...` (cli_gen.c). */
+int cli_gen_main(int argc, char **argv);
+void cli_gen_usage(FILE *fp);
 
 #endif /* STRATA_CLI_CLI_H */

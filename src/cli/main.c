@@ -116,10 +116,14 @@ static void print_help(FILE *fp)
           "  help                         show this help\n"
           "  parquet <subcommand> ...     inspect, print and rewrite Parquet files\n"
           "  delta <subcommand> ...       read, write and checkpoint Delta tables     \n"
+          "  csv <subcommand> ...         print CSV files with inferred types\n"
+          "  json <subcommand> ...        print newline-delimited JSON files\n"
+          "  gen <subcommand> ...         generate benchmark data (TPC-H)\n"
           "\n",
           fp);
     cli_parquet_usage(fp);
     cli_delta_usage(fp);
+    cli_gen_usage(fp);
 }
 
 int main(int argc, char **argv)
@@ -145,6 +149,12 @@ int main(int argc, char **argv)
         return cli_parquet_main(argc - 2, argv + 2);
     if (strcmp(cmd, "delta") == 0)
         return cli_delta_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "csv") == 0)
+        return cli_csv_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "json") == 0)
+        return cli_json_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "gen") == 0)
+        return cli_gen_main(argc - 2, argv + 2);
     cli_usage_error(NULL, "unknown command \"%s\"", cmd);
     fputs("hint: run \"strata help\" for the list of commands\n", stderr);
     return CLI_EXIT_USAGE;

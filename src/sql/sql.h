@@ -1,0 +1,317 @@
+/* sql.h -- public contract of the SQL front end's first stage: the abstract
+** syntax tree of strata's Spark SQL dialect and the parser that builds it.
+**
+** sql_parse turns a text of one or more ';'-separated statements into a
+** sql_stmt_list whose every node, string and array lives in the caller's
+** arena (nothing is heap-owned; free the arena to drop the tree). Names are
+** kept as written (identifiers are case-preserved, quoted parts decoded); a
+** dotted name a.b.c stays one SQL_E_NAME node because only the binder knows
+** whether it is table.column, column.field or catalog.schema.table.
+** Every node carries `pos`, the byte offset in the text where it starts, so
+** later stages can point at it (sql_error_caret, sql_pos_linecol).
+**
+** Errors are ST_ERR_SYNTAX (or ST_ERR_LIMIT for nesting deeper than
+** SQL_MAX_DEPTH, ST_ERR_NOMEM) with a message "line L, column C: ..." and the
+** offending source line plus a caret line in err->hint. The lexer and
+** parser are written by hand (no packaged C library parses Spark SQL);
+** grammar notes are in src/sql/README.md. Callers: the binder (later), the
+** CLI and the tests; sql_ast_format prints the canonical S-expression form
+** the tests compare against. */
+#ifndef STRATA_SQL_SQL_H
+#define STRATA_SQL_SQL_H
+
+#include "../base/base.h"
+#include "../vector/vec.h"
+
+/* Deepest nesting of expressions, queries, joins or types the parser accepts;
+** bounds the C stack used here and by every later tree walk. */
+#define SQL_MAX_DEPTH 1000
+
+typedef struct sql_expr     sql_expr;
+typedef struct sql_query    sql_query;
+typedef struct sql_tableref sql_tableref;
+typedef struct sql_window   sql_window;
+
+/* A possibly dotted name (a, t.a, cat.db.t). */
+typedef struct sql_name {
+    const char **parts;      /* arena; decoded, case preserved */
+    int          n_parts;
+    int32_t      pos;
+} sql_name;
+
+/* A data type as written, mapped to a vector type. */
+typedef struct sql_type {
+    vec_type    vt;          /* STRING for varchar/char; children in the arena */
+    int32_t     char_len;    /* varchar(n)/char(n): n, else -1 */
+    bool        is_char;     /* char(n) rather than varchar(n) */
+    int32_t     pos;
+} sql_type;
+
+typedef enum sql_expr_kind {
+    SQL_E_LITERAL,    /* lit, str/str_len (text of numbers, decoded strings) */
+    SQL_E_NAME,       /* name */
+    SQL_E_STAR,       /* name = qualifier (n_parts 0 for a bare *) */
+    SQL_E_PARAM,      /* str: NULL for ?, the name for :name */
+    SQL_E_UNARY,      /* op, a */
+    SQL_E_BINARY,     /* op, a, b (also IS [NOT] DISTINCT FROM) */
+    SQL_E_IS,         /* op (IS_NULL, IS_TRUE, IS_FALSE), negated, a */
+    SQL_E_BETWEEN,    /* negated, a BETWEEN b AND c */
+    SQL_E_IN,         /* negated, a; list (values) or query */
+    SQL_E_LIKE,       /* op (LIKE/ILIKE/RLIKE), negated, a, b pattern, c escape;
+                      ** quant ANY/ALL: list holds the patterns, b is NULL */
+    SQL_E_EXISTS,     /* query */
+    SQL_E_SUBQUERY,   /* query (scalar subquery) */
+    SQL_E_CASE,       /* a operand or NULL; list: when,then pairs; b: else */
+    SQL_E_CAST,       /* a, type; is_try for TRY_CAST */
+    SQL_E_CALL,       /* name, list args, distinct, star (f(*)), b filter,
+                      ** over / over_name, nulls (null treatment) */
+    SQL_E_NAMED_ARG,  /* str name, a value (name => value) */
+    SQL_E_EXTRACT,    /* str field, a */
+    SQL_E_SUBSCRIPT,  /* a[b] */
+    SQL_E_FIELD,      /* a.str on a non-name base, e.g. f(x).y or a[0].y */
+    SQL_E_LAMBDA,     /* params (name parts), a body */
+    SQL_E_ROW,        /* list: a parenthesised tuple (a, b), a grouping set */
+    SQL_E_GROUPING    /* op (ROLLUP/CUBE/SETS), list */
+} sql_expr_kind;
+
+typedef enum sql_lit_kind {
+    SQL_LIT_NULL, SQL_LIT_TRUE, SQL_LIT_FALSE,
+    SQL_LIT_INT,       /* no suffix: int, or bigint if it does not fit (binder) */
+    SQL_LIT_BIGINT,    /* suffix L */
+    SQL_LIT_SMALLINT,  /* suffix S */
+    SQL_LIT_TINYINT,   /* suffix Y */
+    SQL_LIT_DECIMAL,   /* 1.5 or suffix BD */
+    SQL_LIT_DOUBLE,    /* exponent or suffix D */
+    SQL_LIT_FLOAT,     /* suffix F */
+    SQL_LIT_STRING,
+    SQL_LIT_DATE, SQL_LIT_TIMESTAMP, SQL_LIT_TIMESTAMP_NTZ, SQL_LIT_TIMESTAMP_LTZ,
+    SQL_LIT_INTERVAL   /* str value text; unit, unit_to */
+} sql_lit_kind;
+
+typedef enum sql_op {
+    SQL_OP_NONE = 0,
+    SQL_OP_OR, SQL_OP_AND, SQL_OP_NOT,
+    SQL_OP_EQ, SQL_OP_NE, SQL_OP_LT, SQL_OP_LE, SQL_OP_GT, SQL_OP_GE,
+    SQL_OP_EQ_NULLSAFE, SQL_OP_DISTINCT_FROM, SQL_OP_NOT_DISTINCT_FROM,
+    SQL_OP_BIT_OR, SQL_OP_BIT_XOR, SQL_OP_BIT_AND,
+    SQL_OP_SHL, SQL_OP_SHR, SQL_OP_SHRU,
+    SQL_OP_ADD, SQL_OP_SUB, SQL_OP_CONCAT,
+    SQL_OP_MUL, SQL_OP_DIV, SQL_OP_MOD, SQL_OP_INT_DIV,
+    SQL_OP_NEG, SQL_OP_POS, SQL_OP_BIT_NOT,
+    SQL_OP_IS_NULL, SQL_OP_IS_TRUE, SQL_OP_IS_FALSE, SQL_OP_IS_UNKNOWN,
+    SQL_OP_LIKE, SQL_OP_ILIKE, SQL_OP_RLIKE,
+    SQL_OP_ROLLUP, SQL_OP_CUBE, SQL_OP_GROUPING_SETS
+} sql_op;
+
+typedef enum sql_quant { SQL_QUANT_NONE = 0, SQL_QUANT_ANY, SQL_QUANT_ALL } sql_quant;
+typedef enum sql_nulls {
+    SQL_NULLS_DEFAULT = 0, SQL_NULLS_FIRST, SQL_NULLS_LAST,      /* ORDER BY */
+    SQL_NULLS_IGNORE, SQL_NULLS_RESPECT                          /* functions */
+} sql_nulls;
+
+/* INTERVAL units, ordered from coarse to fine. */
+typedef enum sql_unit {
+    SQL_UNIT_NONE = 0, SQL_UNIT_YEAR, SQL_UNIT_MONTH, SQL_UNIT_WEEK, SQL_UNIT_DAY,
+    SQL_UNIT_HOUR, SQL_UNIT_MINUTE, SQL_UNIT_SECOND, SQL_UNIT_MILLISECOND,
+    SQL_UNIT_MICROSECOND
+} sql_unit;
+
+struct sql_expr {
+    sql_expr_kind kind;
+    int32_t       pos;       /* byte offset of the node's first token */
+    sql_op        op;
+    sql_lit_kind  lit;       /* LITERAL */
+    bool          negated;   /* NOT BETWEEN / NOT IN / NOT LIKE / IS NOT ... */
+    bool          distinct;  /* CALL: f(DISTINCT ...) */
+    bool          star;      /* CALL: f(*) */
+    bool          is_try;    /* CAST: TRY_CAST */
+    sql_quant     quant;     /* LIKE ANY/ALL */
+    sql_nulls     nulls;     /* CALL: IGNORE/RESPECT NULLS */
+    sql_unit      unit, unit_to; /* INTERVAL literal units (unit_to for X TO Y) */
+    const char   *str;       /* arena; see kinds */
+    int32_t       str_len;   /* bytes of str (strings may hold NUL) */
+    sql_name      name;      /* NAME, STAR, CALL, LAMBDA params */
+    sql_expr     *a, *b, *c; /* operands, see kinds */
+    sql_expr    **list;      /* arena */
+    int           n_list;
+    sql_query    *query;     /* EXISTS, SUBQUERY, IN (subquery) */
+    sql_type     *type;      /* CAST */
+    sql_window   *over;      /* CALL: OVER (...) */
+    const char   *over_name; /* CALL: OVER w */
+};
+
+typedef enum sql_frame_unit { SQL_FRAME_NONE = 0, SQL_FRAME_ROWS, SQL_FRAME_RANGE } sql_frame_unit;
+typedef enum sql_bound_kind {
+    SQL_BOUND_UNBOUNDED_PRECEDING, SQL_BOUND_PRECEDING, SQL_BOUND_CURRENT_ROW,
+    SQL_BOUND_FOLLOWING, SQL_BOUND_UNBOUNDED_FOLLOWING
+} sql_bound_kind;
+
+typedef struct sql_bound {
+    sql_bound_kind kind;
+    sql_expr      *offset;   /* n PRECEDING / n FOLLOWING, else NULL */
+} sql_bound;
+
+typedef struct sql_order_item {
+    sql_expr  *expr;
+    bool       desc;
+    sql_nulls  nulls;        /* DEFAULT, FIRST or LAST as written */
+    int32_t    pos;
+} sql_order_item;
+
+struct sql_window {
+    const char     *base;    /* OVER (w ORDER BY ...): the named base window */
+    sql_expr      **partition;
+    int             n_partition;
+    sql_order_item *order;
+    int             n_order;
+    sql_frame_unit  frame;   /* NONE when no frame clause */
+    sql_bound       start, end; /* end == CURRENT ROW when only a start is given */
+    bool            has_end; /* BETWEEN ... AND ... written */
+    int32_t         pos;
+};
+
+typedef struct sql_named_window {
+    const char *name;
+    sql_window *spec;
+    int32_t     pos;
+} sql_named_window;
+
+typedef enum sql_tref_kind {
+    SQL_T_NAME,      /* name, time travel */
+    SQL_T_PATH,      /* format.`path`: str format, path */
+    SQL_T_FUNC,      /* name, args (table-valued function) */
+    SQL_T_QUERY,     /* query: a subquery or VALUES */
+    SQL_T_JOIN       /* join, left, right, on / using */
+} sql_tref_kind;
+
+typedef enum sql_join_kind {
+    SQL_JOIN_INNER, SQL_JOIN_LEFT, SQL_JOIN_RIGHT, SQL_JOIN_FULL, SQL_JOIN_CROSS,
+    SQL_JOIN_SEMI, SQL_JOIN_ANTI
+} sql_join_kind;
+
+typedef enum sql_travel { SQL_TRAVEL_NONE = 0, SQL_TRAVEL_VERSION, SQL_TRAVEL_TIMESTAMP } sql_travel;
+
+struct sql_tableref {
+    sql_tref_kind  kind;
+    int32_t        pos;
+    sql_name       name;        /* NAME, FUNC */
+    const char    *format;      /* PATH: delta, parquet, csv, json, ... (lowercase) */
+    const char    *path;        /* PATH */
+    sql_expr     **args;        /* FUNC (NAMED_ARG for name => value) */
+    int            n_args;
+    sql_query     *query;       /* QUERY */
+    sql_travel     travel;      /* NAME: VERSION/TIMESTAMP AS OF, t@v3 */
+    sql_expr      *travel_at;   /* the version or timestamp expression */
+    const char    *alias;       /* or NULL */
+    const char   **col_aliases; /* alias (c1, c2) */
+    int            n_col_aliases;
+    sql_join_kind  join;        /* JOIN */
+    bool           natural;     /* NATURAL join */
+    sql_tableref  *left, *right;
+    sql_expr      *on;          /* JOIN ... ON */
+    const char   **using_cols;  /* JOIN ... USING (a, b) */
+    int            n_using;
+};
+
+typedef struct sql_select_item {
+    sql_expr   *expr;        /* SQL_E_STAR for * and t.* */
+    const char *alias;       /* or NULL */
+    int32_t     pos;
+} sql_select_item;
+
+typedef struct sql_cte {
+    const char  *name;
+    const char **cols;       /* optional column list */
+    int          n_cols;
+    sql_query   *query;
+    int32_t      pos;
+} sql_cte;
+
+typedef enum sql_query_kind {
+    SQL_Q_SELECT,
+    SQL_Q_SETOP,    /* setop, all, left, right */
+    SQL_Q_VALUES,   /* rows: each a SQL_E_ROW */
+    SQL_Q_NESTED    /* left: a parenthesised query that already has its own
+                    ** ORDER BY/LIMIT, with this node's ORDER BY/LIMIT on top */
+} sql_query_kind;
+
+typedef enum sql_setop { SQL_SET_UNION, SQL_SET_INTERSECT, SQL_SET_EXCEPT } sql_setop;
+
+struct sql_query {
+    sql_query_kind    kind;
+    int32_t           pos;
+    sql_cte          *ctes;       /* WITH list of this query */
+    int               n_ctes;
+    /* SELECT */
+    bool              distinct;
+    sql_select_item  *items;
+    int               n_items;
+    sql_tableref     *from;       /* comma lists become CROSS joins; NULL: none */
+    sql_expr         *where;
+    sql_expr        **group_by;   /* exprs, ordinals, SQL_E_GROUPING */
+    int               n_group_by;
+    bool              group_all;  /* GROUP BY ALL */
+    sql_expr         *having;
+    sql_expr         *qualify;
+    sql_named_window *windows;    /* WINDOW w AS (...) */
+    int               n_windows;
+    /* SETOP / NESTED */
+    sql_setop         setop;
+    bool              all;        /* UNION ALL etc. */
+    sql_query        *left, *right;
+    /* VALUES */
+    sql_expr        **rows;
+    int               n_rows;
+    /* any kind */
+    sql_order_item   *order_by;
+    int               n_order_by;
+    sql_expr         *limit, *offset;
+};
+
+typedef enum sql_stmt_kind {
+    SQL_S_QUERY,    /* query */
+    SQL_S_EXPLAIN,  /* analyze, inner */
+    SQL_S_SET,      /* key (NULL: bare SET), value (NULL: SET key) */
+    SQL_S_RESET,    /* key or NULL */
+    SQL_S_SHOW,     /* words: the tokens after SHOW as written */
+    SQL_S_USE       /* name */
+} sql_stmt_kind;
+
+typedef struct sql_stmt sql_stmt;
+struct sql_stmt {
+    sql_stmt_kind kind;
+    int32_t       pos;        /* first byte of the statement */
+    int32_t       end;        /* one past its last byte */
+    sql_query    *query;
+    bool          analyze;
+    sql_stmt     *inner;
+    const char   *key, *value;
+    const char  **words;
+    int           n_words;
+    sql_name      name;
+};
+
+typedef struct sql_stmt_list {
+    sql_stmt **stmts;         /* arena */
+    int        n_stmts;
+} sql_stmt_list;
+
+/* Parses text (NUL-terminated) into *out, allocating everything from a.
+** Empty statements (";;") are skipped. On failure returns ST_ERR_SYNTAX,
+** ST_ERR_LIMIT or ST_ERR_NOMEM with "line L, column C: ..." in err->msg and
+** the source line with a caret under the spot in err->hint. */
+st_status sql_parse(const char *text, st_arena *a, sql_stmt_list **out, st_error *err);
+
+/* 1-based line and column (in characters) of byte offset pos in text. */
+void      sql_pos_linecol(const char *text, int32_t pos, int32_t *line, int32_t *col);
+/* Appends "LINE n: <source line>\n" and a line with '^' under pos (long
+** lines are cut to a window around pos with "..."). */
+st_status sql_error_caret(const char *text, int32_t pos, st_buf *out, st_error *err);
+
+/* Canonical, fully parenthesised S-expression forms (README.md lists them). */
+st_status sql_ast_format(const sql_stmt_list *l, st_buf *out, st_error *err);
+st_status sql_stmt_format(const sql_stmt *s, st_buf *out, st_error *err);
+st_status sql_query_format(const sql_query *q, st_buf *out, st_error *err);
+st_status sql_expr_format(const sql_expr *e, st_buf *out, st_error *err);
+
+#endif /* STRATA_SQL_SQL_H */
