@@ -124,6 +124,13 @@ st_status cli_printer_write(cli_printer *p, const vec_batch *b, int64_t n_rows, 
 st_status cli_printer_finish(cli_printer *p, st_error *err);
 void      cli_printer_free(cli_printer *p);   /* accepts NULL */
 
+/* A batch source for cli_print_stream: *out NULL at the end. */
+typedef st_status (*cli_next_fn)(void *src, vec_batch **out, st_error *err);
+/* Pulls batches from next(src) into p until the end, `limit` rows (-1 = all)
+** or a broken pipe on w, then finishes p. Batches are freed as printed. */
+st_status cli_print_stream(cli_next_fn next, void *src, cli_printer *p, cli_writer *w,
+                           int64_t limit, st_error *err);
+
 /* Display width of UTF-8 text in terminal columns: code points count 1, East
 ** Asian wide and fullwidth ones 2, combining marks 0; each invalid byte 1. */
 size_t cli_display_width(const char *s, size_t n);

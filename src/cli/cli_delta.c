@@ -293,23 +293,9 @@ static st_status resolve_columns(const delta_snapshot *s, const char *list, int 
     return ST_OK;
 }
 
-static st_status cat_rows(delta_scan *sc, cli_printer *pr, int64_t limit, st_error *err)
+static st_status scan_next(void *src, vec_batch **out, st_error *err)
 {
-    int64_t printed = 0;
-    st_status rc = ST_OK;
-    while (rc == ST_OK && (limit < 0 || printed < limit)) {
-        vec_batch *b = NULL;
-        rc = delta_scan_next(sc, &b, err);
-        if (rc != ST_OK || !b)
-            break;
-        int64_t n = limit < 0 ? b->n_rows : ST_MIN(b->n_rows, limit - printed);
-        rc = cli_printer_write(pr, b, n, err);
-        printed += n;
-        vec_batch_free(b);
-    }
-    if (rc == ST_OK)
-        rc = cli_printer_finish(pr, err);
-    return rc;
+    return delta_scan_next(src, out, err);
 }
 
 static int cmd_cat(int argc, char **argv)
@@ -348,7 +334,7 @@ static int cmd_cat(int argc, char **argv)
     if (rc == ST_OK && !(pr = cli_printer_new(fmt, delta_scan_schema(sc), &w, NULL)))
         rc = st_error_set(&err, ST_ERR_NOMEM, "out of memory preparing output");
     if (rc == ST_OK)
-        rc = cat_rows(sc, pr, limit, &err);
+        rc = cli_print_stream(scan_next, sc, pr, &w, limit, &err);
     cli_printer_free(pr);
     delta_scan_close(sc);
     st_free(idx);

@@ -796,3 +796,25 @@ st_status cli_printer_finish(cli_printer *p, st_error *err)
         rc = cli_writer_flush(p->w, err);
     return rc;
 }
+
+st_status cli_print_stream(cli_next_fn next, void *src, cli_printer *p, cli_writer *w,
+                           int64_t limit, st_error *err)
+{
+    int64_t printed = 0;
+    st_status rc = ST_OK;
+    while (rc == ST_OK && (limit < 0 || printed < limit)) {
+        vec_batch *b = NULL;
+        rc = next(src, &b, err);
+        if (rc != ST_OK || !b)
+            break;
+        int64_t n = limit < 0 ? b->n_rows : ST_MIN(b->n_rows, limit - printed);
+        rc = cli_printer_write(p, b, n, err);
+        printed += n;
+        vec_batch_free(b);
+        if (w && w->is_broken_pipe)
+            break;
+    }
+    if (rc == ST_OK)
+        rc = cli_printer_finish(p, err);
+    return rc;
+}

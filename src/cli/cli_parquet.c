@@ -511,24 +511,9 @@ static const cli_opt_spec cat_opts[] = {
     [CAT_LIMIT] = {"limit", true},
 };
 
-/* Streams batches into the printer until the end or `limit` rows. */
-static st_status cat_rows(pq_reader *r, cli_printer *pr, int64_t limit, st_error *err)
+static st_status parquet_next(void *src, vec_batch **out, st_error *err)
 {
-    int64_t printed = 0;
-    st_status rc = ST_OK;
-    while (rc == ST_OK && (limit < 0 || printed < limit)) {
-        vec_batch *b = NULL;
-        rc = pq_reader_next(r, &b, err);
-        if (rc != ST_OK || !b)
-            break;
-        int64_t n = limit < 0 ? b->n_rows : ST_MIN(b->n_rows, limit - printed);
-        rc = cli_printer_write(pr, b, n, err);
-        printed += n;
-        vec_batch_free(b);
-    }
-    if (rc == ST_OK)
-        rc = cli_printer_finish(pr, err);
-    return rc;
+    return pq_reader_next(src, out, err);
 }
 
 static int cmd_cat(int argc, char **argv)
@@ -562,7 +547,7 @@ static int cmd_cat(int argc, char **argv)
     if (rc == ST_OK && !(pr = cli_printer_new(fmt, pq_reader_schema(r), &w, NULL)))
         rc = st_error_set(&err, ST_ERR_NOMEM, "out of memory preparing output");
     if (rc == ST_OK)
-        rc = cat_rows(r, pr, limit, &err);
+        rc = cli_print_stream(parquet_next, r, pr, &w, limit, &err);
     cli_printer_free(pr);
     pq_reader_close(r);
     st_free(idx);

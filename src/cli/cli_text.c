@@ -151,27 +151,17 @@ static st_status print_schema(const vec_schema *sc, cli_writer *w, st_error *err
     return rc;
 }
 
+static st_status text_next(void *s, vec_batch **b, st_error *err)
+{
+    return src_next(s, b, err);
+}
+
 static st_status print_rows(text_src *s, const text_cmd *t, cli_writer *w, st_error *err)
 {
     cli_printer *pr = cli_printer_new(t->fmt, src_schema(s), w, NULL);
     if (!pr)
         return st_error_set(err, ST_ERR_NOMEM, "out of memory preparing output");
-    int64_t printed = 0;
-    st_status rc = ST_OK;
-    while (rc == ST_OK && (t->limit < 0 || printed < t->limit)) {
-        vec_batch *b = NULL;
-        rc = src_next(s, &b, err);
-        if (rc != ST_OK || !b)
-            break;
-        int64_t n = t->limit < 0 ? b->n_rows : ST_MIN(b->n_rows, t->limit - printed);
-        rc = cli_printer_write(pr, b, n, err);
-        printed += n;
-        vec_batch_free(b);
-        if (w->is_broken_pipe)
-            break;
-    }
-    if (rc == ST_OK)
-        rc = cli_printer_finish(pr, err);
+    st_status rc = cli_print_stream(text_next, s, pr, w, t->limit, err);
     cli_printer_free(pr);
     return rc;
 }
