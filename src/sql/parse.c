@@ -92,7 +92,6 @@ st_status sql_error_caret(const char *text, int32_t pos, st_buf *out, st_error *
             end--;
     }
     sql_pos_linecol(text, pos, &line, &col);
-    st_buf_clear(out);
     char prefix[32];
     int plen = snprintf(prefix, sizeof prefix, "LINE %d: ", (int)line);
     st_status rc = st_buf_append_str(out, prefix, err);
@@ -510,10 +509,10 @@ static st_status parse_setop_expr(parse_state *p, int min_prec, sql_query **out)
     return rc;
 }
 
-static st_status parse_ctes(parse_state *p, sql_query *q_out_ctes, sql_cte **ctes, int *n)
+/* name [(cols)] [AS] (query), ... after WITH. */
+static st_status parse_ctes(parse_state *p, sql_cte **ctes, int *n)
 {
     int cap = 0;
-    (void)q_out_ctes;
     do {
         if (*n == cap) {
             int ncap = cap ? cap * 2 : 2;
@@ -576,7 +575,7 @@ st_status parse_query(parse_state *p, sql_query **out)
     int32_t pos = parse_peek(p, 0)->pos;
     sql_cte *ctes = NULL;
     int n_ctes = 0;
-    if (parse_accept_kw(p, KW_WITH) && (rc = parse_ctes(p, NULL, &ctes, &n_ctes)) != ST_OK)
+    if (parse_accept_kw(p, KW_WITH) && (rc = parse_ctes(p, &ctes, &n_ctes)) != ST_OK)
         return rc;
     sql_query *q = NULL;
     if ((rc = parse_setop_expr(p, 1, &q)) != ST_OK)
@@ -619,7 +618,6 @@ static sql_tableref *new_tref(parse_state *p, sql_tref_kind k, int32_t pos)
 /* t VERSION AS OF n, t TIMESTAMP AS OF x, t@v3, t@20240101000000000. */
 static st_status parse_travel(parse_state *p, sql_tableref *t)
 {
-    st_status rc;
     if ((parse_is_kw(p, 0, KW_VERSION) || parse_is_kw(p, 0, KW_TIMESTAMP)) &&
         parse_is_kw(p, 1, KW_AS) && parse_is_kw(p, 2, KW_OF)) {
         t->travel = parse_is_kw(p, 0, KW_VERSION) ? SQL_TRAVEL_VERSION : SQL_TRAVEL_TIMESTAMP;
@@ -651,8 +649,7 @@ static st_status parse_travel(parse_state *p, sql_tableref *t)
     e->str_len = (int32_t)strlen(e->str);
     p->i++;
     t->travel_at = e;
-    rc = ST_OK;
-    return rc;
+    return ST_OK;
 }
 
 /* [AS] alias [(c1, c2)] */

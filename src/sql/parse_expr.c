@@ -645,9 +645,18 @@ static st_status parse_name_expr(parse_state *p, sql_expr **out)
             *out = e;
             return ST_OK;
         }
-        if (!parse_is_name_tok(n) && !(n->kind == LEX_IDENT))
+        bool digits = n->kind == LEX_NUMBER &&
+                      strspn(n->text, "0123456789") >= (size_t)n->len;
+        if (n->kind != LEX_IDENT && n->kind != LEX_QIDENT && !digits)
             break;
         p->i++;
+        if (digits) {                            /* s.1: a field named "1" */
+            char *d = st_arena_strndup(p->a, n->text, (size_t)n->len);
+            if (!d)
+                return parse_nomem(p);
+            n->text = d;
+            n->text_len = n->len;
+        }
     }
     *out = e;
     if (parse_peek(p, 0)->kind == LEX_LPAREN)

@@ -118,7 +118,9 @@ typedef enum sql_unit {
 
 struct sql_expr {
     sql_expr_kind kind;
-    int32_t       pos;       /* byte offset of the node's first token */
+    int32_t       pos;       /* byte offset of the node's token: the first one, or
+                             ** the operator of binary, IS, BETWEEN, IN, LIKE,
+                             ** [i], .f and :: nodes */
     sql_op        op;
     sql_lit_kind  lit;       /* LITERAL */
     bool          negated;   /* NOT BETWEEN / NOT IN / NOT LIKE / IS NOT ... */
@@ -193,7 +195,7 @@ typedef enum sql_travel { SQL_TRAVEL_NONE = 0, SQL_TRAVEL_VERSION, SQL_TRAVEL_TI
 
 struct sql_tableref {
     sql_tref_kind  kind;
-    int32_t        pos;
+    int32_t        pos;         /* first token; a JOIN's join keyword or comma */
     sql_name       name;        /* NAME, FUNC */
     const char    *format;      /* PATH: delta, parquet, csv, json, ... (lowercase) */
     const char    *path;        /* PATH */
@@ -216,7 +218,7 @@ struct sql_tableref {
 typedef struct sql_select_item {
     sql_expr   *expr;        /* SQL_E_STAR for * and t.* */
     const char *alias;       /* or NULL */
-    int32_t     pos;
+    int32_t     pos;         /* first token of the item */
 } sql_select_item;
 
 typedef struct sql_cte {
@@ -224,7 +226,7 @@ typedef struct sql_cte {
     const char **cols;       /* optional column list */
     int          n_cols;
     sql_query   *query;
-    int32_t      pos;
+    int32_t      pos;        /* the CTE name */
 } sql_cte;
 
 typedef enum sql_query_kind {
@@ -239,7 +241,7 @@ typedef enum sql_setop { SQL_SET_UNION, SQL_SET_INTERSECT, SQL_SET_EXCEPT } sql_
 
 struct sql_query {
     sql_query_kind    kind;
-    int32_t           pos;
+    int32_t           pos;        /* SELECT/VALUES keyword, set operator, or WITH */
     sql_cte          *ctes;       /* WITH list of this query */
     int               n_ctes;
     /* SELECT */
@@ -282,13 +284,13 @@ struct sql_stmt {
     sql_stmt_kind kind;
     int32_t       pos;        /* first byte of the statement */
     int32_t       end;        /* one past its last byte */
-    sql_query    *query;
-    bool          analyze;
-    sql_stmt     *inner;
-    const char   *key, *value;
-    const char  **words;
+    sql_query    *query;      /* QUERY */
+    bool          analyze;    /* EXPLAIN ANALYZE */
+    sql_stmt     *inner;      /* EXPLAIN: the explained statement */
+    const char   *key, *value;/* SET/RESET: raw trimmed text, NULL when absent */
+    const char  **words;      /* SHOW: source text of each token */
     int           n_words;
-    sql_name      name;
+    sql_name      name;       /* USE */
 };
 
 typedef struct sql_stmt_list {
@@ -305,7 +307,8 @@ st_status sql_parse(const char *text, st_arena *a, sql_stmt_list **out, st_error
 /* 1-based line and column (in characters) of byte offset pos in text. */
 void      sql_pos_linecol(const char *text, int32_t pos, int32_t *line, int32_t *col);
 /* Appends "LINE n: <source line>\n" and a line with '^' under pos (long
-** lines are cut to a window around pos with "..."). */
+** lines are cut to a window around pos with "..."; control characters
+** print as spaces so the caret lines up). No trailing newline. */
 st_status sql_error_caret(const char *text, int32_t pos, st_buf *out, st_error *err);
 
 /* Canonical, fully parenthesised S-expression forms (README.md lists them). */

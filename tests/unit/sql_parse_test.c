@@ -724,3 +724,82 @@ Test(sql_parse, allocation_failures)
         st_arena_free(a);
     }
 }
+
+Test(sql_parse, lexer_edges)
+{
+    check_expr("1a, 2d, 1e, a1", "`1a` (double 2) `1e` a1");   /* Spark longest match */
+    check_expr("a--b\n+c", "(+ a c)");
+    check_expr("a/**/+/* x */b", "(+ a b)");
+    check_expr("a.b.`c.d`", "a.b.`c.d`");
+    check_expr("x.5", "x.`5`");
+    check_expr("é + ü", "(+ `é` `ü`)");
+    check("select\tA\r\nfrom\n\tT;", "(select (items A) (from (table T)))");
+}
+
+Test(sql_parse, reserved_words_need_quotes)
+{
+    check_err("SELECT from FROM t", ST_ERR_SYNTAX,
+              "line 1, column 8: syntax error at or near \"from\"");
+    check_err("SELECT a AS select FROM t", ST_ERR_SYNTAX,
+              "line 1, column 13: syntax error at or near \"select\"");
+    check("SELECT a AS `select` FROM t", "(select (items (as a select)) (from (table t)))");
+    check("SELECT a count FROM t", "(select (items (as a count)) (from (table t)))");
+}
+
+Test(sql_parse, literal_node_kinds)
+{
+    sql_stmt_list *l;
+    st_error err;
+    cr_assert_eq(sql_parse("SELECT 7, 7L, 7.0, 7e0, 'a\\u0000b', try_cast(x AS varchar(3))",
+                           A, &l, &err), ST_OK, "%s", err.msg);
+    sql_select_item *it = l->stmts[0]->query->items;
+    cr_assert_eq(it[0].expr->lit, SQL_LIT_INT);
+    cr_assert_str_eq(it[0].expr->str, "7");
+    cr_assert_eq(it[1].expr->lit, SQL_LIT_BIGINT);
+    cr_assert_str_eq(it[1].expr->str, "7");
+    cr_assert_eq(it[2].expr->lit, SQL_LIT_DECIMAL);
+    cr_assert_eq(it[3].expr->lit, SQL_LIT_DOUBLE);
+    cr_assert_eq(it[4].expr->lit, SQL_LIT_STRING);
+    cr_assert_eq(it[4].expr->str_len, 3);                 /* embedded NUL kept */
+    cr_assert_eq(memcmp(it[4].expr->str, "a\0b", 3), 0);
+    cr_assert_eq(it[5].expr->kind, SQL_E_CAST);
+    cr_assert(it[5].expr->is_try);
+    cr_assert_eq(it[5].expr->type->vt.id, VEC_STRING);
+    cr_assert_eq(it[5].expr->type->char_len, 3);
+    cr_assert_not(it[5].expr->type->is_char);
+}
+
+Test(sql_parse, statement_spans)
+{
+    const char *sql = "SELECT 1 ; SET a.b = x y ;\nSHOW TABLES";
+    sql_stmt_list *l;
+    st_error err;
+    cr_assert_eq(sql_parse(sql, A, &l, &err), ST_OK);
+    cr_assert_eq(l->n_stmts, 3);
+    cr_assert_eq(l->stmts[0]->pos, 0);
+    cr_assert_eq(l->stmts[0]->end, 8);
+    cr_assert_eq(l->stmts[1]->kind, SQL_S_SET);
+    cr_assert_eq(l->stmts[1]->pos, 11);
+    cr_assert_eq(l->stmts[1]->end, 24);
+    cr_assert_str_eq(l->stmts[1]->key, "a.b");
+    cr_assert_str_eq(l->stmts[1]->value, "x y");
+    cr_assert_eq(l->stmts[2]->kind, SQL_S_SHOW);
+    cr_assert_eq(l->stmts[2]->n_words, 1);
+    cr_assert_str_eq(l->stmts[2]->words[0], "TABLES");
+}
+
+Test(sql_parse, caret_appends_and_handles_edges)
+{
+    st_buf b;
+    st_error err;
+    st_buf_init(&b);
+    cr_assert_eq(st_buf_append_str(&b, "ctx\n", &err), ST_OK);
+    cr_assert_eq(sql_error_caret("ab\ncd", 4, &b, &err), ST_OK);
+    cr_assert_eq(st_buf_append_byte(&b, 0, &err), ST_OK);
+    cr_expect_str_eq((const char *)b.data, "ctx\nLINE 2: cd\n         ^");
+    st_buf_clear(&b);
+    cr_assert_eq(sql_error_caret("", 10, &b, &err), ST_OK);   /* clamped */
+    cr_assert_eq(st_buf_append_byte(&b, 0, &err), ST_OK);
+    cr_expect_str_eq((const char *)b.data, "LINE 1: \n        ^");
+    st_buf_destroy(&b);
+}
