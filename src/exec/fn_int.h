@@ -26,4 +26,24 @@ extern const fn_def fn_defs_string[];  /* fn_string.c */
 extern const fn_def fn_defs_date[];    /* fn_date.c */
 extern const fn_def fn_defs_hash[];    /* fn_hash.c: md5 sha1 sha2 crc32 hash xxhash64 */
 
+
+/* ---- shared coercion and kernel helpers (fn_cast.c) ---------------------- */
+
+/* True for the integral, floating and decimal ids (unsigned included). */
+bool      fn_type_is_numeric(vec_type_id id);
+/* Spark's findWiderTypeForTwo: NULL yields the other type, numeric widening
+** (byte < short < int < long < float < double, integral + decimal -> the
+** wider decimal, decimal + float/double -> double), date + timestamp ->
+** timestamp, string + any atomic type except binary/boolean -> string.
+** Unsigned ids are first mapped to the signed/decimal type holding them.
+** False when the two types have no common type. */
+bool      fn_common_type(const vec_type *a, const vec_type *b, vec_type *out);
+/* Records that argument i (of type from) must be cast to `to` first. */
+void      fn_bound_set_cast(fn_bound *f, int i, const vec_type *from, const vec_type *to);
+/* "int, string" for messages. */
+void      fn_types_text(const fn_arg_info *args, int n_args, char *buf, size_t n);
+/* out's validity = AND of the args' validity over n_rows (out->null_count exact). */
+st_status fn_and_validity(st_arena *a, const vec *const *args, int n_args, int64_t n_rows,
+                          vec *out, st_error *err);
+
 #endif /* STRATA_EXEC_FN_INT_H */
