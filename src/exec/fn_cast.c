@@ -155,6 +155,15 @@ void fn_bound_set_cast(fn_bound *f, int i, const vec_type *from, const vec_type 
         f->cast_to[i] = *to;
 }
 
+st_status fn_no_overload(const char *name, const fn_arg_info *args, int n_args,
+                         const char *takes, st_error *err)
+{
+    char sig[512];
+    fn_types_text(args, n_args, sig, sizeof sig);
+    return st_error_set(err, ST_ERR_BIND, "function %s(%s) does not exist; %s takes %s", name, sig,
+                        name, takes);
+}
+
 void fn_types_text(const fn_arg_info *args, int n_args, char *buf, size_t n)
 {
     size_t k = 0;

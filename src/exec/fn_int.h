@@ -42,6 +42,9 @@ bool      fn_common_type(const vec_type *a, const vec_type *b, vec_type *out);
 void      fn_bound_set_cast(fn_bound *f, int i, const vec_type *from, const vec_type *to);
 /* "int, string" for messages. */
 void      fn_types_text(const fn_arg_info *args, int n_args, char *buf, size_t n);
+/* ST_ERR_BIND "function f(int, string) does not exist; f takes <takes>". */
+st_status fn_no_overload(const char *name, const fn_arg_info *args, int n_args,
+                         const char *takes, st_error *err);
 /* out's validity = AND of the args' validity over n_rows (out->null_count exact). */
 st_status fn_and_validity(st_arena *a, const vec *const *args, int n_args, int64_t n_rows,
                           vec *out, st_error *err);

@@ -53,17 +53,7 @@ static int int_rank(vec_type_id id)
 static st_status bind_error(const char *name, const fn_arg_info *args, int n_args,
                             const char *what, st_error *err)
 {
-    char sig[512];
-    size_t off = 0;
-    sig[0] = '\0';
-    for (int i = 0; i < n_args && off + 64 < sizeof sig; i++) {
-        if (i > 0)
-            off += (size_t)snprintf(sig + off, sizeof sig - off, ", ");
-        vec_type_format(args[i].type, sig + off, sizeof sig - off);
-        off = strlen(sig);
-    }
-    return st_error_set(err, ST_ERR_BIND, "function %s(%s) does not exist; %s takes %s", name, sig,
-                        name, what);
+    return fn_no_overload(name, args, n_args, what, err);
 }
 
 static void bound_init(fn_bound *out, const char *name, const vec_type *ret, int n_args,

@@ -964,18 +964,8 @@ static const str_spec STR_SPECS[] = {
 static st_status bind_error(const char *name, const fn_arg_info *args, int n_args,
                             const char *sig, st_error *err)
 {
-    char buf[512];
-    size_t off = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < n_args && off + 64 < sizeof buf; i++) {
-        if (i > 0)
-            off += (size_t)snprintf(buf + off, sizeof buf - off, ", ");
-        vec_type_format(args[i].type, buf + off, sizeof buf - off);
-        off = strlen(buf);
-    }
     bool has_int = strchr(sig, 'i') || strchr(sig, 'l');
-    return st_error_set(err, ST_ERR_BIND, "function %s(%s) does not exist; %s takes %s", name, buf,
-                        name, has_int ? "strings and integers" : "strings");
+    return fn_no_overload(name, args, n_args, has_int ? "strings and integers" : "strings", err);
 }
 
 static bool castable_scalar(vec_type_id id)
