@@ -9,7 +9,7 @@
 #ifndef STRATA_FORMAT_FORMAT_H
 #define STRATA_FORMAT_FORMAT_H
 
-#include "../base/base.h"
+#include "../vector/vec.h"
 
 /* Expands pattern with glob(3) into regular files, sorted by name. A pattern
 ** naming a directory yields every regular file directly inside it whose name
@@ -31,5 +31,14 @@ bool fmt_parse_date(const char *s, size_t n, int32_t *out);
 ** since the epoch; no zone means UTC. A fraction beyond micros is truncated.
 ** *has_zone (may be NULL) tells whether a zone was written. */
 bool fmt_parse_timestamp(const char *s, size_t n, int64_t *out, bool *has_zone);
+
+/* Fills builders (one per schema field) with up to a batch of rows; sets
+** *n_rows to the rows appended. */
+typedef st_status (*fmt_fill_fn)(void *src, vec_builder **bs, int64_t *n_rows, st_error *err);
+
+/* One batch of schema s from fill(src): NULL in *out when no rows remain.
+** path names the file in out-of-memory messages. (batch.c) */
+st_status fmt_build_batch(const vec_schema *s, const char *path, fmt_fill_fn fill, void *src,
+                          vec_batch **out, st_error *err);
 
 #endif /* STRATA_FORMAT_FORMAT_H */

@@ -636,40 +636,15 @@ static st_status fill(csv_reader *r, vec_builder **bs, int64_t *n_rows, st_error
     return rc;
 }
 
+static st_status fill_any(void *r, vec_builder **bs, int64_t *n_rows, st_error *err)
+{
+    return fill(r, bs, n_rows, err);
+}
+
 st_status csv_reader_next(csv_reader *r, vec_batch **out, st_error *err)
 {
     *out = NULL;
     if (r->is_done && r->sample_pos >= r->n_sample)
         return ST_OK;
-    int nc = r->schema.n_fields;
-    vec_builder **bs = st_calloc((size_t)ST_MAX(nc, 1), sizeof *bs);
-    vec_batch *b = NULL;
-    st_status rc = ST_OK;
-    if (!bs)
-        return st_error_set(err, ST_ERR_NOMEM, "out of memory reading file \"%s\"", r->file.path);
-    for (int c = 0; c < nc && rc == ST_OK; c++)
-        if (!(bs[c] = vec_builder_new(&r->schema.fields[c].type)))
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory reading file \"%s\"",
-                              r->file.path);
-    int64_t n = 0;
-    if (rc == ST_OK)
-        rc = fill(r, bs, &n, err);
-    if (rc == ST_OK && n > 0) {
-        if (!(b = vec_batch_new(&r->schema, nc, 0)))
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory reading file \"%s\"",
-                              r->file.path);
-        for (int c = 0; c < nc && rc == ST_OK; c++)
-            rc = vec_builder_finish(bs[c], b->arena, &b->cols[c], err);
-        if (b)
-            b->n_rows = n;
-    }
-    for (int c = 0; c < nc; c++)
-        vec_builder_free(bs[c]);
-    st_free(bs);
-    if (rc != ST_OK) {
-        vec_batch_free(b);
-        return rc;
-    }
-    *out = b;
-    return ST_OK;
+    return fmt_build_batch(&r->schema, r->file.path, fill_any, r, out, err);
 }
