@@ -7,8 +7,10 @@
 ** whose buffers are strata's own column vectors, shared without a copy;
 ** the consumer calls their release callbacks when done.
 **
-** Today the API reads Parquet files and Delta tables (any version); opening
-** a warehouse and running SQL join it as the engine grows. */
+** A database handle (strata_open) runs Spark SQL: queries over Delta tables
+** and Parquet/CSV/JSON files reached by path (delta.`/dir`, parquet.`/f`)
+** or by names registered with strata_register; results come back as Arrow
+** batches. Parquet files and Delta tables can also be read directly. */
 #ifndef STRATA_H
 #define STRATA_H
 
@@ -95,6 +97,34 @@ int  strata_delta_schema(strata_delta *d, struct ArrowSchema *out, char **errmsg
 /* The next batch as an Arrow struct array; out->release == NULL at the end. */
 int  strata_delta_next(strata_delta *d, struct ArrowArray *out, char **errmsg);
 void strata_delta_close(strata_delta *d);
+
+/* ---- SQL ----------------------------------------------------------------------- */
+
+typedef struct strata_db strata_db;
+typedef struct strata_result strata_result;
+
+/* Opens a database over the warehouse folder (NULL: none; tables by path).
+** One handle is used by one thread at a time; each query runs on all cores. */
+int  strata_open(const char *warehouse, strata_db **out, char **errmsg);
+void strata_close(strata_db *db);
+/* Makes `name` refer to the table at path: format "delta", "parquet", "csv"
+** or "json" (globs allowed for files). */
+int  strata_register(strata_db *db, const char *name, const char *format, const char *path,
+                     char **errmsg);
+/* Runs every statement of sql (';'-separated) and returns the result of the
+** last one (*out NULL when it produced none, e.g. RESET). Errors name the
+** problem with "line L, column C" and, in the message's second line, the
+** source line with a caret. */
+int  strata_exec(strata_db *db, const char *sql, strata_result **out, char **errmsg);
+int64_t     strata_result_rows(const strata_result *r);
+int         strata_result_columns(const strata_result *r);
+const char *strata_result_column_name(const strata_result *r, int i);
+/* The result's schema as an Arrow struct schema. */
+int  strata_result_schema(const strata_result *r, struct ArrowSchema *out, char **errmsg);
+/* The next batch as an Arrow struct array (the array owns its buffers and
+** stays valid after strata_result_free); out->release == NULL at the end. */
+int  strata_result_next(strata_result *r, struct ArrowArray *out, char **errmsg);
+void strata_result_free(strata_result *r);
 
 #ifdef __cplusplus
 }

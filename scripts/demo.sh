@@ -78,3 +78,28 @@ printf 'rows now:          '
 
 step "latest rows (first 5)"
 run delta cat "$table" --columns order_id,status,amount --limit 5
+
+step "SQL over the Delta table"
+run sql "SELECT status, count(*) AS orders, round(sum(amount), 2) AS total
+         FROM delta.\`$table\` GROUP BY status ORDER BY total DESC"
+
+step "time travel in SQL"
+run sql "SELECT count(*) AS rows_v0 FROM delta.\`$table\` VERSION AS OF 0"
+
+tpch=$dir/tpch
+step "TPC-H sample data (scale factor 0.01) as Delta tables"
+run gen tpch --sf 0.01 --dir "$tpch" --format delta
+
+step "TPC-H query 3 (shipping priority)"
+run sql --table "customer=delta:$tpch/customer" --table "orders=delta:$tpch/orders" \
+    --table "lineitem=delta:$tpch/lineitem" \
+    "SELECT l_orderkey, sum(l_extendedprice * (1 - l_discount)) AS revenue, o_orderdate,
+            o_shippriority
+     FROM customer, orders, lineitem
+     WHERE c_mktsegment = 'BUILDING' AND c_custkey = o_custkey AND l_orderkey = o_orderkey
+       AND o_orderdate < date '1995-03-15' AND l_shipdate > date '1995-03-15'
+     GROUP BY l_orderkey, o_orderdate, o_shippriority
+     ORDER BY revenue DESC, o_orderdate LIMIT 5"
+
+step "EXPLAIN: the plan, with files kept and pruned"
+run sql "EXPLAIN SELECT count(*) FROM delta.\`$table\` WHERE status = 'shipped'"

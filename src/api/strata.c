@@ -5,6 +5,7 @@
 #include "strata.h"
 
 #include "delta/delta.h"
+#include "exec/session.h"
 #include "format/parquet/pq.h"
 
 #include <stdio.h>
@@ -20,8 +21,17 @@ void strata_free(void *p) { st_free(p); }
 
 static int fail(const st_error *err, char **errmsg)
 {
-    if (errmsg)
-        *errmsg = st_strdup(err->msg);
+    if (errmsg) {
+        size_t n = strlen(err->msg), h = strlen(err->hint);
+        *errmsg = st_malloc(n + h + 2);
+        if (*errmsg) {
+            memcpy(*errmsg, err->msg, n + 1);
+            if (h) {
+                (*errmsg)[n] = '\n';
+                memcpy(*errmsg + n + 1, err->hint, h + 1);
+            }
+        }
+    }
     switch (err->code) {
     case ST_ERR_NOTFOUND: return STRATA_NOTFOUND;
     case ST_ERR_CORRUPT: return STRATA_CORRUPT;
@@ -217,4 +227,120 @@ void strata_delta_close(strata_delta *d)
     delta_scan_close(d->scan);
     delta_snapshot_free(d->snap);
     st_free(d);
+}
+
+/* ---- SQL -------------------------------------------------------------------------- */
+
+struct strata_db {
+    ex_session *s;
+};
+
+struct strata_result {
+    ex_result *r;
+    int        next;             /* next batch to hand out */
+};
+
+int strata_open(const char *warehouse, strata_db **out, char **errmsg)
+{
+    st_error err;
+    st_error_init(&err);
+    if (errmsg) *errmsg = NULL;
+    *out = NULL;
+    strata_db *db = st_calloc(1, sizeof *db);
+    if (!db) {
+        st_error_set(&err, ST_ERR_NOMEM, "out of memory opening a database");
+        return fail(&err, errmsg);
+    }
+    if (ex_session_new(warehouse, &db->s, &err) != ST_OK) {
+        st_free(db);
+        return fail(&err, errmsg);
+    }
+    *out = db;
+    return STRATA_OK;
+}
+
+void strata_close(strata_db *db)
+{
+    if (!db) return;
+    ex_session_free(db->s);
+    st_free(db);
+}
+
+int strata_register(strata_db *db, const char *name, const char *format, const char *path,
+                    char **errmsg)
+{
+    st_error err;
+    st_error_init(&err);
+    if (errmsg) *errmsg = NULL;
+    lp_source_kind k;
+    if (!strcmp(format, "delta")) k = LP_SRC_DELTA;
+    else if (!strcmp(format, "parquet")) k = LP_SRC_PARQUET;
+    else if (!strcmp(format, "csv")) k = LP_SRC_CSV;
+    else if (!strcmp(format, "json")) k = LP_SRC_JSON;
+    else {
+        st_error_set(&err, ST_ERR_ARGUMENT,
+                     "format \"%s\" is not delta, parquet, csv or json", format);
+        return fail(&err, errmsg);
+    }
+    if (ex_session_register(db->s, name, k, path, &err) != ST_OK) return fail(&err, errmsg);
+    return STRATA_OK;
+}
+
+int strata_exec(strata_db *db, const char *sql, strata_result **out, char **errmsg)
+{
+    st_error err;
+    st_error_init(&err);
+    if (errmsg) *errmsg = NULL;
+    *out = NULL;
+    ex_result *r = NULL;
+    if (ex_session_query(db->s, sql, &r, &err) != ST_OK) return fail(&err, errmsg);
+    if (!r) return STRATA_OK;
+    strata_result *res = st_calloc(1, sizeof *res);
+    if (!res) {
+        ex_result_free(r);
+        st_error_set(&err, ST_ERR_NOMEM, "out of memory");
+        return fail(&err, errmsg);
+    }
+    res->r = r;
+    *out = res;
+    return STRATA_OK;
+}
+
+int64_t strata_result_rows(const strata_result *r) { return r->r->n_rows; }
+int strata_result_columns(const strata_result *r) { return r->r->schema.n_fields; }
+
+const char *strata_result_column_name(const strata_result *r, int i)
+{
+    if (i < 0 || i >= r->r->schema.n_fields) return NULL;
+    return r->r->schema.fields[i].name;
+}
+
+int strata_result_schema(const strata_result *r, struct ArrowSchema *out, char **errmsg)
+{
+    return export_schema(&r->r->schema, out, errmsg);
+}
+
+static st_status result_next(void *src, vec_batch **out, st_error *err)
+{
+    strata_result *r = src;
+    (void)err;
+    if (r->next >= r->r->n_batches) {
+        *out = NULL;
+        return ST_OK;
+    }
+    *out = r->r->batches[r->next];
+    r->r->batches[r->next++] = NULL;   /* ownership moves to the Arrow array */
+    return ST_OK;
+}
+
+int strata_result_next(strata_result *r, struct ArrowArray *out, char **errmsg)
+{
+    return export_next(result_next, r, out, errmsg);
+}
+
+void strata_result_free(strata_result *r)
+{
+    if (!r) return;
+    ex_result_free(r->r);
+    st_free(r);
 }

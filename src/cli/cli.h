@@ -99,10 +99,11 @@ st_status cli_writer_maybe_flush(cli_writer *w, st_error *err);
 typedef enum cli_format {
     CLI_FORMAT_TABLE,     /* aligned box table, for people */
     CLI_FORMAT_CSV,       /* RFC 4180 fields, header line, LF line ends */
-    CLI_FORMAT_NDJSON     /* one JSON object per row */
+    CLI_FORMAT_NDJSON,    /* one JSON object per row */
+    CLI_FORMAT_JSON       /* one JSON array of row objects */
 } cli_format;
 
-/* "table", "csv", "ndjson" (also "json"); false for anything else. */
+/* "table", "csv", "ndjson", "json"; false for anything else. */
 bool cli_format_parse(const char *s, cli_format *out);
 
 typedef struct cli_print_options {
@@ -154,6 +155,10 @@ int cli_csv_main(int argc, char **argv);
 void cli_csv_usage(FILE *fp);
 int cli_json_main(int argc, char **argv);
 void cli_json_usage(FILE *fp);
+/* `strata sql ...` and `strata shell ...` (cli_sql.c). */
+int cli_sql_main(int argc, char **argv);
+int cli_shell_main(int argc, char **argv);
+void cli_sql_usage(FILE *fp);
 /* `strata gen tpch ...` (cli_gen.c). */
 int cli_gen_main(int argc, char **argv);
 void cli_gen_usage(FILE *fp);

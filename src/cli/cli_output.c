@@ -334,6 +334,8 @@ bool cli_format_parse(const char *s, cli_format *out)
         *out = CLI_FORMAT_CSV;
     else if (strcmp(s, "ndjson") == 0)
         *out = CLI_FORMAT_NDJSON;
+    else if (strcmp(s, "json") == 0)
+        *out = CLI_FORMAT_JSON;
     else
         return false;
     return true;
@@ -473,7 +475,7 @@ cli_printer *cli_printer_new(cli_format fmt, const vec_schema *schema, cli_write
     p->arena = st_arena_new(0);
     if (!p->arena)
         goto fail;
-    if (fmt == CLI_FORMAT_NDJSON && init_json_keys(p, &err) != ST_OK)
+    if ((fmt == CLI_FORMAT_NDJSON || fmt == CLI_FORMAT_JSON) && init_json_keys(p, &err) != ST_OK)
         goto fail;
     if (fmt == CLI_FORMAT_TABLE && init_table(p, &err) != ST_OK)
         goto fail;
@@ -764,6 +766,12 @@ st_status cli_printer_write(cli_printer *p, const vec_batch *b, int64_t n_rows, 
         case CLI_FORMAT_NDJSON:
             rc = ndjson_row(p, b, r, err);
             break;
+        case CLI_FORMAT_JSON:
+            /* An array of the NDJSON objects: "[" before the first, ",\n" between. */
+            rc = st_buf_append_str(&p->w->buf, p->n_rows == 0 ? "[" : ",\n", err);
+            if (rc == ST_OK) rc = ndjson_row(p, b, r, err);
+            if (rc == ST_OK) p->w->buf.len--;   /* drop the row's newline */
+            break;
         case CLI_FORMAT_CSV:
             rc = csv_row(p, b, r, err);
             break;
@@ -783,6 +791,8 @@ st_status cli_printer_finish(cli_printer *p, st_error *err)
     st_status rc = ST_OK;
     if (p->fmt == CLI_FORMAT_CSV && !p->is_started)
         rc = csv_header(p, err);
+    if (p->fmt == CLI_FORMAT_JSON)
+        rc = cli_write_str(p->w, p->n_rows == 0 ? "[]\n" : "]\n", err);
     if (p->fmt == CLI_FORMAT_TABLE) {
         if (!p->is_started)
             rc = table_layout(p, err);

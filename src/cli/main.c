@@ -17,8 +17,10 @@
 void cli_report_error(const st_error *err)
 {
     fprintf(stderr, "error: %s\n", err->msg[0] ? err->msg : st_status_name(err->code));
+    /* A SQL error's hint is the source line with a caret: printed as is so
+    ** the caret stays under the spot. */
     if (err->hint[0])
-        fprintf(stderr, "hint: %s\n", err->hint);
+        fprintf(stderr, strncmp(err->hint, "LINE ", 5) == 0 ? "%s\n" : "hint: %s\n", err->hint);
 }
 
 int cli_usage_error(const char *usage, const char *fmt, ...)
@@ -119,8 +121,11 @@ static void print_help(FILE *fp)
           "  csv <subcommand> ...         print CSV files with inferred types\n"
           "  json <subcommand> ...        print newline-delimited JSON files\n"
           "  gen <subcommand> ...         generate benchmark data (TPC-H)\n"
+          "  sql [options] [SQL]          run SQL statements and print the results\n"
+          "  shell [options]              interactive SQL shell\n"
           "\n",
           fp);
+    cli_sql_usage(fp);
     cli_parquet_usage(fp);
     cli_delta_usage(fp);
     cli_gen_usage(fp);
@@ -155,6 +160,10 @@ int main(int argc, char **argv)
         return cli_json_main(argc - 2, argv + 2);
     if (strcmp(cmd, "gen") == 0)
         return cli_gen_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "sql") == 0)
+        return cli_sql_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "shell") == 0)
+        return cli_shell_main(argc - 2, argv + 2);
     cli_usage_error(NULL, "unknown command \"%s\"", cmd);
     fputs("hint: run \"strata help\" for the list of commands\n", stderr);
     return CLI_EXIT_USAGE;

@@ -178,11 +178,20 @@ typedef struct delta_scan_options {
     const int *columns;              /* logical top-level fields, NULL = all */
     int        n_columns;
     int64_t    batch_rows;            /* 0 = default */
+    const size_t *files;              /* indices into s->files to read, in this order
+                                      ** (one morsel of a parallel scan); NULL = every
+                                      ** live file */
+    size_t     n_files;
+    bool       one_row_group;         /* read only row group `row_group` of each file
+                                      ** (rows keep their file positions, so deletion
+                                      ** vectors still apply) */
+    int        row_group;             /* with one_row_group: that group's index */
 } delta_scan_options;
 
-/* Batches over the snapshot's live files (file order), with the projected
-** logical columns, partition values filled in and deleted rows removed. The
-** snapshot must outlive the scan. */
+/* Batches over the snapshot's live files (file order, or opt->files), with
+** the projected logical columns, partition values filled in and deleted rows
+** removed. The snapshot (and opt->files) must outlive the scan. A file index
+** outside the snapshot is ST_ERR_ARGUMENT. */
 st_status delta_scan_open(const delta_snapshot *s, const delta_scan_options *opt,
                           delta_scan **out, st_error *err);
 st_status delta_scan_next(delta_scan *sc, vec_batch **out, st_error *err);
@@ -193,6 +202,12 @@ void      delta_scan_close(delta_scan *sc);
 ** "+HH:MM" offset (zone-less = UTC). Micros since the epoch; false on bad
 ** text (delta_scan.c). */
 bool      delta_parse_timestamp(const char *s, int64_t *out_micros);
+/* Parses a partitionValues string (PROTOCOL.md "Partition Value
+** Serialization") into a scalar of type t; NULL or "" is the null value.
+** Also reads date/timestamp stats values. Bytes point into s or arena a.
+** Bad text is ST_ERR_CORRUPT naming the value and type (delta_scan.c). */
+st_status delta_partition_value_parse(const vec_type *t, const char *s, st_arena *a,
+                                      vec_scalar *out, st_error *err);
 
 /* Percent-decodes a log path and joins it to the table root (absolute
 ** file:// URIs and absolute paths are taken as they are). Arena-allocated. */

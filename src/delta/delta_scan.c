@@ -1,5 +1,7 @@
 /* delta_scan.c -- read a Delta snapshot's rows: batches of the table's
-** logical columns over its live files, in snapshot (path) order.
+** logical columns over its live files, in snapshot (path) order, or over a
+** chosen subset of them (the executor's parallel scan hands each thread one
+** file at a time through delta_scan_options.files).
 **
 ** Per file: open it with pq_file_open and map each requested logical column
 ** to a top-level Parquet field -- by name (no column mapping), by
@@ -49,14 +51,18 @@ struct delta_scan {
     vec_schema  schema;        /* output (logical) schema */
     scan_col   *cols;          /* one per output column */
     int64_t     batch_rows;
-    size_t      next_file;     /* index of the next file to open */
+    const size_t *files;       /* borrowed: indices into s->files to read, or NULL = all */
+    size_t      n_files;       /* files to read (s->n_files when files is NULL) */
+    size_t      next_file;     /* position in that sequence of the next file to open */
+    bool        one_rg;        /* read only row group `rg` of each file */
+    int         rg;            /* with one_rg: the row group's index */
     /* current file */
     st_arena   *file_arena;    /* owned; NULL between files */
     pq_file    *file;          /* owned */
     pq_reader  *reader;        /* owned; NULL when no column is read from the file */
     const char *file_path;     /* file_arena */
-    int64_t     file_rows;     /* rows in the file */
-    int64_t     row_pos;       /* rows of the file already consumed */
+    int64_t     file_rows;     /* file position after the last row to read */
+    int64_t     row_pos;       /* file position of the next row */
     uint64_t   *deleted;       /* file_arena; sorted row indices */
     int64_t     n_deleted;
     int64_t     del_pos;       /* first deleted entry >= row_pos */
@@ -492,6 +498,10 @@ static st_status map_columns(delta_scan *sc, const delta_file *df, st_error *err
     ro.columns = sc->read_fields;
     ro.n_columns = n_read;
     ro.batch_rows = sc->batch_rows;
+    if (sc->one_rg) {
+        ro.row_groups = &sc->rg;
+        ro.n_row_groups = 1;
+    }
     return pq_reader_open(sc->file, &ro, &sc->reader, err);
 }
 
@@ -510,6 +520,15 @@ static st_status open_file(delta_scan *sc, const delta_file *df, st_error *err)
     if (rc != ST_OK)
         return rc;
     sc->file_rows = pq_file_num_rows(sc->file);
+    if (sc->one_rg) {                  /* rows before the group keep their positions */
+        const pq_file_meta *fm = pq_file_metadata(sc->file);
+        if (sc->rg < 0 || sc->rg >= fm->n_row_groups)
+            return st_error_set(err, ST_ERR_ARGUMENT, "row group %d is out of range (0..%d)",
+                                sc->rg, fm->n_row_groups - 1);
+        for (int g = 0; g < sc->rg; g++)
+            sc->row_pos += fm->row_groups[g].num_rows;
+        sc->file_rows = sc->row_pos + fm->row_groups[sc->rg].num_rows;
+    }
     if (df->has_dv) {
         rc = delta_dv_load(sc->s->table, &df->dv, sc->file_arena, &sc->deleted, &sc->n_deleted,
                            err);
@@ -587,9 +606,11 @@ st_status delta_scan_next(delta_scan *sc, vec_batch **out, st_error *err)
     *out = NULL;
     for (;;) {
         if (!sc->file_arena) {
-            if (sc->next_file >= sc->s->n_files)
+            if (sc->next_file >= sc->n_files)
                 return ST_OK;
-            const delta_file *df = &sc->s->files[sc->next_file++];
+            size_t fi = sc->files ? sc->files[sc->next_file] : sc->next_file;
+            sc->next_file++;
+            const delta_file *df = &sc->s->files[fi];
             st_status rc = open_file(sc, df, err);
             if (rc != ST_OK) {
                 st_error_context(err, "reading data file \"%s\" of delta table \"%s\"", df->path,
@@ -649,6 +670,18 @@ st_status delta_scan_open(const delta_snapshot *s, const delta_scan_options *opt
     sc->s = s;
     sc->arena = a;
     sc->batch_rows = opt && opt->batch_rows > 0 ? opt->batch_rows : SCAN_DEFAULT_BATCH_ROWS;
+    sc->files = opt ? opt->files : NULL;
+    sc->one_rg = opt && opt->one_row_group;
+    sc->rg = opt ? opt->row_group : 0;
+    sc->n_files = sc->files ? opt->n_files : s->n_files;
+    for (size_t i = 0; sc->files && i < sc->n_files; i++)
+        if (sc->files[i] >= s->n_files) {
+            size_t bad = sc->files[i];
+            delta_scan_close(sc);
+            return st_error_set(err, ST_ERR_ARGUMENT,
+                                "file index %zu is outside the snapshot's %zu live files", bad,
+                                s->n_files);
+        }
     sc->schema.n_fields = n;
     sc->schema.fields = st_arena_calloc(a, (size_t)n + 1, sizeof(vec_field));
     sc->cols = st_arena_calloc(a, (size_t)n + 1, sizeof(scan_col));

@@ -1,6 +1,6 @@
 /* delta_scan_int.h -- private to src/delta: the pieces of the scan path that
 ** delta_scan.c and the unit tests share: Z85 decoding, deletion vector
-** loading (delta_dv.c) and partition value parsing (delta_scan.c).
+** loading (delta_dv.c).
 **
 ** Deletion vectors are returned as sorted, duplicate-free row indices
 ** (uint64, position of the row within its data file) allocated in the
@@ -32,13 +32,7 @@ st_status delta_dv_file_path(const char *table, const delta_dv *dv, st_arena *a,
 st_status delta_dv_load(const char *table, const delta_dv *dv, st_arena *a, uint64_t **rows,
                         int64_t *n_rows, st_error *err);
 
-/* ---- partition values (delta_scan.c) ----------------------------------- */
-
-/* Parses a partitionValues string per PROTOCOL.md "Partition Value
-** Serialization" into a scalar of type t (a NULL string or "" is null for
-** every type, as the protocol says). Bytes point into s or
-** arena a. Bad text is ST_ERR_CORRUPT naming the value and type. */
-st_status delta_partition_value_parse(const vec_type *t, const char *s, st_arena *a,
-                                      vec_scalar *out, st_error *err);
+/* Partition value parsing (delta_partition_value_parse) is public: delta.h,
+** since the executor's scan prunes files by partition values. */
 
 #endif /* STRATA_DELTA_SCAN_INT_H */

@@ -809,8 +809,10 @@ static st_status parse_primary(parse_state *p, sql_expr **out)
         st_status rc = parse_primary_kw(p, t, out, &done);
         if (done || rc != ST_OK)
             return rc;
-        /* left(s, n) and right(s, n) are functions despite the join words */
-        if (t->reserved && !((t->kw == KW_LEFT || t->kw == KW_RIGHT) &&
+        /* left(s, n), right(s, n), like(s, p), rlike(s, p), ... are functions
+        ** despite being keywords */
+        if (t->reserved && !((t->kw == KW_LEFT || t->kw == KW_RIGHT || t->kw == KW_LIKE ||
+                              t->kw == KW_ILIKE || t->kw == KW_RLIKE || t->kw == KW_REGEXP) &&
                              parse_peek(p, 1)->kind == LEX_LPAREN))
             break;
         return parse_name_expr(p, out);

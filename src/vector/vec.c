@@ -155,3 +155,13 @@ void vec_batch_free(vec_batch *b)
     if (b)
         st_arena_free(b->arena);
 }
+
+void vec_set_type(vec *v, const vec_type *t)
+{
+    v->type = t;
+    if (!v->children)
+        return;
+    for (int i = 0; i < t->n_children; i++)
+        if (v->children[i])
+            vec_set_type(v->children[i], &t->children[i].type);
+}

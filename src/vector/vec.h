@@ -136,6 +136,9 @@ st_status vec_set_null(st_arena *a, vec *v, int64_t i, st_error *err);
 void  vec_finish_validity(vec *v);
 
 static inline int32_t *vec_offsets(const vec *v) { return (int32_t *)v->values; }
+/* Points v and its children at type t (an equal type that lives longer, e.g.
+** a query's copy when the reader that made v will close first). */
+void  vec_set_type(vec *v, const vec_type *t);
 
 /* ---- batches (vec.c) ---------------------------------------------------- */
 

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "exec/agg.h"
+#include "func/agg.h"
 
 static const vec_type T_I32 = {.id = VEC_INT32};
 static const vec_type T_I64 = {.id = VEC_INT64};

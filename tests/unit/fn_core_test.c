@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "exec/fn.h"
+#include "func/fn.h"
 
 static const vec_type T_I8 = {.id = VEC_INT8};
 static const vec_type T_I32 = {.id = VEC_INT32};

@@ -1,5 +1,5 @@
 /* fn_lib_test.c -- the math, string, date and hash function families
-** (exec/fn_math.c, fn_string.c, fn_date.c, fn_hash.c), called through their
+** (func/fn_math.c, fn_string.c, fn_date.c, fn_hash.c), called through their
 ** own fn_def tables (not the registry): resolve, then run the kernel, and
 ** compare with the values Spark SQL returns (Spark docs examples where they
 ** exist). Arguments are built already in the types the resolver wants, and
@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 
 static st_arena *A;
 static fn_context CTX = {.ansi = false, .now_micros = INT64_C(1700000000123456), .time_zone = "UTC"};

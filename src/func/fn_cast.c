@@ -1136,11 +1136,9 @@ st_status fn_cast(const fn_context *ctx, const vec *v, const vec_type *to, bool 
         vec_type_format(to, t, sizeof t);
         return st_error_set(err, ST_ERR_BIND, "cannot cast %s to %s", f, t);
     }
-    vec_type *tt = st_arena_alloc(a, sizeof *tt);
-    if (!tt)
-        return st_error_set(err, ST_ERR_NOMEM, "out of memory casting a vector");
-    *tt = *to;
-    vec *o = vec_new(a, tt, n_rows);
+    /* The result points at `to`, which lives as long as the plan: vectors
+    ** may outlive this batch's arena in a sink, their types must too. */
+    vec *o = vec_new(a, to, n_rows);
     if (!o)
         return st_error_set(err, ST_ERR_NOMEM, "out of memory casting a vector");
     if (v->type->id == VEC_NULL || to->id == VEC_NULL) {

@@ -450,6 +450,71 @@ static st_status row_fail(const fn_bound *f, const fn_context *ctx, row_res rr, 
 
 /* One loop per operand family; the per-row switch is on a loop-invariant op
 ** (the compiler unswitches it). Hot loop: kept in one function. */
+
+/* Decimal +, - and * whose result type holds every possible value exactly
+** (the precision was not capped at 38 and no rounding applies): one tight
+** loop without per-row overflow checks. Arithmetic is done unsigned so the
+** garbage under NULL rows cannot trigger signed-overflow UB. False when the
+** operation needs the general path. */
+static bool dec_fast(const arith_state *st, const vec *x, const vec *y, const vec_type *rt,
+                     vec *o, int64_t n)
+{
+    if (x->type->id != VEC_DECIMAL || y->type->id != VEC_DECIMAL)
+        return false;
+    int p1 = x->type->precision, s1 = x->type->scale, p2 = y->type->precision,
+        s2 = y->type->scale, s = ST_MAX(s1, s2);
+    unsigned __int128 m1 = 1, m2 = 1;
+    switch (st->op) {
+    case OP_ADD:
+    case OP_SUB:
+        if (rt->scale != s || ST_MAX(p1 - s1, p2 - s2) + s + 1 > 38 || rt->precision <
+            ST_MAX(p1 - s1, p2 - s2) + s + 1)
+            return false;
+        for (int k = s1; k < s; k++) m1 *= 10;
+        for (int k = s2; k < s; k++) m2 *= 10;
+        break;
+    case OP_MUL:
+        if (rt->scale != s1 + s2)
+            return false;
+        if (p1 + p2 + 1 > 38 || rt->precision < p1 + p2) {
+            /* The precision was capped: check each product against it. On
+            ** any overflow the general path redoes the batch (and reports). */
+            const vec_type *t = rt;
+            __int128 lim = 1;
+            for (int k = 0; k < t->precision; k++) lim *= 10;
+            for (int64_t i = 0; i < n; i++) {
+                if (!vec_is_valid(o, i)) continue;
+                __int128 a, b, r;
+                memcpy(&a, (const uint8_t *)x->values + 16 * i, 16);
+                memcpy(&b, (const uint8_t *)y->values + 16 * i, 16);
+                if (__builtin_mul_overflow(a, b, &r) || r >= lim || r <= -lim)
+                    return false;
+                memcpy((uint8_t *)o->values + 16 * i, &r, 16);
+            }
+            return true;
+        }
+        break;
+    default:
+        return false;
+    }
+    const uint8_t *xv = x->values, *yv = y->values;
+    uint8_t *ov = o->values;
+    for (int64_t i = 0; i < n; i++) {
+        __int128 a, b;
+        memcpy(&a, xv + 16 * i, 16);
+        memcpy(&b, yv + 16 * i, 16);
+        unsigned __int128 ua = (unsigned __int128)a, ub = (unsigned __int128)b, r;
+        if (st->op == OP_MUL)
+            r = ua * ub;
+        else if (st->op == OP_ADD)
+            r = ua * m1 + ub * m2;
+        else
+            r = ua * m1 - ub * m2;
+        memcpy(ov + 16 * i, &r, 16);
+    }
+    return true;
+}
+
 static st_status arith_kernel(const fn_bound *f, const fn_context *ctx, const vec *const *args,
                               int64_t n, st_arena *a, vec **out, st_error *err)
 {
@@ -479,6 +544,8 @@ static st_status arith_kernel(const fn_bound *f, const fn_context *ctx, const ve
             else
                 ((double *)o->values)[i] = r;
         }
+    } else if (in == VEC_DECIMAL && n_args == 2 && dec_fast(st, x, y, &f->ret, o, n)) {
+        /* done in one loop */
     } else if (in == VEC_DECIMAL) {
         for (int64_t i = 0; i < n && rc == ST_OK; i++) {
             if (!vec_is_valid(o, i))
@@ -546,6 +613,63 @@ static int cmp_row(const vec *x, const vec *y, int64_t i)
     }
 }
 
+
+/* Comparison of two vectors of one fixed-width integer-like type (ints,
+** dates, timestamps, decimals of one scale): one branch-free loop per
+** operator; rows under NULL compute garbage the validity bitmap hides.
+** False for other types (doubles keep Spark's NaN ordering in cmp_row). */
+#define CMP_LOOPS(T, LOADX, LOADY)                                                       \
+    switch (op) {                                                                        \
+    case OP_EQ: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
+        bits[i >> 3] |= (uint8_t)((a_ == b_) << (i & 7)); } break;                       \
+    case OP_NE: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
+        bits[i >> 3] |= (uint8_t)((a_ != b_) << (i & 7)); } break;                       \
+    case OP_LT: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
+        bits[i >> 3] |= (uint8_t)((a_ < b_) << (i & 7)); } break;                        \
+    case OP_LE: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
+        bits[i >> 3] |= (uint8_t)((a_ <= b_) << (i & 7)); } break;                       \
+    case OP_GT: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
+        bits[i >> 3] |= (uint8_t)((a_ > b_) << (i & 7)); } break;                        \
+    case OP_GE: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
+        bits[i >> 3] |= (uint8_t)((a_ >= b_) << (i & 7)); } break;                       \
+    default: return false;                                                               \
+    }
+
+static __int128 ld128(const void *p, int64_t i)
+{
+    __int128 v;
+    memcpy(&v, (const uint8_t *)p + 16 * i, 16);
+    return v;
+}
+
+static bool cmp_fast(arith_op op, const vec *x, const vec *y, int64_t n, uint8_t *bits)
+{
+    if (!vec_type_equal(x->type, y->type))
+        return false;
+    switch (x->type->id) {
+    case VEC_INT32:
+    case VEC_DATE: {
+        const int32_t *xv = x->values, *yv = y->values;
+        CMP_LOOPS(int32_t, xv[i], yv[i])
+        return true;
+    }
+    case VEC_INT64:
+    case VEC_TIMESTAMP:
+    case VEC_TIMESTAMP_NTZ:
+    case VEC_TIME: {
+        const int64_t *xv = x->values, *yv = y->values;
+        CMP_LOOPS(int64_t, xv[i], yv[i])
+        return true;
+    }
+    case VEC_DECIMAL:
+        CMP_LOOPS(__int128, ld128(x->values, i), ld128(y->values, i))
+        return true;
+    default:
+        return false;
+    }
+}
+#undef CMP_LOOPS
+
 static st_status cmp_kernel(const fn_bound *f, const fn_context *ctx, const vec *const *args,
                             int64_t n, st_arena *a, vec **out, st_error *err)
 {
@@ -562,6 +686,10 @@ static st_status cmp_kernel(const fn_bound *f, const fn_context *ctx, const vec 
     }
     bool xn = x->type->id == VEC_NULL, yn = y->type->id == VEC_NULL;
     uint8_t *bits = o->values;
+    if (!null_safe && cmp_fast(st->op, x, y, n, bits)) {
+        *out = o;
+        return ST_OK;
+    }
     for (int64_t i = 0; i < n; i++) {
         bool vx = !xn && vec_is_valid(x, i), vy = !yn && vec_is_valid(y, i);
         bool r;

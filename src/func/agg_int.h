@@ -1,4 +1,4 @@
-/* agg_int.h -- private to the aggregate library (src/exec/agg*.c): each
+/* agg_int.h -- private to the aggregate library (src/func/agg*.c): each
 ** family file defines a table of agg_def entries ended by {NULL}; the
 ** registry (agg.c) looks names up across the tables and wraps DISTINCT
 ** calls. Shared here: the value-key codec (one row of a vector as bytes, used
@@ -10,8 +10,8 @@
 ** and DOUBLE as an 8-byte double with -0.0 and NaN normalised so equal
 ** values have equal keys), STRING/BINARY a 4-byte length then the bytes.
 ** Nested types are not encodable (resolvers reject them). */
-#ifndef STRATA_EXEC_AGG_INT_H
-#define STRATA_EXEC_AGG_INT_H
+#ifndef STRATA_FUNC_AGG_INT_H
+#define STRATA_FUNC_AGG_INT_H
 
 #include "agg.h"
 #include "fn_int.h"
@@ -86,4 +86,4 @@ bool      agg_const_bool(const fn_arg_info *arg, bool *out);
 /* 10^k for 0 <= k <= 38. */
 __int128  agg_pow10(int k);
 
-#endif /* STRATA_EXEC_AGG_INT_H */
+#endif /* STRATA_FUNC_AGG_INT_H */

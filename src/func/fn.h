@@ -19,8 +19,8 @@
 ** string"); a runtime error (division by zero in ANSI mode, a bad date
 ** string with to_date in ANSI mode, an invalid regex) is the kernel's
 ** st_status with a message naming the function and the value. */
-#ifndef STRATA_EXEC_FN_H
-#define STRATA_EXEC_FN_H
+#ifndef STRATA_FUNC_FN_H
+#define STRATA_FUNC_FN_H
 
 #include "../vector/vec.h"
 
@@ -76,4 +76,15 @@ st_status fn_cast(const fn_context *ctx, const vec *v, const vec_type *to, bool 
 /* True when CAST(from AS to) is allowed at all (bind-time check). */
 bool      fn_can_cast(const vec_type *from, const vec_type *to);
 
-#endif /* STRATA_EXEC_FN_H */
+/* Type coercion shared with the binder (fn_cast.c). */
+/* True for the integral, floating and decimal ids (unsigned included). */
+bool      fn_type_is_numeric(vec_type_id id);
+/* Spark's findWiderTypeForTwo: NULL yields the other type, numeric widening
+** (byte < short < int < long < float < double, integral + decimal -> the
+** wider decimal, decimal + float/double -> double), date + timestamp ->
+** timestamp, string + any atomic type except binary/boolean -> string.
+** Unsigned ids are first mapped to the signed/decimal type holding them.
+** False when the two types have no common type. */
+bool      fn_common_type(const vec_type *a, const vec_type *b, vec_type *out);
+
+#endif /* STRATA_FUNC_FN_H */

@@ -38,7 +38,7 @@
 #include <pcre2.h>
 #include <utf8proc.h>
 
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 
 static const vec_type T_STRING = {.id = VEC_STRING};
 static const vec_type T_INT32 = {.id = VEC_INT32};

@@ -23,7 +23,7 @@
 #include <xxhash.h>
 #include <zlib.h>
 
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 
 static const vec_type T_STRING = {.id = VEC_STRING};
 static const vec_type T_INT32 = {.id = VEC_INT32};

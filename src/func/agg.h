@@ -21,8 +21,8 @@
 ** -> double; avg -> double, or decimal(min(38, p+4), min(38, s+4)) for
 ** decimals; count -> bigint never NULL; min/max of any orderable type; NULL
 ** inputs are skipped; an empty group gives NULL (count gives 0). */
-#ifndef STRATA_EXEC_AGG_H
-#define STRATA_EXEC_AGG_H
+#ifndef STRATA_FUNC_AGG_H
+#define STRATA_FUNC_AGG_H
 
 #include "fn.h"
 
@@ -62,4 +62,4 @@ st_status agg_resolve(const char *name, bool distinct, const fn_arg_info *args, 
 bool      agg_exists(const char *name);
 const char *const *agg_names(void);
 
-#endif /* STRATA_EXEC_AGG_H */
+#endif /* STRATA_FUNC_AGG_H */

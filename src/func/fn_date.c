@@ -29,7 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 
 #define US_PER_DAY INT64_C(86400000000)
 #define US_PER_SEC INT64_C(1000000)

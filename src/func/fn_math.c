@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/fn_int.h"
+#include "func/fn_int.h"
 
 static const vec_type T_DOUBLE = {.id = VEC_DOUBLE};
 static const vec_type T_INT64 = {.id = VEC_INT64};

@@ -1,10 +1,10 @@
-/* fn_int.h -- private to the scalar function library (src/exec/fn_*.c):
+/* fn_int.h -- private to the scalar function library (src/func/fn_*.c):
 ** each family file defines a table of fn_def entries ended by {NULL}; the
 ** registry (fn_registry.c) looks names up across all tables. A definition
 ** checks its argument count bounds and resolves types itself, so overloads
 ** and Spark's implicit coercions live next to their kernels. */
-#ifndef STRATA_EXEC_FN_INT_H
-#define STRATA_EXEC_FN_INT_H
+#ifndef STRATA_FUNC_FN_INT_H
+#define STRATA_FUNC_FN_INT_H
 
 #include "fn.h"
 
@@ -29,15 +29,6 @@ extern const fn_def fn_defs_hash[];    /* fn_hash.c: md5 sha1 sha2 crc32 hash xx
 
 /* ---- shared coercion and kernel helpers (fn_cast.c) ---------------------- */
 
-/* True for the integral, floating and decimal ids (unsigned included). */
-bool      fn_type_is_numeric(vec_type_id id);
-/* Spark's findWiderTypeForTwo: NULL yields the other type, numeric widening
-** (byte < short < int < long < float < double, integral + decimal -> the
-** wider decimal, decimal + float/double -> double), date + timestamp ->
-** timestamp, string + any atomic type except binary/boolean -> string.
-** Unsigned ids are first mapped to the signed/decimal type holding them.
-** False when the two types have no common type. */
-bool      fn_common_type(const vec_type *a, const vec_type *b, vec_type *out);
 /* Records that argument i (of type from) must be cast to `to` first. */
 void      fn_bound_set_cast(fn_bound *f, int i, const vec_type *from, const vec_type *to);
 /* "int, string" for messages. */
@@ -49,4 +40,4 @@ st_status fn_no_overload(const char *name, const fn_arg_info *args, int n_args,
 st_status fn_and_validity(st_arena *a, const vec *const *args, int n_args, int64_t n_rows,
                           vec *out, st_error *err);
 
-#endif /* STRATA_EXEC_FN_INT_H */
+#endif /* STRATA_FUNC_FN_INT_H */

@@ -1,0 +1,58 @@
+/* bind.h -- the binder's contract: AST (sql.h) in, bound logical plan
+** (plan.h) out.
+**
+** The binder resolves every name: table references (names through the
+** session's lookup callback, which knows temp views and registered tables
+** and later the catalog; delta.`path`, parquet.`path`, csv.`path`,
+** json.`path` with globs; read_files('path', format => ..., options);
+** time travel VERSION AS OF / TIMESTAMP AS OF / t@v3; CTEs), columns (with
+** qualification by table alias, struct field access a.b.c, USING/NATURAL
+** merged columns, GROUP BY ordinals and aliases, ORDER BY select aliases and
+** ordinals), functions (fn_resolve / agg_resolve, window functions), and
+** types (Spark's implicit coercion: casts become LP_X_CAST nodes).
+** It lowers syntax to the plan's smaller vocabulary: BETWEEN to AND of
+** comparisons, LIKE/ILIKE/RLIKE to calls, EXTRACT(f FROM x) to f(x), date
+** +/- INTERVAL to date_add/add_months/timestamp arithmetic, IN lists to
+** LP_X_IN, subqueries to LP_X_SUBQUERY (correlated references marked
+** `outer`), SELECT DISTINCT to LP_DISTINCT, INTERSECT/EXCEPT to LP_SETOP.
+**
+** Errors are ST_ERR_BIND with "line L, column C: ..." in msg and the source
+** line with a caret in hint (sql_error_caret): unknown table, unknown column
+** (with "did you mean 'x'?" when a close name exists), ambiguous column,
+** unknown function, wrong argument types, non-aggregated column in an
+** aggregate query, aggregate in WHERE, nested aggregates, set operation
+** inputs with different column counts or types without a common type. */
+#ifndef STRATA_SQL_BIND_H
+#define STRATA_SQL_BIND_H
+
+#include "plan.h"
+
+typedef enum bind_table_kind {
+    BIND_TABLE_SOURCE,   /* a table stored at path in format */
+    BIND_TABLE_VIEW      /* a view: its SQL text, bound in place */
+} bind_table_kind;
+
+typedef struct bind_table {
+    bind_table_kind kind;
+    lp_source_kind  format;   /* SOURCE */
+    const char     *path;     /* SOURCE */
+    const char     *sql;      /* VIEW: the query text */
+    const char     *name;     /* canonical name for EXPLAIN and messages */
+} bind_table;
+
+typedef struct bind_env {
+    void *ud;
+    /* Resolves a table name (parts as written, 1..3 of them). Returns
+    ** ST_ERR_NOTFOUND (err may stay empty) when the name is unknown; anything
+    ** else is a real error. Strings go into arena a. NULL lookup: no names. */
+    st_status (*lookup)(void *ud, const char *const *parts, int n_parts, st_arena *a,
+                        bind_table *out, st_error *err);
+} bind_env;
+
+/* Binds one query into *out (allocated in c->arena). The root's cols are the
+** result columns in order, named as Spark names them (alias, column name, or
+** the expression's text). */
+st_status sql_bind(lp_ctx *c, const bind_env *env, const sql_query *q, lp_node **out,
+                   st_error *err);
+
+#endif /* STRATA_SQL_BIND_H */

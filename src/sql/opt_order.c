@@ -1,0 +1,517 @@
+/* opt_order.c -- cardinality estimates and greedy join ordering (opt.h
+** stage 5).
+**
+** Estimates (est_rows on every node): a scan reads lp_source.est_rows
+** (1000 when unknown); filters multiply by guessed selectivities (equality
+** 0.1, range 0.3, LIKE 0.25, IN 0.1 per item up to 0.5, IS NULL 0.1, other
+** 0.5); an ungrouped aggregate gives 1 row, a grouped one a tenth of its
+** input. A key join whose key on one side is likely unique (the first field
+** of a scan -- TPC-H style primary keys -- or the only group column of an
+** aggregate) yields the other side scaled by the fraction of the unique
+** side that survived its filters; other key joins the larger input; joins
+** without keys the product (times 0.1 with a condition).
+**
+** Ordering: a maximal tree of INNER/CROSS joins is flattened into its
+** inputs and condition conjuncts. Starting from the smallest input, the
+** input connected to the joined set by a condition that gives the smallest
+** estimate joins next (unconnected ones only when nothing is connected).
+** Each new join takes every conjunct its inputs cover and puts its smaller
+** input on the right (the hash build side). A PROJECT restores the original
+** column order on top when it changed, and keys are re-extracted. */
+#include <string.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "opt_int.h"
+#include "../format/parquet/pq.h"
+
+#define OPT_UNKNOWN_ROWS 1000.0
+
+/* ---- selectivity and estimates ------------------------------------------------ */
+
+static double conj_selectivity(const lp_expr *e)
+{
+    if (e->kind == LP_X_CALL && e->fn) {
+        const char *f = e->fn->name;
+        if (!strcmp(f, "=") || !strcmp(f, "==") || !strcmp(f, "<=>")) return 0.1;
+        if (!strcmp(f, "<") || !strcmp(f, "<=") || !strcmp(f, ">") || !strcmp(f, ">=")) return 0.3;
+        if (!strcmp(f, "like") || !strcmp(f, "ilike") || !strcmp(f, "rlike") ||
+            !strcmp(f, "startswith") || !strcmp(f, "endswith") || !strcmp(f, "contains"))
+            return 0.25;
+        if (!strcmp(f, "<>") || !strcmp(f, "!=")) return 0.9;
+        return 0.5;
+    }
+    if (e->kind == LP_X_IN) {
+        double s = 0.1 * (e->n_args - 1);
+        s = s > 0.5 ? 0.5 : s;
+        return e->negated ? 1 - s : s;
+    }
+    if (e->kind == LP_X_IS_NULL) return e->negated ? 0.9 : 0.1;
+    if (e->kind == LP_X_NOT) return 1 - conj_selectivity(e->args[0]);
+    if (e->kind == LP_X_AND) {
+        double s = 1;
+        for (int i = 0; i < e->n_args; i++) s *= conj_selectivity(e->args[i]);
+        return s;
+    }
+    if (e->kind == LP_X_OR) {
+        double s = 0;
+        for (int i = 0; i < e->n_args; i++) s += conj_selectivity(e->args[i]);
+        return s > 1 ? 1 : s;
+    }
+    return 0.5;
+}
+
+/* Where column id of n comes from: a scan field or an aggregate group. */
+static bool col_unique(const lp_node *n, lp_colid id, double *base, int depth)
+{
+    if (depth > 1000) return false;
+    int at = lp_find_col(n, id);
+    if (at < 0) return false;
+    switch (n->kind) {
+    case LP_SCAN:
+        if (n->scan_fields[at] != 0) return false;
+        *base = n->source->est_rows >= 0 ? n->source->est_rows : OPT_UNKNOWN_ROWS;
+        return true;
+    case LP_AGGREGATE:
+        if (n->n_groups != 1 || at != 0 || n->n_sets > 0) return false;
+        *base = n->est_rows >= 0 ? n->est_rows : OPT_UNKNOWN_ROWS;
+        return true;
+    case LP_PROJECT:
+        if (n->exprs[at]->kind != LP_X_COL) return false;
+        return col_unique(n->child[0], n->exprs[at]->col, base, depth + 1);
+    case LP_FILTER:
+    case LP_SORT:
+    case LP_LIMIT:
+    case LP_DISTINCT:
+        return col_unique(n->child[0], id, base, depth + 1);
+    case LP_JOIN:
+        for (int i = 0; i < n->n_child; i++)
+            if (lp_find_col(n->child[i], id) >= 0)
+                return col_unique(n->child[i], id, base, depth + 1);
+        return false;
+    default:
+        return false;
+    }
+}
+
+static bool key_unique(const lp_node *side, const lp_expr *k, double *base)
+{
+    while (k->kind == LP_X_CAST) k = k->args[0];
+    return k->kind == LP_X_COL && col_unique(side, k->col, base, 0);
+}
+
+
+/* ---- distinct-value estimates from min/max statistics --------------------------- */
+
+/* Files whose statistics are read per source, at most (bounds planning time). */
+#define NDV_MAX_FILES 64
+
+static bool ndv_int_type(vec_type_id id)
+{
+    return id == VEC_INT8 || id == VEC_INT16 || id == VEC_INT32 || id == VEC_INT64 ||
+           id == VEC_DATE;
+}
+
+/* min/max over the row groups of one Parquet file for top-level field f. */
+static bool pq_range(const char *path, int f, int64_t *lo, int64_t *hi, bool *any)
+{
+    st_error err;
+    st_error_init(&err);
+    pq_file *pf = NULL;
+    if (pq_file_open(path, &pf, &err) != ST_OK) return false;
+    int leaf = -1;
+    for (int i = 0; i < pq_file_num_leaves(pf); i++) {
+        const pq_leaf_info *li = pq_file_leaf(pf, i);
+        if (li->top_field != f) continue;
+        if (leaf >= 0 || li->max_rep > 0) { leaf = -2; break; }
+        leaf = i;
+    }
+    bool ok = leaf >= 0;
+    for (int g = 0; ok && g < pq_file_num_row_groups(pf); g++) {
+        pq_chunk_stats cs;
+        pq_file_chunk_stats(pf, g, leaf, &cs);
+        if (!cs.min.is_set || !cs.max.is_set) { ok = false; break; }
+        if (!*any || cs.min.i < *lo) *lo = cs.min.i;
+        if (!*any || cs.max.i > *hi) *hi = cs.max.i;
+        *any = true;
+    }
+    pq_file_close(pf);
+    return ok;
+}
+
+/* min/max of column name over the Delta files' stats JSON. */
+static bool delta_range(const delta_snapshot *snap, const char *name, int64_t *lo, int64_t *hi,
+                        bool *any)
+{
+    if (snap->n_files > 4096) return false;
+    for (size_t i = 0; i < snap->n_files; i++) {
+        const char *st = snap->files[i].stats;
+        if (!st) return false;
+        json_t *j = json_loads(st, 0, NULL);
+        if (!j) return false;
+        json_t *mn = json_object_get(json_object_get(j, "minValues"), name);
+        json_t *mx = json_object_get(json_object_get(j, "maxValues"), name);
+        bool ok = json_is_integer(mn) && json_is_integer(mx);
+        if (ok) {
+            int64_t a = (int64_t)json_integer_value(mn), b = (int64_t)json_integer_value(mx);
+            if (!*any || a < *lo) *lo = a;
+            if (!*any || b > *hi) *hi = b;
+            *any = true;
+        }
+        json_decref(j);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* Distinct values of source field f: the width of its value range for
+** integer and date columns (capped by the row count), -1 when unknown. */
+static double source_ndv(lp_ctx *c, lp_source *src, int f)
+{
+    if (f < 0 || f >= src->schema.n_fields) return -1;
+    if (!src->ndv) {
+        src->ndv = st_arena_alloc(c->arena, (size_t)src->schema.n_fields * sizeof *src->ndv);
+        if (!src->ndv) return -1;
+        for (int i = 0; i < src->schema.n_fields; i++) src->ndv[i] = -2;   /* not computed */
+    }
+    if (src->ndv[f] > -2) return src->ndv[f];
+    double ndv = -1;
+    const vec_field *fld = &src->schema.fields[f];
+    int64_t lo = 0, hi = 0;
+    bool any = false, ok = false;
+    if (ndv_int_type(fld->type.id)) {
+        if (src->kind == LP_SRC_PARQUET && src->n_files > 0 && src->n_files <= NDV_MAX_FILES) {
+            ok = true;
+            for (int i = 0; ok && i < src->n_files; i++) ok = pq_range(src->files[i], f, &lo, &hi, &any);
+        } else if (src->kind == LP_SRC_DELTA && src->snapshot &&
+                   !delta_config_get(&src->snapshot->meta, "delta.columnMapping.mode")) {
+            ok = delta_range(src->snapshot, fld->name, &lo, &hi, &any);
+        }
+    }
+    if (ok && any && hi >= lo) {
+        ndv = (double)hi - (double)lo + 1;
+        if (src->est_rows >= 0 && ndv > src->est_rows) ndv = src->est_rows;
+    }
+    src->ndv[f] = ndv;
+    return ndv;
+}
+
+/* The scan field column id of n comes from (through projections, filters
+** and joins), with its distinct-value estimate; -1 when unknown. */
+static double col_ndv(lp_ctx *c, const lp_node *n, lp_colid id, int depth)
+{
+    if (depth > 1000) return -1;
+    int at = lp_find_col(n, id);
+    if (at < 0) return -1;
+    switch (n->kind) {
+    case LP_SCAN:
+        return source_ndv(c, n->source, n->scan_fields[at]);
+    case LP_PROJECT:
+        if (n->exprs[at]->kind != LP_X_COL) return -1;
+        return col_ndv(c, n->child[0], n->exprs[at]->col, depth + 1);
+    case LP_FILTER:
+    case LP_SORT:
+    case LP_LIMIT:
+    case LP_DISTINCT:
+        return col_ndv(c, n->child[0], id, depth + 1);
+    case LP_JOIN:
+        for (int i = 0; i < n->n_child; i++)
+            if (lp_find_col(n->child[i], id) >= 0) return col_ndv(c, n->child[i], id, depth + 1);
+        return -1;
+    default:
+        return -1;
+    }
+}
+
+static double key_ndv(lp_ctx *c, const lp_node *side, const lp_expr *k)
+{
+    while (k->kind == LP_X_CAST) k = k->args[0];
+    if (k->kind != LP_X_COL) return -1;
+    double d = col_ndv(c, side, k->col, 0);
+    if (d > 0 && side->est_rows >= 0 && d > side->est_rows) d = side->est_rows;
+    return d;
+}
+
+/* Estimated rows of l JOIN r over the conjuncts conj. */
+static double join_estimate(lp_ctx *c, const lp_node *l, const lp_node *r, lp_expr *const *conj,
+                            int n)
+{
+    double le = l->est_rows, re = r->est_rows;
+    bool keys = false;
+    double best = -1;
+    opt_colset ls, rs;
+    st_error err;
+    st_error_init(&err);
+    if (opt_colset_of_node(c, l, &ls, &err) != ST_OK || opt_colset_of_node(c, r, &rs, &err) != ST_OK)
+        return le * re;
+    for (int i = 0; i < n; i++) {
+        const lp_expr *e = conj[i];
+        if (!(opt_is_call(e, "=") || opt_is_call(e, "==") || opt_is_call(e, "<=>")) ||
+            e->n_args != 2)
+            continue;
+        const lp_expr *a = e->args[0], *b = e->args[1];
+        if (opt_expr_within(a, &rs) && opt_expr_within(b, &ls)) {
+            const lp_expr *t = a;
+            a = b;
+            b = t;
+        }
+        if (!(opt_expr_within(a, &ls) && opt_expr_touches(a, &ls) && opt_expr_within(b, &rs) &&
+              opt_expr_touches(b, &rs)))
+            continue;
+        keys = true;
+        /* When both sides look unique the larger estimate is kept: the
+        ** heuristic misreads a composite key's first column (lineitem's
+        ** l_orderkey), and underestimating a join hurts more. */
+        double base, est = -1;
+        if (key_unique(r, b, &base) && base > 0)
+            est = le * (re / base < 1 ? re / base : 1);
+        if (key_unique(l, a, &base) && base > 0) {
+            double e2 = re * (le / base < 1 ? le / base : 1);
+            if (e2 > est) est = e2;
+        }
+        if (est < 0) {
+            /* Neither side looks unique: rows / max(distinct values) when
+            ** statistics give the key's value range (a many-to-many join). */
+            double da = key_ndv(c, l, a), db = key_ndv(c, r, b);
+            double d = da > db ? da : db;
+            if (d > 0) est = le * re / d;
+        }
+        if (est >= 0 && (best < 0 || est < best)) best = est;
+    }
+    if (best >= 0) return best < 1 ? 1 : best;
+    if (keys) return le > re ? le : re;
+    return n > 0 ? le * re * 0.1 : le * re;
+}
+
+double opt_estimate(lp_ctx *c, lp_node *n)
+{
+    double ch[2] = {0, 0};
+    for (int i = 0; i < n->n_child && i < 2; i++) ch[i] = opt_estimate(c, n->child[i]);
+    double e = ch[0];
+    switch (n->kind) {
+    case LP_SCAN:
+        e = n->source && n->source->est_rows >= 0 ? n->source->est_rows : OPT_UNKNOWN_ROWS;
+        break;
+    case LP_VALUES: e = (double)n->n_rows; break;
+    case LP_FILTER: e = ch[0] * conj_selectivity(n->cond); break;
+    case LP_AGGREGATE: e = n->n_groups == 0 && n->n_sets == 0 ? 1 : ch[0] * 0.1; break;
+    case LP_LIMIT:
+        if (n->limit >= 0 && (double)n->limit < e) e = (double)n->limit;
+        break;
+    case LP_DISTINCT: e = ch[0] * 0.5; break;
+    case LP_SETOP: e = n->setop == SQL_SET_UNION ? ch[0] + ch[1] : ch[0]; break;
+    case LP_JOIN:
+        switch (n->join) {
+        case LP_JOIN_SEMI: case LP_JOIN_ANTI: e = ch[0] * 0.5; break;
+        case LP_JOIN_MARK: case LP_JOIN_SINGLE: e = ch[0]; break;
+        case LP_JOIN_FULL: e = ch[0] + ch[1]; break;
+        default: {
+            lp_expr **conj = NULL;
+            int nc = 0;
+            st_error err;
+            st_error_init(&err);
+            if (lp_conjuncts(c, n->cond, &conj, &nc, &err) != ST_OK) nc = 0;
+            e = join_estimate(c, n->child[0], n->child[1], conj, nc);
+            if (n->join == LP_JOIN_LEFT && e < ch[0]) e = ch[0];
+            if (n->join == LP_JOIN_RIGHT && e < ch[1]) e = ch[1];
+            break;
+        }
+        }
+        break;
+    default: break;
+    }
+    if (e < 1 && ch[0] >= 1 && n->kind != LP_LIMIT) e = 1;   /* a guess never rules rows out */
+    if (e < 0) e = 0;
+    n->est_rows = e;
+    return e;
+}
+
+/* ---- reordering -------------------------------------------------------------- */
+
+typedef struct jo_state {
+    lp_ctx    *c;
+    lp_node  **leaves;        /* arena */
+    int        n_leaves;
+    lp_expr  **conj;          /* arena: every condition conjunct of the tree */
+    int        n_conj;
+    bool      *used;          /* per conjunct: placed in a join */
+    st_error  *err;
+} jo_state;
+
+static bool is_inner(const lp_node *n)
+{
+    return n->kind == LP_JOIN && n->join == LP_JOIN_INNER;
+}
+
+static st_status reorder(lp_ctx *c, lp_node **np, bool enabled, int depth, st_error *err);
+
+static st_status flatten(jo_state *s, lp_node *n, bool enabled, int depth)
+{
+    if (is_inner(n)) {
+        st_status rc = lp_conjuncts(s->c, n->cond, &s->conj, &s->n_conj, s->err);
+        if (rc != ST_OK) return rc;
+        for (int i = 0; i < 2; i++)
+            if ((rc = flatten(s, n->child[i], enabled, depth + 1)) != ST_OK) return rc;
+        return ST_OK;
+    }
+    lp_node *leaf = n;
+    st_status rc = reorder(s->c, &leaf, enabled, depth + 1, s->err);
+    if (rc != ST_OK) return rc;
+    opt_estimate(s->c, leaf);
+    lp_node **g = st_arena_realloc(s->c->arena, s->leaves, (size_t)s->n_leaves * sizeof *g,
+                                   (size_t)(s->n_leaves + 1) * sizeof *g);
+    if (!g) return opt_nomem(s->err, "ordering joins");
+    g[s->n_leaves++] = leaf;
+    s->leaves = g;
+    return ST_OK;
+}
+
+/* The unused conjuncts covered by l's and r's columns (marked used if take). */
+static st_status covered(jo_state *s, const lp_node *l, const lp_node *r, bool take,
+                         lp_expr ***out, int *n_out)
+{
+    opt_colset both, ls, rs;
+    st_status rc = opt_colset_of_node(s->c, l, &both, s->err);
+    if (rc == ST_OK) rc = opt_colset_of_node(s->c, l, &ls, s->err);
+    if (rc == ST_OK) rc = opt_colset_of_node(s->c, r, &rs, s->err);
+    if (rc != ST_OK) return rc;
+    for (int i = 0; i < r->n_cols; i++) opt_colset_add(&both, r->cols[i].id);
+    *out = NULL;
+    *n_out = 0;
+    for (int i = 0; i < s->n_conj; i++) {
+        if (s->used[i] || !opt_expr_within(s->conj[i], &both)) continue;
+        if ((rc = opt_push_expr(s->c, out, n_out, s->conj[i], s->err)) != ST_OK) return rc;
+        if (take) s->used[i] = true;
+    }
+    return ST_OK;
+}
+
+/* True when some conjunct links l and r (uses columns of both). */
+static bool connected(jo_state *s, lp_expr *const *conj, int n, const lp_node *l, const lp_node *r)
+{
+    opt_colset ls, rs;
+    if (opt_colset_of_node(s->c, l, &ls, s->err) != ST_OK ||
+        opt_colset_of_node(s->c, r, &rs, s->err) != ST_OK)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (opt_expr_touches(conj[i], &ls) && opt_expr_touches(conj[i], &rs)) return true;
+    return false;
+}
+
+/* Builds the join of cur and leaf with the smaller input on the right. */
+static st_status join_two(jo_state *s, lp_node *cur, lp_node *leaf, lp_node **out)
+{
+    lp_expr **conj;
+    int n;
+    st_status rc = covered(s, cur, leaf, true, &conj, &n);
+    if (rc != ST_OK) return rc;
+    lp_node *l = cur, *r = leaf;
+    if (r->est_rows > l->est_rows) {
+        l = leaf;
+        r = cur;
+    }
+    lp_node *j = opt_make_join(s->c, LP_JOIN_INNER, l, r, lp_and(s->c, conj, n));
+    if (!j) return opt_nomem(s->err, "ordering joins");
+    j->est_rows = join_estimate(s->c, l, r, conj, n);
+    if ((rc = opt_join_keys_node(s->c, j, s->err)) != ST_OK) return rc;
+    *out = j;
+    return ST_OK;
+}
+
+static st_status greedy(jo_state *s, lp_node **out)
+{
+    bool *placed = st_arena_calloc(s->c->arena, (size_t)s->n_leaves, sizeof *placed);
+    s->used = st_arena_calloc(s->c->arena, (size_t)s->n_conj + 1, sizeof *s->used);
+    if (!placed || !s->used) return opt_nomem(s->err, "ordering joins");
+    int first = 0;
+    for (int i = 1; i < s->n_leaves; i++)
+        if (s->leaves[i]->est_rows < s->leaves[first]->est_rows) first = i;
+    lp_node *cur = s->leaves[first];
+    placed[first] = true;
+    for (int step = 1; step < s->n_leaves; step++) {
+        int pick = -1;
+        double pick_est = 0;
+        bool pick_conn = false;
+        for (int i = 0; i < s->n_leaves; i++) {
+            if (placed[i]) continue;
+            lp_expr **conj;
+            int n;
+            st_status rc = covered(s, cur, s->leaves[i], false, &conj, &n);
+            if (rc != ST_OK) return rc;
+            bool conn = connected(s, conj, n, cur, s->leaves[i]);
+            double est = conn ? join_estimate(s->c, cur, s->leaves[i], conj, n)
+                              : s->leaves[i]->est_rows;
+            if (pick < 0 || (conn && !pick_conn) || (conn == pick_conn && est < pick_est)) {
+                pick = i;
+                pick_est = est;
+                pick_conn = conn;
+            }
+        }
+        placed[pick] = true;
+        st_status rc = join_two(s, cur, s->leaves[pick], &cur);
+        if (rc != ST_OK) return rc;
+    }
+    /* Conjuncts no join covered (none after pushdown) stay above as a filter. */
+    lp_expr **rest = NULL;
+    int n_rest = 0;
+    for (int i = 0; i < s->n_conj; i++)
+        if (!s->used[i]) {
+            st_status rc = opt_push_expr(s->c, &rest, &n_rest, s->conj[i], s->err);
+            if (rc != ST_OK) return rc;
+        }
+    if (n_rest > 0 && !(cur = opt_make_filter(s->c, cur, rest, n_rest)))
+        return opt_nomem(s->err, "ordering joins");
+    *out = cur;
+    return ST_OK;
+}
+
+static st_status reorder_tree(lp_ctx *c, lp_node **np, bool enabled, int depth, st_error *err)
+{
+    lp_node *n = *np;
+    jo_state s = {c, NULL, 0, NULL, 0, NULL, err};
+    st_status rc = flatten(&s, n, enabled, depth);
+    if (rc != ST_OK) return rc;
+    lp_node *top = NULL;
+    if ((rc = greedy(&s, &top)) != ST_OK) return rc;
+    bool same = top->n_cols == n->n_cols;
+    for (int i = 0; same && i < n->n_cols; i++) same = top->cols[i].id == n->cols[i].id;
+    if (!same && !(top = opt_make_identity(c, top, n->cols, n->n_cols)))
+        return opt_nomem(err, "ordering joins");
+    *np = top;
+    return ST_OK;
+}
+
+static st_status reorder(lp_ctx *c, lp_node **np, bool enabled, int depth, st_error *err)
+{
+    if (depth > 10000) return st_error_set(err, ST_ERR_LIMIT, "plan nested too deeply");
+    lp_node *n = *np;
+    if (enabled && is_inner(n)) return reorder_tree(c, np, enabled, depth, err);
+    for (int i = 0; i < n->n_child; i++) {
+        st_status rc = reorder(c, &n->child[i], enabled, depth + 1, err);
+        if (rc != ST_OK) return rc;
+    }
+    if (n->kind == LP_JOIN) {
+        st_status rc = opt_join_set_cols(c, n, err);
+        if (rc != ST_OK) return rc;
+    } else if (n->kind == LP_FILTER || n->kind == LP_SORT || n->kind == LP_LIMIT ||
+               n->kind == LP_DISTINCT) {
+        st_status rc = opt_pass_cols(c, n, err);
+        if (rc != ST_OK) return rc;
+    }
+    return ST_OK;
+}
+
+st_status opt_join_order_ex(lp_ctx *c, lp_node **root, bool enabled, st_error *err)
+{
+    st_status rc = reorder(c, root, enabled, 0, err);
+    if (rc != ST_OK) return rc;
+    opt_estimate(c, *root);
+    return ST_OK;
+}
+
+st_status opt_join_order(lp_ctx *c, lp_node **root, st_error *err)
+{
+    return opt_join_order_ex(c, root, true, err);
+}

@@ -1,0 +1,242 @@
+/* sql_session_test.c -- end-to-end SQL through a session (src/exec/session.h):
+** parse, bind, optimize, plan and run, checking the rows that come back,
+** session settings, EXPLAIN, multi-threaded runs and error messages. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "exec/session.h"
+#include "format/parquet/pq.h"
+
+/* Result rows as "a|b\n" lines (NULL as NULL), in result order. */
+static char *result_text(const ex_result *r)
+{
+    st_buf b;
+    st_error err;
+    st_buf_init(&b);
+    st_error_init(&err);
+    for (int i = 0; i < r->n_batches; i++) {
+        const vec_batch *bt = r->batches[i];
+        for (int64_t row = 0; row < bt->n_rows; row++) {
+            for (int c = 0; c < bt->n_cols; c++) {
+                if (c) st_buf_append_byte(&b, '|', &err);
+                if (!vec_is_valid(bt->cols[c], row)) st_buf_append_str(&b, "NULL", &err);
+                else vec_format_value(bt->cols[c], row, VEC_FMT_TEXT, &b, &err);
+            }
+            st_buf_append_byte(&b, '\n', &err);
+        }
+    }
+    st_buf_append_byte(&b, 0, &err);
+    return (char *)b.data;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The lines of text sorted (for results whose order SQL leaves open). */
+static char *sorted(char *text)
+{
+    char *lines[4096];
+    int n = 0;
+    for (char *p = strtok(text, "\n"); p && n < 4096; p = strtok(NULL, "\n")) lines[n++] = p;
+    qsort(lines, (size_t)n, sizeof *lines, cmp_lines);
+    st_buf b;
+    st_error err;
+    st_buf_init(&b);
+    st_error_init(&err);
+    for (int i = 0; i < n; i++) {
+        st_buf_append_str(&b, lines[i], &err);
+        st_buf_append_byte(&b, '\n', &err);
+    }
+    st_buf_append_byte(&b, 0, &err);
+    st_free(text);
+    return (char *)b.data;
+}
+
+static ex_session *S;
+
+static void setup(void)
+{
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(ex_session_new(NULL, &S, &err), ST_OK);
+}
+
+static void teardown(void)
+{
+    ex_session_free(S);
+}
+
+/* Runs sql, returns its result rows as text (sorted when asked). */
+static char *run(const char *sql, bool sort)
+{
+    st_error err;
+    st_error_init(&err);
+    ex_result *r = NULL;
+    st_status rc = ex_session_query(S, sql, &r, &err);
+    cr_assert_eq(rc, ST_OK, "%s\n-> %s\n%s", sql, err.msg, err.hint);
+    cr_assert_not_null(r, "no result for %s", sql);
+    char *t = result_text(r);
+    ex_result_free(r);
+    return sort ? sorted(t) : t;
+}
+
+static void expect(const char *sql, bool sort, const char *want)
+{
+    char *got = run(sql, sort);
+    cr_expect_str_eq(got, want, "query: %s", sql);
+    st_free(got);
+}
+
+static void expect_error(const char *sql, const char *msg_part)
+{
+    st_error err;
+    st_error_init(&err);
+    ex_result *r = NULL;
+    st_status rc = ex_session_query(S, sql, &r, &err);
+    ex_result_free(r);
+    cr_assert_neq(rc, ST_OK, "expected an error for %s", sql);
+    cr_expect(strstr(err.msg, msg_part) != NULL, "error for %s was '%s', wanted '%s'", sql,
+              err.msg, msg_part);
+}
+
+TestSuite(sql_session, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(sql_session, constants_and_arithmetic)
+{
+    expect("SELECT 1 + 1 AS two, 'a' || 'b', 7 / 2, 7 div 2, CAST(1.50 AS DECIMAL(5,2)) * 2",
+           false, "2|ab|3.5|3|3.00\n");
+}
+
+Test(sql_session, values_group_order_limit)
+{
+    const char *v = "(VALUES (1, 'x', 10), (2, 'y', 20), (1, 'x', 5), (3, NULL, 7)) AS t(a, b, c)";
+    char q[1024];
+    snprintf(q, sizeof q, "SELECT a, b, sum(c) AS s, count(*) FROM %s GROUP BY a, b ORDER BY a", v);
+    expect(q, false, "1|x|15|2\n2|y|20|1\n3|NULL|7|1\n");
+    snprintf(q, sizeof q, "SELECT a FROM %s WHERE c > 6 ORDER BY c DESC LIMIT 2", v);
+    expect(q, false, "2\n1\n");
+    snprintf(q, sizeof q, "SELECT count(*), count(b), min(c), max(b) FROM %s", v);
+    expect(q, false, "4|3|5|y\n");
+    snprintf(q, sizeof q, "SELECT DISTINCT a FROM %s", v);
+    expect(q, true, "1\n2\n3\n");
+}
+
+Test(sql_session, joins)
+{
+    const char *q =
+        "WITH l AS (SELECT * FROM VALUES (1, 'a'), (2, 'b'), (NULL, 'n') AS l(k, v)),"
+        "     r AS (SELECT * FROM VALUES (1, 100), (1, 101), (3, 300) AS r(k, w)) "
+        "SELECT l.v, r.w FROM l JOIN r ON l.k = r.k";
+    expect(q, true, "a|100\na|101\n");
+    const char *q2 =
+        "WITH l AS (SELECT * FROM VALUES (1, 'a'), (2, 'b'), (NULL, 'n') AS l(k, v)),"
+        "     r AS (SELECT * FROM VALUES (1, 100), (1, 101), (3, 300) AS r(k, w)) "
+        "SELECT l.v, r.w FROM l LEFT JOIN r ON l.k = r.k";
+    expect(q2, true, "a|100\na|101\nb|NULL\nn|NULL\n");
+    const char *q3 =
+        "WITH l AS (SELECT * FROM VALUES (1, 'a'), (2, 'b'), (NULL, 'n') AS l(k, v)),"
+        "     r AS (SELECT * FROM VALUES (1, 100), (1, 101), (3, 300) AS r(k, w)) "
+        "SELECT l.v FROM l WHERE l.k IN (SELECT k FROM r)";
+    expect(q3, true, "a\n");
+    const char *q4 =
+        "WITH l AS (SELECT * FROM VALUES (1, 'a'), (2, 'b'), (NULL, 'n') AS l(k, v)),"
+        "     r AS (SELECT * FROM VALUES (1, 100), (1, 101), (3, 300) AS r(k, w)) "
+        "SELECT l.v FROM l WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.k = l.k)";
+    expect(q4, true, "b\nn\n");
+}
+
+Test(sql_session, set_operations)
+{
+    expect("SELECT 1 UNION ALL SELECT 1 UNION ALL SELECT 2", true, "1\n1\n2\n");
+    expect("SELECT 1 UNION SELECT 1 UNION SELECT 2", true, "1\n2\n");
+    expect("SELECT * FROM VALUES (1), (2), (3) AS t(a) EXCEPT SELECT 2", true, "1\n3\n");
+    expect("SELECT * FROM VALUES (1), (2), (3) AS t(a) INTERSECT SELECT 2", true, "2\n");
+}
+
+Test(sql_session, window_functions)
+{
+    expect("SELECT a, b, row_number() OVER (PARTITION BY a ORDER BY b) AS rn, "
+           "sum(b) OVER (PARTITION BY a) AS s FROM VALUES (1, 10), (1, 20), (2, 5) AS t(a, b)",
+           true, "1|10|1|30\n1|20|2|30\n2|5|1|5\n");
+}
+
+Test(sql_session, parquet_file_query)
+{
+    char dir[] = "/tmp/strata_sess_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.parquet", dir);
+    vec_field f[2] = {{"id", {.id = VEC_INT64}, false}, {"name", {.id = VEC_STRING}, true}};
+    vec_schema s = {2, f};
+    st_error err;
+    st_error_init(&err);
+    pq_writer *w;
+    pq_write_options wo = {0};
+    wo.row_group_rows = 1000;
+    cr_assert_eq(pq_writer_open(path, &s, &wo, &w, &err), ST_OK, "%s", err.msg);
+    vec_batch *b = vec_batch_new(&s, 2, 0);
+    vec_builder *b0 = vec_builder_new(&f[0].type), *b1 = vec_builder_new(&f[1].type);
+    for (int i = 0; i < 5000; i++) {
+        vec_builder_append_i64(b0, i, &err);
+        char nm[16];
+        snprintf(nm, sizeof nm, "n%d", i % 7);
+        if (i % 10 == 0) vec_builder_append_null(b1, &err);
+        else vec_builder_append_bytes(b1, nm, strlen(nm), &err);
+    }
+    vec_builder_finish(b0, b->arena, &b->cols[0], &err);
+    vec_builder_finish(b1, b->arena, &b->cols[1], &err);
+    b->n_rows = 5000;
+    vec_builder_free(b0);
+    vec_builder_free(b1);
+    cr_assert_eq(pq_writer_write(w, b, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(pq_writer_close(w, NULL, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+
+    char q[512];
+    snprintf(q, sizeof q, "SELECT count(*), sum(id), count(name) FROM parquet.`%s`", path);
+    expect(q, false, "5000|12497500|4500\n");
+    snprintf(q, sizeof q,
+             "SELECT name, count(*) FROM parquet.`%s` WHERE id >= 4990 GROUP BY name ORDER BY name",
+             path);
+    expect(q, false, "NULL|1\nn0|2\nn1|2\nn2|1\nn3|1\nn4|1\nn5|1\nn6|1\n");
+    /* Registered name and two threads vs one. */
+    cr_assert_eq(ex_session_register(S, "t", LP_SRC_PARQUET, path, &err), ST_OK);
+    cr_assert_eq(ex_session_set(S, "threads", "1", &err), ST_OK);
+    char *one = run("SELECT id % 13 AS k, count(*), max(name) FROM t GROUP BY 1", true);
+    cr_assert_eq(ex_session_set(S, "threads", "2", &err), ST_OK);
+    char *two = run("SELECT id % 13 AS k, count(*), max(name) FROM t GROUP BY 1", true);
+    cr_expect_str_eq(one, two);
+    st_free(one);
+    st_free(two);
+    /* EXPLAIN shows the scan. */
+    char *plan = run("EXPLAIN SELECT * FROM t WHERE id = 3", false);
+    cr_expect(strstr(plan, "Scan") != NULL, "%s", plan);
+    st_free(plan);
+    snprintf(q, sizeof q, "rm -rf %s", dir);
+    cr_assert_eq(system(q), 0);
+}
+
+Test(sql_session, settings)
+{
+    expect("SET threads = 3", false, "threads|3\n");
+    expect("SET threads", false, "threads|3\n");
+    expect("RESET threads; SET spark.sql.ansi.enabled = false; SET spark.sql.ansi.enabled", false,
+           "spark.sql.ansi.enabled|false\n");
+    expect("SELECT 1 / 0", false, "NULL\n");
+    expect("SET memory_limit = '512MB'", false, "memory_limit|512.0MB\n");
+    expect_error("SET nonsense = 1", "unknown setting 'nonsense'");
+    expect_error("SET threads = 0", "not a thread count");
+}
+
+Test(sql_session, errors)
+{
+    expect_error("SELECT amout FROM VALUES (1) AS t(amount)", "unknown column 'amout'");
+    expect_error("SELECT * FROM nope", "'nope' not found");
+    expect_error("SELECT nofunc(1)", "nofunc");
+    expect_error("SELECT 1 / 0", "zero");
+    expect_error("SELEC 1", "line 1, column 1");
+}
