@@ -102,4 +102,4 @@ run sql --table "customer=delta:$tpch/customer" --table "orders=delta:$tpch/orde
      ORDER BY revenue DESC, o_orderdate LIMIT 5"
 
 step "EXPLAIN: the plan, with files kept and pruned"
-run sql "EXPLAIN SELECT count(*) FROM delta.\`$table\` WHERE status = 'shipped'"
+run sql "EXPLAIN ANALYZE SELECT status, sum(amount) FROM delta.\`$table\` WHERE order_id < 100 GROUP BY status"

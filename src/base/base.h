@@ -140,6 +140,13 @@ static inline void st_store_be32(uint8_t *p, uint32_t v)
 /* Copies n bytes without a library call for short runs (strings in batch
 ** building): overlapping fixed-size moves, never touching bytes outside
 ** [src, src+n) or [dst, dst+n). */
+/* memcpy that accepts (NULL, 0): empty arrays are often NULL pointers. */
+static inline void st_memcpy(void *dst, const void *src, size_t n)
+{
+    if (n)
+        memcpy(dst, src, n);
+}
+
 static inline void st_copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
 {
     if (n <= 16) {

@@ -50,6 +50,20 @@ static st_status print_result(void *ud, ex_result *r, st_error *err)
 {
     sql_cli *c = ud;
     st_status rc = ST_OK;
+    if (c->fmt == CLI_FORMAT_TABLE && r->statement && strcmp(r->statement, "explain") == 0) {
+        /* Plans read best as plain text, one line per row. */
+        for (int i = 0; rc == ST_OK && i < r->n_batches; i++)
+            for (int64_t row = 0; rc == ST_OK && row < r->batches[i]->n_rows; row++) {
+                const vec *v = r->batches[i]->cols[0];
+                const int32_t *off = vec_offsets(v);
+                rc = cli_write(&c->w, v->bytes + off[row], (size_t)(off[row + 1] - off[row]), err);
+                if (rc == ST_OK) rc = cli_write_str(&c->w, "\n", err);
+            }
+        if (rc == ST_OK) rc = cli_writer_flush(&c->w, err);
+        c->any_printed = true;
+        ex_result_free(r);
+        return rc;
+    }
     if (r->schema.n_fields > 0) {
         if (c->any_printed && c->fmt == CLI_FORMAT_TABLE) rc = cli_write_str(&c->w, "\n", err);
         cli_printer *p = rc == ST_OK ? cli_printer_new(c->fmt, &r->schema, &c->w, NULL) : NULL;

@@ -43,7 +43,8 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define DELTA_TXN_MAX_TRIES   100
+#define DELTA_TXN_MAX_TRIES   10000   /* each retry reads one winning commit; Delta
+                                     ** itself allows millions (maxCommitAttempts) */
 #define DELTA_FILE_MAX_ROWS   (1 << 20)     /* rows per data file */
 #define DELTA_FILE_MAX_BYTES  ((int64_t)128 << 20)  /* input bytes per data file, unless
                                                    ** delta.targetFileSize says otherwise */

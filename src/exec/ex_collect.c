@@ -18,6 +18,7 @@ static st_status collect_sink(ex_op *op, void *local, ex_thread *t, const ex_chu
 {
     collect_state *s = op->state;
     if (in->n_rows == 0) return ST_OK;
+    atomic_fetch_add(&op->rows_out, in->n_rows);
     vec_batch *b = vec_batch_new(NULL, in->n_cols, 0);
     if (!b) return st_error_set(err, ST_ERR_NOMEM, "out of memory collecting the result");
     ex_chunk copy;

@@ -15,7 +15,14 @@
 ** NULL, else TRUE; OR dually. IN is TRUE on a match, else NULL when the
 ** operand or a list item is NULL, else FALSE (NOT IN negates TRUE/FALSE and
 ** keeps NULL). IN over constants probes a hash set built at compile time;
-** equality is ex_value_equal (NaN equals NaN as in Spark). */
+** equality is ex_value_equal (NaN equals NaN as in Spark); lists of at most
+** IN_SMALL_ITEMS integers or strings are compared directly instead.
+**
+** Selection (ex_expr_select) applies the conjuncts of an AND in order, each
+** on the rows the earlier ones kept. A conjunct that cannot raise an error
+** (never_fails: comparisons and IN over columns and constants, widening
+** casts) is evaluated on the whole chunk while most rows are still kept,
+** which is cheaper than copying its columns; the rows kept are the same. */
 #include "exec.h"
 
 static const vec_type T_BOOL = {.id = VEC_BOOL};
@@ -33,6 +40,7 @@ struct ex_expr {
     bool         has_else;       /* CASE */
     ex_expr    **args;           /* q->arena */
     int          n_args;
+    bool         no_error;       /* evaluation cannot fail on any row (see never_fails) */
     int         *uses;           /* input positions read (sorted, unique) */
     int          n_uses;
     /* IN over constants */
@@ -194,6 +202,73 @@ static st_status compile_node(ex_query *q, ex_expr *x, const lp_expr *e, const l
     return st_error_set(err, ST_ERR_INTERNAL, "unknown expression kind %d", (int)e->kind);
 }
 
+/* Decimal digits left of the point an integer type needs. */
+static int int_digits(vec_type_id id)
+{
+    return id == VEC_INT8 ? 3 : id == VEC_INT16 ? 5 : id == VEC_INT32 ? 10 : 19;
+}
+static bool is_int(vec_type_id id) { return id >= VEC_INT8 && id <= VEC_INT64; }
+
+/* True when casting any value of type `from` to `to` cannot fail (widening). */
+static bool cast_never_fails(const vec_type *from, const vec_type *to)
+{
+    if (is_int(from->id))
+        return (is_int(to->id) && vec_type_width(to->id) >= vec_type_width(from->id)) ||
+               to->id == VEC_DOUBLE || to->id == VEC_FLOAT ||
+               (to->id == VEC_DECIMAL && to->precision - to->scale >= int_digits(from->id));
+    if (from->id == VEC_DECIMAL)
+        return to->id == VEC_DOUBLE ||
+               (to->id == VEC_DECIMAL && to->scale >= from->scale &&
+                to->precision - to->scale >= from->precision - from->scale);
+    if (from->id == VEC_FLOAT)
+        return to->id == VEC_DOUBLE;
+    return false;
+}
+
+static bool is_comparison(const char *name)
+{
+    static const char *const ops[] = {"=", "==", "<>", "!=", "<", "<=", ">", ">=", "<=>"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(name, ops[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Whether x can be evaluated on rows an earlier conjunct already rejected
+** without changing anything but speed: it raises no error on any row.
+** Columns, constants, comparisons of such operands (a cast is allowed on
+** a constant, which fails on every row alike, or when it widens), IN over
+** constants, IS NULL and the logic operators over such operands. */
+static bool never_fails(const ex_expr *x)
+{
+    for (int i = 0; i < x->n_args; i++)
+        if (!x->args[i]->no_error)
+            return false;
+    switch (x->kind) {
+    case LP_X_COL:
+    case LP_X_CONST:
+    case LP_X_AND:
+    case LP_X_OR:
+    case LP_X_NOT:
+    case LP_X_IS_NULL:
+        return true;
+    case LP_X_IN:
+        return x->in_const;
+    case LP_X_CAST:
+        return x->try_cast || cast_never_fails(&x->args[0]->type, &x->type);
+    case LP_X_CALL:
+        if (!x->fn->name || !is_comparison(x->fn->name))
+            return false;
+        for (int i = 0; i < x->n_args; i++)
+            if (x->arg_cast[i] && x->args[i]->kind != LP_X_CONST &&
+                !cast_never_fails(&x->args[i]->type, x->arg_cast[i]))
+                return false;
+        return true;
+    default:
+        return false;
+    }
+}
+
 static st_status compile(ex_query *q, const lp_expr *e, const lp_col *in, int n_in,
                          ex_expr **out, st_error *err)
 {
@@ -223,6 +298,7 @@ static st_status compile(ex_query *q, const lp_expr *e, const lp_col *in, int n_
         return rc;
     if ((rc = collect_uses(q, x, n_in, err)) != ST_OK)
         return rc;
+    x->no_error = never_fails(x);
     *out = x;
     return ST_OK;
 }
@@ -320,6 +396,64 @@ static st_status eval_const(const ex_expr *e, ex_thread *t, int64_t n, vec **out
 {
     if (!e->value)
         return vec_constant(t->arena, &e->type, NULL, n, out, err);
+    /* OPT: results identical if removed (the take of row 0 n times below) */
+    const vec *c = e->value;
+    vec_type_id id = c->type->id;
+    int w = vec_type_width(id);
+    if (c->len >= 1 && vec_is_valid(c, 0) && (w > 0 || id == VEC_BOOL || vec_type_is_varlen(id))) {
+        vec *v = vec_new(t->arena, c->type, n);
+        if (!v)
+            return oom(err);
+        if (w > 0) {
+            uint8_t *dst = v->values;
+            const uint8_t *src = c->values;
+            if (w == 4) {
+                uint32_t x;
+                memcpy(&x, src, 4);
+                for (int64_t i = 0; i < n; i++)
+                    ((uint32_t *)(void *)dst)[i] = x;
+            } else if (w == 8) {
+                uint64_t x;
+                memcpy(&x, src, 8);
+                for (int64_t i = 0; i < n; i++)
+                    ((uint64_t *)(void *)dst)[i] = x;
+            } else if (w == 16) {
+                uint64_t x[2];
+                memcpy(x, src, 16);
+                for (int64_t i = 0; i < n; i++)
+                    memcpy(dst + (size_t)i * 16, x, 16);
+            } else {
+                for (int64_t i = 0; i < n; i++)
+                    memcpy(dst + (size_t)i * (size_t)w, src, (size_t)w);
+            }
+        } else if (id == VEC_BOOL) {
+            if (vec_bit_get(c->values, 0)) {
+                memset(v->values, 0xFF, (size_t)(n / 8));
+                for (int64_t i = n & ~(int64_t)7; i < n; i++)
+                    vec_bit_set(v->values, i);
+            }
+        } else {
+            const int32_t *co = vec_offsets(c);
+            int64_t len = co[1] - co[0];
+            if (len > 0 && n > INT32_MAX / len)
+                return st_error_set(err, ST_ERR_LIMIT, "constant of %lld bytes repeated %lld times "
+                                    "is too long", (long long)len, (long long)n);
+            int32_t *o = vec_offsets(v);
+            uint8_t *b = st_arena_alloc(t->arena, (size_t)(len * n > 0 ? len * n : 1));
+            if (!b)
+                return oom(err);
+            for (int64_t i = 0; i < n; i++) {
+                if (len > 0)
+                    memcpy(b + i * len, c->bytes + co[0], (size_t)len);
+                o[i] = (int32_t)(i * len);
+            }
+            o[n] = (int32_t)(len * n);
+            v->bytes = b;
+            v->n_bytes = len * n;
+        }
+        *out = v;
+        return ST_OK;
+    }
     int32_t *zeros = st_arena_calloc(t->arena, (size_t)(n > 0 ? n : 1), sizeof *zeros);
     if (!zeros)
         return oom(err);
@@ -509,6 +643,111 @@ static st_status eval_case(const ex_expr *e, ex_thread *t, const ex_chunk *in, v
     return vec_take(t->arena, all, pick, n, out, err);
 }
 
+/* OPT: results identical if removed. IN over a short list of constants of
+** an integer, date/time or string type: compares each row with the items
+** directly (no hashing) and writes the result bits at once. Returns false
+** (nothing done) for other types. */
+#define IN_SMALL_ITEMS 16
+
+/* a[0..n) == b[0..n) without a call for the short strings IN lists hold. */
+static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, int32_t n)
+{
+    if (n < 4)
+        return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+    if (n <= 8) {
+        uint32_t a0, b0, a1, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&a1, a + n - 4, 4);
+        memcpy(&b1, b + n - 4, 4);
+        return a0 == b0 && a1 == b1;
+    }
+    return a[0] == b[0] && memcmp(a, b, (size_t)n) == 0;
+}
+static bool in_small(const ex_expr *e, ex_thread *t, const vec *v, int64_t n, vec **out,
+                     st_status *rc, st_error *err)
+{
+    const vec *l = e->in_list;
+    vec_type_id id = v->type->id;
+    bool varlen = id == VEC_STRING || id == VEC_BINARY;
+    int w = 0;
+    switch (id) {
+    case VEC_INT8: case VEC_INT16: case VEC_INT32: case VEC_INT64: case VEC_DATE:
+    case VEC_TIMESTAMP: case VEC_TIMESTAMP_NTZ:
+        w = vec_type_width(id);
+        break;
+    case VEC_STRING: case VEC_BINARY:
+        break;
+    default:
+        return false;
+    }
+    if (l->type->id != id || l->len > IN_SMALL_ITEMS || (!varlen && w != 1 && w != 2 && w != 4 && w != 8))
+        return false;
+    /* the valid items, as 64-bit integers or byte ranges */
+    int64_t ival[IN_SMALL_ITEMS];
+    const uint8_t *ip[IN_SMALL_ITEMS];
+    int32_t il[IN_SMALL_ITEMS];
+    int m = 0;
+    for (int64_t k = 0; k < l->len; k++) {
+        if (!vec_is_valid(l, k))
+            continue;
+        if (varlen) {
+            const int32_t *o = vec_offsets(l);
+            ip[m] = l->bytes ? l->bytes + o[k] : (const uint8_t *)"";
+            il[m] = o[k + 1] - o[k];
+        } else {
+            const uint8_t *p = (const uint8_t *)l->values + (size_t)k * (size_t)w;
+            ival[m] = w == 1 ? *(const int8_t *)p : w == 2 ? *(const int16_t *)(const void *)p
+                    : w == 4 ? *(const int32_t *)(const void *)p : *(const int64_t *)(const void *)p;
+        }
+        m++;
+    }
+    vec *r = vec_new(t->arena, e->type.id == VEC_BOOL ? &e->type : &T_BOOL, n);
+    if (!r) {
+        *rc = oom(err);
+        return true;
+    }
+    bool miss_null = e->in_has_null;     /* no match: NULL rather than FALSE */
+    if (v->validity || miss_null) {
+        if ((*rc = vec_alloc_validity(t->arena, r, err)) != ST_OK)
+            return true;
+    }
+    uint8_t *bits = r->values;
+    int64_t nulls = 0;
+    const int32_t *vo = varlen ? vec_offsets(v) : NULL;
+    for (int64_t i = 0; i < n; i++) {
+        if (!vec_is_valid(v, i)) {
+            vec_bit_clear(r->validity, i);
+            nulls++;
+            continue;
+        }
+        bool hit = false;
+        if (varlen) {
+            int32_t len = vo[i + 1] - vo[i];
+            const uint8_t *p = v->bytes ? v->bytes + vo[i] : (const uint8_t *)"";
+            for (int k = 0; k < m && !hit; k++)
+                hit = il[k] == len && bytes_equal(ip[k], p, len);
+        } else {
+            const void *p = (const uint8_t *)v->values + (size_t)i * (size_t)w;
+            int64_t x = w == 1 ? *(const int8_t *)p : w == 2 ? *(const int16_t *)p
+                      : w == 4 ? *(const int32_t *)p : *(const int64_t *)p;
+            for (int k = 0; k < m && !hit; k++)
+                hit = ival[k] == x;
+        }
+        if (hit ? !e->negated : (!miss_null && e->negated))
+            vec_bit_set(bits, i);
+        else if (!hit && miss_null) {
+            vec_bit_clear(r->validity, i);
+            nulls++;
+        }
+    }
+    r->null_count = nulls;
+    vec_finish_validity(r);
+    *out = r;
+    *rc = ST_OK;
+    return true;
+}
+
 static st_status eval_in(const ex_expr *e, ex_thread *t, const ex_chunk *in, vec **out,
                          st_error *err)
 {
@@ -520,6 +759,8 @@ static st_status eval_in(const ex_expr *e, ex_thread *t, const ex_chunk *in, vec
     uint8_t *tri = st_arena_alloc(t->arena, (size_t)(n > 0 ? n : 1));
     if (!tri)
         return oom(err);
+    if (e->in_const && v->type->id != VEC_NULL && in_small(e, t, v, n, out, &rc, err))
+        return rc;
     if (e->in_const) {
         uint64_t *h = st_arena_alloc(t->arena, (size_t)(n > 0 ? n : 1) * sizeof *h);
         if (!h)
@@ -626,12 +867,35 @@ static st_status select_rows(const ex_expr *e, ex_thread *t, const ex_chunk *in,
         return ST_OK;
     }
     vec *v;
-    st_status rc = eval_rows(e, t, in, *m == in->n_rows ? NULL : rows, *m, &v, err);
+    st_status rc;
+    int64_t k = 0;
+    if (*m < in->n_rows && e->no_error && *m * 2 >= in->n_rows && e->kind != LP_X_COL) {
+        /* OPT: results identical if removed. Most rows are still selected
+        ** and e cannot fail: evaluate it on the whole chunk rather than
+        ** copying its columns for the selected rows, and read the answer at
+        ** the selected positions. */
+        if ((rc = eval(e, t, in, &v, err)) == ST_OK)
+            rc = check_bool(e, v, err);
+        if (rc != ST_OK)
+            return rc;
+        if (v->type->id == VEC_BOOL && !v->validity) {
+            const uint8_t *bits = v->values;
+            for (int64_t j = 0; j < *m; j++) {
+                rows[k] = rows[j];
+                k += vec_bit_get(bits, rows[j]);
+            }
+        } else {
+            for (int64_t j = 0; j < *m; j++)
+                if (tri_of(v, rows[j]) == 1) rows[k++] = rows[j];
+        }
+        *m = k;
+        return ST_OK;
+    }
+    rc = eval_rows(e, t, in, *m == in->n_rows ? NULL : rows, *m, &v, err);
     if (rc == ST_OK)
         rc = check_bool(e, v, err);
     if (rc != ST_OK)
         return rc;
-    int64_t k = 0;
     if (v->type->id == VEC_BOOL && !v->validity) {
         const uint8_t *bits = v->values;
         for (int64_t j = 0; j < *m; j++) {

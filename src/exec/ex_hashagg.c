@@ -6,10 +6,15 @@
 **
 ** Sink: every thread owns a table split into HA_PARTS radix partitions by
 ** the high bits of the key hash (ex_hash_rows). Each partition is an open
-** addressing index (slot = group id + 1) over its groups; a group keeps its
-** hash, a pointer to its state row (one 16-aligned slot per aggregate,
-** agg.h contract) and its key, stored column-wise in append-only key blocks
-** (the new keys of one batch, copied with ex_chunk_take). A batch is first
+** addressing index (slot = group id + 1 and a tag of hash bits, so most
+** mismatches cost no other load) over its groups; a group keeps its hash,
+** a pointer to its state row (one 16-aligned slot per aggregate, agg.h
+** contract) and its key, stored column-wise in append-only key blocks (the
+** new keys of one batch, copied with ex_chunk_take). When every key is an
+** integer-like type (at most HA_FIX_MAX keys), each group's keys are also
+** kept packed as uint64s (their NULL mask in the slot tag): probing then
+** compares integers and never chases the key blocks. A row with the same
+** key as the row probed before it reuses that row's group. A batch is first
 ** put in "batch layout": the key columns (for grouping sets: the set's keys
 ** with the others NULL, plus the grouping id), then every aggregate's
 ** arguments (cast to cast_to), then the FILTER column of each aggregate
@@ -45,9 +50,10 @@
 
 #define HA_PART_BITS 5
 #define HA_PARTS (1 << HA_PART_BITS)    /* radix partitions of a grouped table */
-#define HA_NONE UINT32_MAX              /* "no group" in a gid array */
 #define HA_MAX_GROUPS ((int64_t)INT32_MAX - 1)
 #define HA_MIN_ROUND 4096                /* groups a source round takes even past the limit */
+#define HA_FIX_MAX 4                     /* most key columns of the packed-key path */
+#define HA_PREFETCH 16                   /* rows a probe's slot load is started ahead */
 
 static const vec_type HA_BIGINT = {.id = VEC_INT64};
 
@@ -57,12 +63,20 @@ typedef struct ha_block {
     int64_t  first;         /* group id of row 0 */
 } ha_block;
 
+/* One slot of a partition's open addressing index. */
+typedef struct ha_slot {
+    uint32_t gid1;          /* group id + 1, 0 = empty slot */
+    uint32_t tag;           /* hash bits 36..63 << 4 | NULL mask of the packed keys */
+} ha_slot;
+
 typedef struct ha_part {
     uint64_t  *hashes;      /* heap: hash of each group, n_groups of cap */
     uint8_t  **states;      /* heap: state row of each group (arena memory) */
     int32_t   *blk;         /* heap: key block of each group */
+    uint64_t  *fkeys;       /* heap, packed-key path only: n_fk packed keys per group */
+    int        n_fk;        /* keys per group in fkeys (0: generic path) */
     int64_t    n_groups, cap;
-    uint32_t  *slots;       /* heap: group id + 1, 0 empty; n_slots a power of 2 */
+    ha_slot   *slots;       /* heap: n_slots, a power of 2 */
     uint32_t   n_slots;
     ha_block  *blocks;      /* heap */
     int        n_blocks, cap_blocks;
@@ -85,6 +99,7 @@ typedef struct ha_op {
     ex_agg_spec spec;       /* copied into q->arena */
     int         n_parts;    /* HA_PARTS, or 1 ungrouped */
     int         n_keys;     /* n_groups, + 1 (grouping id) with sets */
+    bool        fixed;      /* 1..HA_FIX_MAX keys, all integer-like: packed-key path */
     int         n_argcols;  /* sum of n_args */
     int         n_batch;    /* columns of the batch layout */
     int        *arg_at;     /* per aggregate: first argument column in the layout */
@@ -135,6 +150,7 @@ static st_status nomem(st_error *err, const char *what)
 static int64_t part_heap_bytes(const ha_part *p)
 {
     return p->cap * (int64_t)(sizeof *p->hashes + sizeof *p->states + sizeof *p->blk) +
+           p->cap * p->n_fk * (int64_t)sizeof *p->fkeys +
            (int64_t)p->n_slots * (int64_t)sizeof *p->slots +
            (int64_t)p->cap_blocks * (int64_t)sizeof *p->blocks +
            p->cap_pend * (int64_t)sizeof *p->pend +
@@ -146,6 +162,7 @@ static void part_free(ha_part *p)
     st_free(p->hashes);
     st_free(p->states);
     st_free(p->blk);
+    st_free(p->fkeys);
     st_free(p->slots);
     st_free(p->blocks);
     st_free(p->pend);
@@ -171,9 +188,15 @@ static bool grow_array(void **arr, int64_t *cap, int64_t need, size_t elem)
     return true;
 }
 
-/* Makes room for one more group: group arrays and the slot index (load
-** factor at most 1/2, rebuilt from the stored hashes). */
-static st_status part_reserve(ha_part *p, st_error *err)
+static inline uint32_t slot_tag(uint64_t hv, unsigned nulls)
+{
+    return ((uint32_t)(hv >> 32) & ~0xFu) | nulls;
+}
+
+/* Makes room for one more group: group arrays (packed keys when fixed)
+** and the slot index (load factor at most 1/2, rebuilt from the stored
+** hashes). */
+static st_status part_reserve(ha_part *p, int nk, st_error *err)
 {
     if (p->n_groups >= HA_MAX_GROUPS)
         return st_error_set(err, ST_ERR_LIMIT, "hash aggregate partition has more than %" PRId64
@@ -185,25 +208,64 @@ static st_status part_reserve(ha_part *p, st_error *err)
             !grow_array((void **)&p->states, &c1, p->n_groups + 1, sizeof *p->states) ||
             !grow_array((void **)&p->blk, &c2, p->n_groups + 1, sizeof *p->blk))
             return nomem(err, "group arrays");
+        int64_t c3 = p->cap;
+        if (nk > 0 && !grow_array((void **)&p->fkeys, &c3, p->n_groups + 1,
+                                  (size_t)nk * sizeof *p->fkeys))
+            return nomem(err, "group keys");
         p->cap = cap;
+        p->n_fk = nk;
     }
     if ((uint64_t)(p->n_groups + 1) * 2 <= p->n_slots)
         return ST_OK;
     uint32_t n = p->n_slots ? p->n_slots * 2 : 64;
-    uint32_t *slots = st_calloc(n, sizeof *slots);
+    ha_slot *slots = st_calloc(n, sizeof *slots);
     if (!slots)
         return nomem(err, "slot index");
     uint32_t mask = n - 1;
-    for (int64_t g = 0; g < p->n_groups; g++) {
-        uint32_t s = (uint32_t)p->hashes[g] & mask;
-        while (slots[s])
+    for (uint32_t i = 0; i < p->n_slots; i++) {
+        if (!p->slots[i].gid1)
+            continue;
+        uint32_t s = (uint32_t)p->hashes[p->slots[i].gid1 - 1] & mask;
+        while (slots[s].gid1)
             s = (s + 1) & mask;
-        slots[s] = (uint32_t)g + 1;
+        slots[s] = p->slots[i];
     }
     st_free(p->slots);
     p->slots = slots;
     p->n_slots = n;
     return ST_OK;
+}
+
+/* ex_value_equal(a, ia, b, ib, true) with the string compare inline. */
+static inline bool col_equal(const vec *a, int64_t ia, const vec *b, int64_t ib)
+{
+    vec_type_id id = a->type->id;
+    if ((id == VEC_STRING || id == VEC_BINARY) && b->type->id == id &&
+        (a->validity == NULL || a->null_count == 0) &&
+        (b->validity == NULL || b->null_count == 0)) {
+        const int32_t *oa = vec_offsets(a), *ob = vec_offsets(b);
+        int32_t la = oa[ia + 1] - oa[ia];
+        if (la != ob[ib + 1] - ob[ib])
+            return false;
+        const uint8_t *pa = a->bytes + oa[ia], *pb = b->bytes + ob[ib];
+        if (la <= 8) {
+            for (int32_t k = 0; k < la; k++)
+                if (pa[k] != pb[k])
+                    return false;
+            return true;
+        }
+        return memcmp(pa, pb, (size_t)la) == 0;
+    }
+    return ex_value_equal(a, ia, b, ib, true);
+}
+
+/* Rows ra and rb of keys have equal keys. */
+static bool rows_equal(const ha_op *h, const ex_chunk *keys, int64_t ra, int64_t rb)
+{
+    for (int c = 0; c < h->n_keys; c++)
+        if (!col_equal(keys->cols[c], ra, keys->cols[c], rb))
+            return false;
+    return true;
 }
 
 /* Key of group g equals row r of keys. Groups from `committed` on are still
@@ -221,14 +283,15 @@ static bool key_equal(const ha_op *h, const ha_part *p, int64_t g, int64_t commi
         row = g - b->first;
     }
     for (int c = 0; c < h->n_keys; c++)
-        if (!ex_value_equal(other->cols[c], row, keys->cols[c], r, true))
+        if (!col_equal(other->cols[c], row, keys->cols[c], r))
             return false;
     return true;
 }
 
 /* A new group for row r: state row in a (initialised), pending key. */
 static st_status part_add(const ha_op *h, ha_part *p, st_arena *a, uint64_t hv, int32_t r,
-                          int64_t committed, uint32_t slot, st_error *err)
+                          int64_t committed, uint32_t slot, unsigned nulls,
+                          st_error *err)
 {
     int64_t k = p->n_groups - committed;
     if (!grow_array((void **)&p->pend, &p->cap_pend, k + 1, sizeof *p->pend))
@@ -242,7 +305,7 @@ static st_status part_add(const ha_op *h, ha_part *p, st_arena *a, uint64_t hv, 
     p->hashes[g] = hv;
     p->states[g] = st;
     p->pend[k] = r;
-    p->slots[slot] = (uint32_t)g + 1;
+    p->slots[slot] = (ha_slot){(uint32_t)g + 1, slot_tag(hv, nulls)};
     return ST_OK;
 }
 
@@ -277,33 +340,168 @@ static st_status part_commit(const ha_op *h, ha_part *p, st_arena *a, const ex_c
     return ST_OK;
 }
 
-/* Finds the group of rows[k] (k < n; rows NULL = row k) of keys, whose hash
-** is hashes[row]; adds missing groups when may_add (state rows and key
-** copies in arena a). gids[k] = group id, or HA_NONE when missing. */
-static st_status part_lookup(const ha_op *h, ha_part *p, st_arena *a, const ex_chunk *keys,
-                             const uint64_t *hashes, const int32_t *rows, int64_t n, bool may_add,
-                             uint32_t *gids, st_error *err)
+/* Starts loading the home slot of rows[k] (a hint: the index may still
+** grow before that row is probed). */
+static inline void slot_prefetch(const ha_part *p, const uint64_t *hashes, const int32_t *rows,
+                                 int64_t k, int64_t n)
+{
+    if (k < n && p->n_slots > 0)
+        __builtin_prefetch(&p->slots[(uint32_t)hashes[rows ? rows[k] : k] & (p->n_slots - 1)]);
+}
+
+/* Key types of the packed-key path: values that fit a uint64 exactly. */
+static bool fix_type(vec_type_id id)
+{
+    switch (id) {
+    case VEC_BOOL: case VEC_INT8: case VEC_INT16: case VEC_INT32: case VEC_DATE:
+    case VEC_INT64: case VEC_TIME: case VEC_TIMESTAMP: case VEC_TIMESTAMP_NTZ:
+    case VEC_UINT8: case VEC_UINT16: case VEC_UINT32: case VEC_UINT64:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Row r of a fix_type column as a uint64 (equal values, equal results). */
+static inline uint64_t fix_load(const vec *v, int64_t r)
+{
+    const void *x = v->values;
+    switch (v->type->id) {
+    case VEC_INT32: case VEC_DATE: return (uint64_t)(int64_t)((const int32_t *)x)[r];
+    case VEC_INT64: case VEC_TIME: case VEC_TIMESTAMP: case VEC_TIMESTAMP_NTZ:
+    case VEC_UINT64: return ((const uint64_t *)x)[r];
+    case VEC_BOOL: return vec_bit_get(x, r);
+    case VEC_INT8: return (uint64_t)(int64_t)((const int8_t *)x)[r];
+    case VEC_INT16: return (uint64_t)(int64_t)((const int16_t *)x)[r];
+    case VEC_UINT8: return ((const uint8_t *)x)[r];
+    case VEC_UINT16: return ((const uint16_t *)x)[r];
+    case VEC_UINT32: return ((const uint32_t *)x)[r];
+    default: return 0;
+    }
+}
+
+/* part_lookup for packed keys: every group's keys are in p->fkeys and
+** their NULL mask in its slot's tag, so probing compares integers and
+** never touches the key blocks. */
+static st_status part_lookup_fixed(const ha_op *h, ha_part *p, st_arena *a, const ex_chunk *keys,
+                                   const uint64_t *hashes, const int32_t *rows, int64_t n,
+                                   bool may_add, uint8_t **sts, st_error *err)
 {
     int64_t committed = p->n_groups;
+    int nk = h->n_keys;
+    const vec *const *kc = (const vec *const *)keys->cols;
+    bool nullable = false;
+    for (int c = 0; c < nk; c++)
+        nullable |= kc[c]->validity != NULL && kc[c]->null_count != 0;
+    bool one64 = nk == 1 && !nullable && (kc[0]->type->id == VEC_INT64 ||
+                                         kc[0]->type->id == VEC_UINT64);
     st_status rc = ST_OK;
-    for (int64_t k = 0; k < n && rc == ST_OK; k++) {
+    uint64_t last_kv[HA_FIX_MAX] = {0}, last_hv = 0;   /* the previous row: runs of one */
+    uint8_t last_nm = 0, *last_st = NULL;              /* key skip the probe */
+    for (int64_t k = 0; k < n; k++) {
         int32_t r = rows ? rows[k] : (int32_t)k;
         uint64_t hv = hashes[r];
-        if (may_add && (rc = part_reserve(p, err)) != ST_OK)
+        slot_prefetch(p, hashes, rows, k + HA_PREFETCH, n);
+        uint64_t kv[HA_FIX_MAX];
+        uint8_t nm = 0;
+        if (one64) {
+            kv[0] = ((const uint64_t *)kc[0]->values)[r];
+        } else {
+            for (int c = 0; c < nk; c++) {
+                if (nullable && !vec_is_valid(kc[c], r)) {
+                    nm |= (uint8_t)(1u << c);
+                    kv[c] = 0;
+                } else {
+                    kv[c] = fix_load(kc[c], r);
+                }
+            }
+        }
+        if (k > 0 && hv == last_hv && nm == last_nm) {
+            bool same = true;
+            for (int c = 0; c < nk; c++)
+                same &= kv[c] == last_kv[c];
+            if (same) {
+                sts[k] = last_st;
+                continue;
+            }
+        }
+        if (may_add && (rc = part_reserve(p, nk, err)) != ST_OK)
             break;
-        gids[k] = HA_NONE;
+        sts[k] = NULL;
         if (p->n_slots == 0)
             continue;
         uint32_t mask = p->n_slots - 1, s = (uint32_t)hv & mask;
-        for (uint32_t e; (e = p->slots[s]) != 0; s = (s + 1) & mask) {
-            if (p->hashes[e - 1] == hv && key_equal(h, p, e - 1, committed, keys, r)) {
-                gids[k] = e - 1;
+        uint32_t tag = slot_tag(hv, nm);
+        for (const ha_slot *e; (e = &p->slots[s])->gid1 != 0; s = (s + 1) & mask) {
+            if (e->tag != tag)
+                continue;
+            uint32_t g = e->gid1 - 1;
+            bool eq = true;
+            for (int c = 0; c < nk && eq; c++)
+                eq = p->fkeys[(int64_t)g * nk + c] == kv[c];
+            if (eq) {
+                sts[k] = p->states[g];
                 break;
             }
         }
-        if (gids[k] == HA_NONE && may_add) {
-            gids[k] = (uint32_t)p->n_groups;
-            rc = part_add(h, p, a, hv, r, committed, s, err);
+        if (!sts[k] && may_add) {
+            int64_t g = p->n_groups;
+            if ((rc = part_add(h, p, a, hv, r, committed, s, nm, err)) != ST_OK)
+                break;
+            sts[k] = p->states[g];
+            memcpy(p->fkeys + g * nk, kv, (size_t)nk * sizeof *kv);
+        }
+        last_hv = hv;
+        last_nm = nm;
+        last_st = sts[k];
+        for (int c = 0; c < nk; c++)
+            last_kv[c] = kv[c];
+    }
+    if (rc == ST_OK)
+        rc = part_commit(h, p, a, keys, committed, err);
+    return rc;
+}
+
+/* Finds the group of rows[k] (k < n; rows NULL = row k) of keys, whose hash
+** is hashes[row]; adds missing groups when may_add (state rows and key
+** copies in arena a). sts[k] = the group's state row, or NULL when missing. */
+static st_status part_lookup(const ha_op *h, ha_part *p, st_arena *a, const ex_chunk *keys,
+                             const uint64_t *hashes, const int32_t *rows, int64_t n, bool may_add,
+                             uint8_t **sts, st_error *err)
+{
+    if (h->fixed)
+        return part_lookup_fixed(h, p, a, keys, hashes, rows, n, may_add, sts, err);
+    int64_t committed = p->n_groups;
+    st_status rc = ST_OK;
+    int32_t last_r = -1;            /* the previous row: a run of one key skips the probe */
+    for (int64_t k = 0; k < n && rc == ST_OK; k++) {
+        int32_t r = rows ? rows[k] : (int32_t)k;
+        uint64_t hv = hashes[r];
+        slot_prefetch(p, hashes, rows, k + HA_PREFETCH, n);
+        if (last_r >= 0 && hashes[last_r] == hv && rows_equal(h, keys, last_r, r)) {
+            sts[k] = sts[k - 1];
+            continue;
+        }
+        last_r = r;
+        if (may_add && (rc = part_reserve(p, 0, err)) != ST_OK)
+            break;
+        sts[k] = NULL;
+        if (p->n_slots == 0)
+            continue;
+        uint32_t mask = p->n_slots - 1, s = (uint32_t)hv & mask;
+        uint32_t tag = slot_tag(hv, 0);
+        for (const ha_slot *e; (e = &p->slots[s])->gid1 != 0; s = (s + 1) & mask) {
+            uint32_t g = e->gid1 - 1;
+            if (e->tag == tag && p->hashes[g] == hv &&
+                key_equal(h, p, g, committed, keys, r)) {
+                sts[k] = p->states[g];
+                break;
+            }
+        }
+        if (!sts[k] && may_add) {
+            int64_t g = p->n_groups;
+            if ((rc = part_add(h, p, a, hv, r, committed, s, 0, err)) == ST_OK)
+                sts[k] = p->states[g];
         }
     }
     if (rc == ST_OK)
@@ -378,14 +576,14 @@ static st_status spill_rows(const ha_op *h, ha_table *tab, ha_part *p, const ex_
 ** a missing group; the missing rows are compacted to pr[0..*n_missing). */
 static st_status fold_rows(const ha_op *h, ha_part *p, st_arena *data, const ex_chunk *b,
                            const uint64_t *hashes, int32_t *pr, int64_t m, bool add,
-                           uint32_t *gids, uint8_t **base, uint8_t *live, uint8_t *dummy,
+                           uint8_t **sts, uint8_t **base, uint8_t *live, uint8_t *dummy,
                            int64_t *n_missing, st_error *err)
 {
-    st_status rc = part_lookup(h, p, data, b, hashes, pr, m, add, gids, err);
+    st_status rc = part_lookup(h, p, data, b, hashes, pr, m, add, sts, err);
     int64_t n_sp = 0;
     for (int64_t k = 0; k < m && rc == ST_OK; k++) {
-        bool found = gids[k] != HA_NONE;
-        base[pr[k]] = found ? p->states[gids[k]] : dummy;
+        bool found = sts[k] != NULL;
+        base[pr[k]] = found ? sts[k] : dummy;
         live[pr[k]] = found;
         if (!found)
             pr[n_sp++] = pr[k];         /* compacts in place: n_sp <= k */
@@ -406,11 +604,11 @@ static st_status fold_batch(const ha_op *h, ha_table *tab, const ex_chunk *b, bo
         return ST_OK;
     uint64_t *hashes = st_arena_calloc(tmp, (size_t)n, sizeof *hashes);
     int32_t *rows = st_arena_alloc(tmp, (size_t)n * sizeof *rows);
-    uint32_t *gids = st_arena_alloc(tmp, (size_t)n * sizeof *gids);
+    uint8_t **sts = st_arena_alloc(tmp, (size_t)n * sizeof *sts);
     uint8_t **base = st_arena_alloc(tmp, (size_t)n * sizeof *base);
     uint8_t *live = st_arena_alloc(tmp, (size_t)n);
     uint8_t *dummy = st_arena_calloc(tmp, 1, h->row_size);
-    if (!hashes || !rows || !gids || !base || !live || !dummy)
+    if (!hashes || !rows || !sts || !base || !live || !dummy)
         return nomem(err, "batch arrays");
     st_status rc = ST_OK;
     if (h->n_keys > 0 && (rc = ex_hash_rows((const vec *const *)b->cols, h->n_keys, n, hashes,
@@ -437,7 +635,7 @@ static st_status fold_batch(const ha_op *h, ha_table *tab, const ex_chunk *b, bo
             continue;
         ha_part *p = &tab->parts[q];
         int32_t *pr = rows + start[q];
-        rc = fold_rows(h, p, data, b, hashes, pr, m, add, gids, base, live, dummy, &n_sp, err);
+        rc = fold_rows(h, p, data, b, hashes, pr, m, add, sts, base, live, dummy, &n_sp, err);
         if (rc == ST_OK && n_sp > 0) {
             any_spilled = true;
             rc = spill_rows(h, tab, p, b, pr, n_sp, tmp, err);
@@ -723,13 +921,13 @@ static st_status merge_part(const ha_op *h, ha_part *dst, const ha_part *src, st
         const ha_block *b = &src->blocks[bi];
         int64_t n = b->keys.n_rows;
         st_arena_reset(tmp);
-        uint32_t *gids = st_arena_alloc(tmp, (size_t)n * sizeof *gids);
-        if (!gids)
+        uint8_t **sts = st_arena_alloc(tmp, (size_t)n * sizeof *sts);
+        if (!sts)
             return nomem(err, "merge arrays");
         st_status rc = part_lookup(h, dst, work, &b->keys, src->hashes + b->first, NULL, n, true,
-                                   gids, err);
+                                   sts, err);
         for (int64_t r = 0; r < n && rc == ST_OK; r++) {
-            uint8_t *d = dst->states[gids[r]];
+            uint8_t *d = sts[r];
             const uint8_t *s = src->states[b->first + r];
             for (int j = 0; j < h->spec.n_aggs && rc == ST_OK; j++) {
                 const agg_bound *f = h->spec.fns[j];
@@ -768,11 +966,11 @@ static st_status round_fold(ha_op *h, ha_src_local *l, const ex_chunk *b, ha_run
         return ST_OK;
     uint64_t *hashes = st_arena_calloc(l->tmp, (size_t)n, sizeof *hashes);
     int32_t *rows = st_arena_alloc(l->tmp, (size_t)n * sizeof *rows);
-    uint32_t *gids = st_arena_alloc(l->tmp, (size_t)n * sizeof *gids);
+    uint8_t **sts = st_arena_alloc(l->tmp, (size_t)n * sizeof *sts);
     uint8_t **base = st_arena_alloc(l->tmp, (size_t)n * sizeof *base);
     uint8_t *live = st_arena_alloc(l->tmp, (size_t)n);
     uint8_t *dummy = st_arena_calloc(l->tmp, 1, h->row_size);
-    if (!hashes || !rows || !gids || !base || !live || !dummy)
+    if (!hashes || !rows || !sts || !base || !live || !dummy)
         return nomem(err, "batch arrays");
     for (int j = 0; j < h->spec.n_aggs; j++)
         h->spec.fns[j]->ops->init(h->spec.fns[j], dummy + h->off[j]);
@@ -782,7 +980,7 @@ static st_status round_fold(ha_op *h, ha_src_local *l, const ex_chunk *b, ha_run
     if (h->n_keys > 0)
         rc = ex_hash_rows((const vec *const *)b->cols, h->n_keys, n, hashes, err);
     if (rc == ST_OK)
-        rc = fold_rows(h, l->cur, l->work, b, hashes, rows, n, !l->overflowing, gids, base, live,
+        rc = fold_rows(h, l->cur, l->work, b, hashes, rows, n, !l->overflowing, sts, base, live,
                        dummy, &n_sp, err);
     if (rc == ST_OK && n_sp > 0) {
         ex_chunk c;
@@ -863,9 +1061,9 @@ static st_status src_part_build(ha_op *h, ha_src_local *l, int q, st_error *err)
     if (rc == ST_OK && h->n_keys == 0 && dst->n_groups == 0) {
         /* Ungrouped over no rows: one group of empty states. */
         uint64_t zero = 0;
-        uint32_t gid;
+        uint8_t *gst;
         ex_chunk none = {1, 0, NULL};
-        rc = part_lookup(h, dst, l->work, &none, &zero, NULL, 1, true, &gid, err);
+        rc = part_lookup(h, dst, l->work, &none, &zero, NULL, 1, true, &gst, err);
     }
     return rc == ST_OK ? round_keys(h, l, err) : rc;
 }
@@ -1045,6 +1243,9 @@ static st_status ha_layout(ex_query *q, ha_op *h, ex_agg_spec *dst, const ex_agg
         return rc;
     h->n_keys = spec->n_groups + (spec->n_sets > 0);
     h->n_parts = h->n_keys > 0 ? HA_PARTS : 1;
+    h->fixed = h->n_keys > 0 && h->n_keys <= HA_FIX_MAX;
+    for (int g = 0; g < spec->n_groups; g++)
+        h->fixed = h->fixed && fix_type(ex_expr_type(spec->groups[g])->id);
     h->arg_at = st_arena_calloc(a, (size_t)na + 1, sizeof *h->arg_at);
     h->filt_at = st_arena_calloc(a, (size_t)na + 1, sizeof *h->filt_at);
     h->off = st_arena_calloc(a, (size_t)na + 1, sizeof *h->off);

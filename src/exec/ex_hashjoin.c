@@ -4,13 +4,25 @@
 **
 ** Build (sink): every thread evaluates the build keys and copies "keys ++
 ** build columns" into its own arena (ex_chunk_copy), reserving the bytes
-** with ex_mem_reserve; combine hands the thread's blocks and arena to the
-** shared state under s->lock; finalize concatenates all blocks into one
-** table chunk and builds a chained hash table over it (bucket heads and a
-** next array of row ids, 2x rows rounded up to a power of two). Rows with a
-** NULL in a key that is not null_eq can never match: they are dropped,
-** except for RIGHT / FULL, where they stay out of the chains and come out
+** with ex_mem_reserve (SEMI / ANTI / MARK without a residual keep only the
+** keys: nothing else is read); combine hands the thread's blocks and arena
+** to the shared state under s->lock; finalize concatenates all blocks into
+** one table chunk and chains its rows. The hashed table has 2x rows
+** (rounded up to a power of two) 64-bit bucket heads: the first row of the
+** chain plus a 32-bit filter of the chain's hash bits, so most probe rows
+** without a match stop at the bucket; per row one 16-byte entry (hash,
+** next). One signed integer key over a dense value range instead gets a
+** direct table (chain heads indexed by key value - min: no hashing, no key
+** compare). Keys compare by type (fixed-width bytes, string bytes) without
+** ex_value_equal unless null-safe or floating. Rows with a NULL in a key
+** that is not null_eq can never match: they are dropped, except for RIGHT
+** / FULL / RIGHT ANTI, where they stay out of the chains and come out
 ** unmatched in flush.
+**
+** RIGHT SEMI / RIGHT ANTI (a SEMI / ANTI whose small left input the
+** optimizer moved to the build side): probing only marks build rows;
+** flush emits the matched (SEMI) or unmatched (ANTI) build rows, with the
+** build columns only.
 **
 ** Spilling (Grace hash join): once a reservation is refused, s->spilling is
 ** set; every thread then writes its kept blocks and all further build rows
@@ -30,9 +42,11 @@
 ** (merged in combine); finalize hands it to the probe side's scan
 ** (ex_scan_add_range) for INNER / SEMI / RIGHT joins, in memory or spilled.
 **
-** Probe: keys are evaluated and hashed, chains walked, candidates compared
-** with ex_value_equal and collected into (probe row, build row) batches of
-** at most batch_rows pairs; the residual filters a batch; the join kind
+** Probe: keys are evaluated and hashed, the first candidate of every row
+** looked up (bucket heads and entries prefetched), chains walked,
+** candidates compared and collected into (probe row, build row) batches of
+** at most batch_rows pairs (a batch that is exactly the probe chunk's rows
+** in order reuses its column vectors instead of gathering); the residual filters a batch; the join kind
 ** decides what the batch emits (pairs) or records (per-probe-row match
 ** flags). After the pairs, LEFT / FULL / SINGLE emit unmatched probe rows
 ** with NULL build columns, SEMI / ANTI their kept rows, MARK every row with
@@ -44,8 +58,8 @@
 ** side is reserved with ex_mem_force), and every build row is a candidate
 ** for every probe row.
 **
-** Threads: the table is immutable after finalize except the RIGHT / FULL
-** matched bytes, which probe threads set with relaxed atomic stores (flush
+** Threads: the table is immutable after finalize except the RIGHT / FULL /
+** RIGHT SEMI / RIGHT ANTI matched bytes, which probe threads set with relaxed atomic stores (flush
 ** runs after every thread finished, behind the runner's barrier). Spill
 ** partitions are guarded by their own locks. */
 #include "exec.h"
@@ -79,13 +93,39 @@ typedef struct hj_spill_side {
     hj_part          parts[HJ_N_PARTS];
 } hj_spill_side;
 
+/* One build row's chain entry: its hash and next row, in one cache line
+** fetch. */
+typedef struct hj_entry {
+    uint64_t hash;               /* the row's key hash */
+    int32_t  next;               /* next row of its chain, -1 = end */
+    int32_t  pad;                /* unused (keeps entries 16-byte aligned) */
+} hj_entry;
+
+/* A bucket head: (row + 1) in the low 32 bits (0 = empty), a 32-bit filter
+** of the chain's hashes in the high ones (bit HJ_FILTER_BIT(h) set for
+** every row of the chain), so most probe rows without a match stop at
+** the bucket. */
+#define HJ_FILTER_BIT(h) ((int)(((h) >> 40) & 31))   /* bits 40..44: not used by the
+                                                     ** buckets (< 32) or partitions */
+
+/* How a join key compares (chosen per key in hj_state_init). */
+typedef enum hj_cmp {
+    HJ_CMP_ANY,                  /* ex_value_equal (null-safe keys, floats, nested) */
+    HJ_CMP_1, HJ_CMP_2, HJ_CMP_4, HJ_CMP_8, HJ_CMP_16,   /* fixed-width bytes */
+    HJ_CMP_STR                   /* string / binary bytes */
+} hj_cmp;
+
 /* A built table: the build rows and their chains. */
 typedef struct hj_table {
     ex_chunk          rows;      /* keys ++ build columns (n_rows may be 0, cols NULL) */
-    uint64_t         *hashes;    /* per row (hash join only) */
-    int32_t          *heads;     /* mask + 1 bucket heads, -1 = empty */
-    int32_t          *next;      /* per row: next row of its chain, -1 = end */
+    hj_entry         *ent;       /* per row (hash join only) */
+    uint64_t         *heads;     /* mask + 1 bucket heads (see above); NULL if direct */
     uint64_t          mask;
+    int32_t          *dheads;    /* direct: dhi - dlo + 1 chain heads by key value, -1 = none */
+    int64_t           dlo, dhi;  /* direct: the build keys' value range */
+    bool              direct;    /* one integer key over a dense range: chains by value */
+    bool              unique;    /* direct, and no key value repeats: every chain has one
+                                 ** row (the walk skips the entries) */
     _Atomic uint8_t  *matched;   /* RIGHT / FULL: 1 once some probe row matched */
     st_arena         *arena;     /* owned: everything above */
     int64_t           reserved;  /* bytes reserved for it in the query's limit */
@@ -95,9 +135,13 @@ typedef struct hj_state {
     lp_join_kind  kind;
     bool          nlj;           /* no keys: every build row is a candidate */
     int           n_keys, n_probe, n_build;
+    int           n_stored;      /* build columns kept in blocks / tables: n_build, or 0
+                                 ** for SEMI / ANTI / MARK without a residual (only
+                                 ** the keys are read then) */
     ex_expr     **probe_keys;    /* q->arena */
     ex_expr     **build_keys;    /* q->arena */
     bool         *null_eq;       /* q->arena, n_keys entries */
+    hj_cmp       *cmp;           /* q->arena, n_keys entries */
     ex_expr      *residual;      /* borrowed (q->arena), or NULL */
     bool          null_aware;
     ex_op        *probe_scan;    /* borrowed, or NULL */
@@ -147,7 +191,7 @@ typedef struct hj_probe {
 } hj_probe;
 
 static const char *const hj_kind_names[] = {
-    "INNER", "LEFT", "RIGHT", "FULL", "SEMI", "ANTI", "MARK", "SINGLE"
+    "INNER", "LEFT", "RIGHT", "FULL", "SEMI", "ANTI", "MARK", "SINGLE", "RIGHT SEMI", "RIGHT ANTI"
 };
 
 static st_status hj_nomem(st_error *err)
@@ -162,14 +206,29 @@ static st_status hj_check_cancel(ex_query *q, st_error *err)
     return ST_OK;
 }
 
+/* Kinds whose flush emits the build rows no probe row matched (so build
+** rows with a NULL key stay in the table, outside the chains). */
 static bool hj_keeps_null_build(const hj_state *s)
 {
-    return s->kind == LP_JOIN_RIGHT || s->kind == LP_JOIN_FULL;
+    return s->kind == LP_JOIN_RIGHT || s->kind == LP_JOIN_FULL || s->kind == LP_JOIN_RIGHT_ANTI;
+}
+
+/* Kinds that record per build row whether a probe row matched it. */
+static bool hj_marks_build(const hj_state *s)
+{
+    return hj_keeps_null_build(s) || s->kind == LP_JOIN_RIGHT_SEMI;
+}
+
+/* RIGHT SEMI / RIGHT ANTI: output = build columns only, all from flush. */
+static bool hj_right_only(lp_join_kind k)
+{
+    return k == LP_JOIN_RIGHT_SEMI || k == LP_JOIN_RIGHT_ANTI;
 }
 
 static bool hj_emits_pairs(const hj_state *s)
 {
-    return s->kind != LP_JOIN_SEMI && s->kind != LP_JOIN_ANTI && s->kind != LP_JOIN_MARK;
+    return s->kind != LP_JOIN_SEMI && s->kind != LP_JOIN_ANTI && s->kind != LP_JOIN_MARK &&
+           !hj_right_only(s->kind);
 }
 
 static inline int hj_part_of(uint64_t h, int shift)
@@ -296,8 +355,71 @@ static int64_t hj_table_bytes(const hj_state *s, int64_t n, int64_t data_bytes)
 {
     int64_t cap = 1;
     while (cap < 2 * n) cap *= 2;
-    return data_bytes + n * (int64_t)(sizeof(uint64_t) + sizeof(int32_t) + 1) +
-           (s->nlj ? 0 : cap * (int64_t)sizeof(int32_t));
+    return data_bytes + n * (int64_t)(2 * sizeof(hj_entry) + 1) +
+           (s->nlj ? 0 : cap * (int64_t)sizeof(uint64_t));
+}
+
+/* Signed integer value of row i of a key of type id (hj_direct_type). */
+static inline int64_t hj_int_at(vec_type_id id, const void *values, int64_t i)
+{
+    switch (id) {
+    case VEC_INT8: return ((const int8_t *)values)[i];
+    case VEC_INT16: return ((const int16_t *)values)[i];
+    case VEC_INT64: return ((const int64_t *)values)[i];
+    default: return ((const int32_t *)values)[i];    /* INT32, DATE */
+    }
+}
+
+static bool hj_direct_type(vec_type_id id)
+{
+    return id == VEC_INT8 || id == VEC_INT16 || id == VEC_INT32 || id == VEC_INT64 ||
+           id == VEC_DATE;
+}
+
+/* Direct ("perfect hash") table: with one signed integer key (not
+** null-safe) whose non-NULL build values span at most 2 * cap values, the
+** chain of value v starts at dheads[v - dlo]: no hashing, no key compare
+** (a chain holds one value), and sorted probe keys walk the heads in
+** order. Returns false (nothing done) when the keys do not qualify; else
+** *rc tells whether the allocation worked. */
+static bool hj_direct_build(const hj_state *s, hj_table *tab, const uint8_t *isnull, uint64_t cap,
+                            st_status *rc)
+{
+    *rc = ST_OK;
+    vec_type_id id = s->brow_types[0].id;
+    if (s->n_keys != 1 || s->null_eq[0] || !hj_direct_type(id)) return false;
+    const vec *k = tab->rows.cols[0];
+    int64_t n = tab->rows.n_rows, lo = 0, hi = -1;
+    bool any = false;
+    for (int64_t r = 0; r < n; r++) {
+        if (isnull[r]) continue;
+        int64_t v = hj_int_at(id, k->values, r);
+        if (!any || v < lo) lo = v;
+        if (!any || v > hi) hi = v;
+        any = true;
+    }
+    /* The span is checked in unsigned arithmetic: hi - lo may overflow int64. */
+    if (!any || (uint64_t)hi - (uint64_t)lo >= 2 * cap) return false;
+    uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
+    tab->dheads = st_arena_alloc(tab->arena, (size_t)span * sizeof *tab->dheads);
+    if (!tab->dheads) {
+        *rc = ST_ERR_NOMEM;
+        return true;
+    }
+    memset(tab->dheads, 0xff, (size_t)span * sizeof *tab->dheads);
+    tab->direct = true;
+    tab->unique = true;
+    tab->dlo = lo;
+    tab->dhi = hi;
+    for (int64_t r = n - 1; r >= 0; r--) {
+        tab->ent[r] = (hj_entry){.hash = 0, .next = -1};
+        if (isnull[r]) continue;
+        int32_t *hd = &tab->dheads[(uint64_t)hj_int_at(id, k->values, r) - (uint64_t)lo];
+        if (*hd >= 0) tab->unique = false;
+        tab->ent[r].next = *hd;
+        *hd = (int32_t)r;
+    }
+    return true;
 }
 
 /* Builds tab over the rows of chunks[0..n) (copied into the table's own
@@ -307,7 +429,7 @@ static st_status hj_table_build(ex_op *op, const ex_chunk *const *chunks, int n,
 {
     hj_state *s = op->state;
     memset(tab, 0, sizeof *tab);
-    tab->rows.n_cols = s->n_keys + s->n_build;
+    tab->rows.n_cols = s->n_keys + s->n_stored;
     int64_t total = 0;
     for (int i = 0; i < n; i++) total += chunks[i]->n_rows;
     if (total > INT32_MAX - 1)
@@ -319,7 +441,7 @@ static st_status hj_table_build(ex_op *op, const ex_chunk *const *chunks, int n,
     if (total == 0) return ST_OK;
     st_status rc = ex_chunk_concat(tab->arena, chunks, n, tab->rows.n_cols, &tab->rows, err);
     if (rc != ST_OK) return st_error_context(err, "building join table");
-    if (hj_keeps_null_build(s)) {
+    if (hj_marks_build(s)) {
         tab->matched = st_arena_calloc(tab->arena, (size_t)total, sizeof *tab->matched);
         if (!tab->matched) return hj_nomem(err);
     }
@@ -327,24 +449,36 @@ static st_status hj_table_build(ex_op *op, const ex_chunk *const *chunks, int n,
     uint64_t cap = 1;
     while (cap < 2 * (uint64_t)total) cap *= 2;
     tab->mask = cap - 1;
-    tab->hashes = st_arena_alloc(tab->arena, (size_t)total * sizeof *tab->hashes);
-    tab->heads = st_arena_alloc(tab->arena, (size_t)cap * sizeof *tab->heads);
-    tab->next = st_arena_alloc(tab->arena, (size_t)total * sizeof *tab->next);
-    uint8_t *isnull = st_arena_alloc(tab->arena, (size_t)total);
-    if (!tab->hashes || !tab->heads || !tab->next || !isnull) return hj_nomem(err);
-    rc = ex_hash_rows((const vec *const *)tab->rows.cols, s->n_keys, total, tab->hashes, err);
-    if (rc != ST_OK) return rc;
-    hj_key_nulls(s, tab->rows.cols, total, isnull);
-    memset(tab->heads, 0xff, (size_t)cap * sizeof *tab->heads);
-    /* Inserted back to front so each chain lists its rows in build order. */
-    for (int64_t r = total - 1; r >= 0; r--) {
-        tab->next[r] = -1;
-        if (isnull[r]) continue;
-        uint64_t b = tab->hashes[r] & tab->mask;
-        tab->next[r] = tab->heads[b];
-        tab->heads[b] = (int32_t)r;
+    tab->ent = st_arena_alloc(tab->arena, (size_t)total * sizeof *tab->ent);
+    uint8_t *isnull = st_malloc((size_t)total);
+    if (!tab->ent || !isnull) {
+        st_free(isnull);
+        return hj_nomem(err);
     }
-    return ST_OK;
+    hj_key_nulls(s, tab->rows.cols, total, isnull);
+    if (hj_direct_build(s, tab, isnull, cap, &rc)) {
+        st_free(isnull);
+        return rc == ST_OK ? ST_OK : hj_nomem(err);
+    }
+    tab->heads = st_arena_calloc(tab->arena, (size_t)cap, sizeof *tab->heads);
+    uint64_t *hashes = st_malloc((size_t)total * sizeof *hashes);
+    if (!tab->heads || !hashes) rc = hj_nomem(err);
+    if (rc == ST_OK)
+        rc = ex_hash_rows((const vec *const *)tab->rows.cols, s->n_keys, total, hashes, err);
+    if (rc == ST_OK) {
+        /* Inserted back to front so each chain lists its rows in build order. */
+        for (int64_t r = total - 1; r >= 0; r--) {
+            uint64_t h = hashes[r];
+            tab->ent[r] = (hj_entry){.hash = h, .next = -1};
+            if (isnull[r]) continue;
+            uint64_t *hd = &tab->heads[h & tab->mask];
+            tab->ent[r].next = (int32_t)(uint32_t)*hd - 1;
+            *hd = ((*hd >> 32 | (uint64_t)1 << HJ_FILTER_BIT(h)) << 32) | (uint64_t)(r + 1);
+        }
+    }
+    st_free(isnull);
+    st_free(hashes);
+    return rc;
 }
 
 /* ---- dynamic pruning ---------------------------------------------------------- */
@@ -398,7 +532,8 @@ static bool hj_scalar_of(ex_query *q, const vec *v, int64_t i, vec_scalar *out)
 static bool hj_wants_range(const hj_state *s)
 {
     return s->probe_scan && !s->nlj && !s->null_eq[0] && hj_range_type(s->brow_types[0].id) &&
-           (s->kind == LP_JOIN_INNER || s->kind == LP_JOIN_SEMI || s->kind == LP_JOIN_RIGHT);
+           (s->kind == LP_JOIN_INNER || s->kind == LP_JOIN_SEMI || s->kind == LP_JOIN_RIGHT ||
+            hj_right_only(s->kind));
 }
 
 /* Widens the 1-row range vectors *kmin / *kmax (copies in a) by the valid
@@ -481,12 +616,12 @@ static st_status hj_build_rows(ex_op *op, hj_sink_local *l, ex_thread *t, const 
     hj_state *s = op->state;
     int64_t n = in->n_rows;
     out->n_rows = n;
-    out->n_cols = s->n_keys + s->n_build;
+    out->n_cols = s->n_keys + s->n_stored;
     out->cols = st_arena_alloc(t->arena, (size_t)(out->n_cols + 1) * sizeof *out->cols);
     if (!out->cols) return hj_nomem(err);
     st_status rc = hj_eval_keys(s->build_keys, s->n_keys, t, in, out->cols, err);
     if (rc != ST_OK) return rc;
-    for (int c = 0; c < s->n_build; c++) out->cols[s->n_keys + c] = in->cols[c];
+    for (int c = 0; c < s->n_stored; c++) out->cols[s->n_keys + c] = in->cols[c];
     if (s->n_keys == 0) return ST_OK;
     uint8_t *isnull = st_arena_alloc(t->arena, (size_t)n);
     if (!isnull) return hj_nomem(err);
@@ -684,36 +819,137 @@ static st_status hj_push(hj_local *l, ex_thread *t, const ex_chunk *c, ex_emit *
     return rc;
 }
 
+/* Whether probe row i's keys equal build row r's (hashes already equal;
+** rows with a NULL in a non-null-safe key never get here). */
+static inline bool hj_keys_equal(const hj_state *s, vec *const *pk, int64_t i,
+                                 vec *const *bk, int64_t r)
+{
+    for (int k = 0; k < s->n_keys; k++) {
+        const vec *a = pk[k], *b = bk[k];
+        const uint8_t *av = a->values, *bv = b->values;
+        bool eq;
+        switch (s->cmp[k]) {
+        case HJ_CMP_1: eq = av[i] == bv[r]; break;
+        case HJ_CMP_2: eq = ((const uint16_t *)av)[i] == ((const uint16_t *)bv)[r]; break;
+        case HJ_CMP_4: eq = ((const uint32_t *)av)[i] == ((const uint32_t *)bv)[r]; break;
+        case HJ_CMP_8: eq = ((const uint64_t *)av)[i] == ((const uint64_t *)bv)[r]; break;
+        case HJ_CMP_16: eq = memcmp(av + i * 16, bv + r * 16, 16) == 0; break;
+        case HJ_CMP_STR: {
+            const int32_t *oa = vec_offsets(a), *ob = vec_offsets(b);
+            int32_t la = oa[i + 1] - oa[i];
+            eq = la == ob[r + 1] - ob[r] &&
+                 (la == 0 || memcmp(a->bytes + oa[i], b->bytes + ob[r], (size_t)la) == 0);
+            break;
+        }
+        default: eq = ex_value_equal(a, i, b, r, s->null_eq[k]); break;
+        }
+        if (!eq) return false;
+    }
+    return true;
+}
+
+/* first[i] = the first candidate build row of probe row i (-1: none: a
+** NULL key, an empty bucket, or the bucket's filter rules it out). The
+** bucket heads are prefetched a few rows ahead, and each candidate's entry
+** (and fixed-width key 0) as soon as it is known, so the chain walk that
+** follows mostly hits the cache. */
+static void hj_first_candidates(const hj_state *s, const hj_table *tab, const hj_probe *p,
+                                const uint8_t *pnull, int64_t n, int32_t *first)
+{
+    const uint64_t *hs = p->hashes, *heads = tab->heads;
+    const hj_entry *ent = tab->ent;
+    uint64_t mask = tab->mask;
+    if (tab->rows.n_rows == 0) {
+        for (int64_t i = 0; i < n; i++) first[i] = -1;
+        return;
+    }
+    if (tab->direct) {
+        vec_type_id id = s->prow_types[0].id;
+        const void *pv = p->keys[0]->values;
+        for (int64_t i = 0; i < n; i++) {
+            int64_t v = hj_int_at(id, pv, i);
+            first[i] = pnull[i] || v < tab->dlo || v > tab->dhi
+                           ? -1
+                           : tab->dheads[(uint64_t)v - (uint64_t)tab->dlo];
+        }
+        return;
+    }
+    int w = 0;
+    switch (s->cmp[0]) {
+    case HJ_CMP_4: w = 4; break;
+    case HJ_CMP_8: w = 8; break;
+    default: break;
+    }
+    const uint8_t *k0 = tab->rows.cols[0]->values;
+    for (int64_t i = 0; i < n; i++) {
+        if (i + 16 < n) __builtin_prefetch(&heads[hs[i + 16] & mask]);
+        uint64_t h = hs[i], hd = heads[h & mask];
+        bool may = (hd >> (32 + HJ_FILTER_BIT(h))) & 1;
+        int32_t r = may && !pnull[i] ? (int32_t)(uint32_t)hd - 1 : -1;
+        first[i] = r;
+        if (r >= 0) {
+            __builtin_prefetch(&ent[r]);
+            if (w) __builtin_prefetch(k0 + (size_t)r * (size_t)w);
+        }
+    }
+}
+
 /* Collects up to cap candidate pairs into pi/bi, resuming at probe row *ci
 ** and build row *cr (-2: row *ci not started). Returns the count; 0 only
-** once every probe row is done. */
+** once every probe row is done. first: hj_first_candidates (hash join). */
 static int64_t hj_pairs(const hj_state *s, const hj_table *tab, const hj_probe *p,
-                        const uint8_t *pnull, const uint8_t *pmatch, int64_t *ci, int64_t *cr,
-                        hj_local *l)
+                        const int32_t *first, const uint8_t *pnull, const uint8_t *pmatch,
+                        int64_t *ci, int64_t *cr, hj_local *l)
 {
     int64_t n = p->in->n_rows, nb = tab->rows.n_rows, np = 0, i = *ci, r = *cr;
     bool once = s->kind == LP_JOIN_SEMI || s->kind == LP_JOIN_ANTI || s->kind == LP_JOIN_MARK;
     bool first_only = once && !s->residual;
-    while (i < n && np < l->cap) {
-        if (r == -2) {
-            if (pnull[i] || nb == 0) r = -1;
-            else r = s->nlj ? 0 : tab->heads[p->hashes[i] & tab->mask];
-        }
-        if (once && (pmatch[i] & 1)) r = -1;
-        while (r >= 0 && np < l->cap) {
-            bool hit = true;
-            if (!s->nlj) {
-                hit = tab->hashes[r] == p->hashes[i];
-                for (int k = 0; hit && k < s->n_keys; k++)
-                    hit = ex_value_equal(p->keys[k], i, tab->rows.cols[k], r, s->null_eq[k]);
-            }
-            int64_t nr = s->nlj ? (r + 1 < nb ? r + 1 : -1) : tab->next[r];
-            if (hit) {
-                l->pi[np] = (int32_t)i;
-                l->bi[np] = (int32_t)r;
+    int32_t *pi = l->pi, *bi = l->bi;
+    int64_t cap = l->cap;
+    if (!s->nlj) {
+        const hj_entry *ent = tab->ent;
+        vec *const *bk = tab->rows.cols;
+        bool direct = tab->direct;     /* a chain holds one key value: no compare */
+        bool unique = tab->unique;     /* and one row */
+        while (i < n && np < cap) {
+            if (r == -2) r = first[i];
+            if (once && (pmatch[i] & 1)) r = -1;
+            uint64_t h = direct ? 0 : p->hashes[i];
+            if (unique && r >= 0) {
+                pi[np] = (int32_t)i;
+                bi[np] = (int32_t)r;
                 np++;
-                if (first_only) nr = -1;
+                r = -1;
             }
+            while (r >= 0 && np < cap) {
+                const hj_entry *e = &ent[r];
+                int64_t nr = e->next;
+                if (direct || (e->hash == h && hj_keys_equal(s, p->keys, i, bk, r))) {
+                    pi[np] = (int32_t)i;
+                    bi[np] = (int32_t)r;
+                    np++;
+                    if (first_only) nr = -1;
+                }
+                r = nr;
+            }
+            if (r < 0) {
+                i++;
+                r = -2;
+            }
+        }
+        *ci = i;
+        *cr = r;
+        return np;
+    }
+    while (i < n && np < cap) {
+        if (r == -2) r = pnull[i] || nb == 0 ? -1 : 0;
+        if (once && (pmatch[i] & 1)) r = -1;
+        while (r >= 0 && np < cap) {
+            int64_t nr = r + 1 < nb ? r + 1 : -1;
+            pi[np] = (int32_t)i;
+            bi[np] = (int32_t)r;
+            np++;
+            if (first_only) nr = -1;
             r = nr;
         }
         if (r < 0) {
@@ -726,6 +962,16 @@ static int64_t hj_pairs(const hj_state *s, const hj_table *tab, const hj_probe *
     return np;
 }
 
+/* Whether idx[0..n) is 0, 1, ..., rows - 1 (the gather can reuse the input
+** vectors). */
+static bool hj_identity(const int32_t *idx, int64_t n, int64_t rows)
+{
+    if (n != rows) return false;
+    for (int64_t j = 0; j < n; j++)
+        if (idx[j] != j) return false;
+    return true;
+}
+
 /* Probe columns of pairs ++ build columns of pairs, in a. */
 static st_status hj_pair_chunk(ex_op *op, st_arena *a, const ex_chunk *probe, const hj_table *tab,
                                const hj_local *l, int64_t np, ex_chunk *out, st_error *err)
@@ -736,8 +982,12 @@ static st_status hj_pair_chunk(ex_op *op, st_arena *a, const ex_chunk *probe, co
     out->cols = st_arena_alloc(a, (size_t)(out->n_cols + 1) * sizeof *out->cols);
     if (!out->cols) return hj_nomem(err);
     st_status rc;
-    for (int c = 0; c < s->n_probe; c++)
-        if ((rc = vec_take(a, probe->cols[c], l->pi, np, &out->cols[c], err)) != ST_OK) return rc;
+    bool same = hj_identity(l->pi, np, probe->n_rows);
+    for (int c = 0; c < s->n_probe; c++) {
+        if (same) out->cols[c] = probe->cols[c];
+        else if ((rc = vec_take(a, probe->cols[c], l->pi, np, &out->cols[c], err)) != ST_OK)
+            return rc;
+    }
     for (int c = 0; c < s->n_build; c++)
         if ((rc = vec_take(a, tab->rows.cols[s->n_keys + c], l->bi, np,
                            &out->cols[s->n_probe + c], err)) != ST_OK)
@@ -837,9 +1087,13 @@ static st_status hj_emit_probe_rows(ex_op *op, hj_local *l, ex_thread *t, const 
         out.cols = st_arena_alloc(l->out, (size_t)(op->n_types + 1) * sizeof *out.cols);
         if (!out.cols) return hj_nomem(err);
         st_status rc;
-        for (int c = 0; c < s->n_probe; c++)
-            if ((rc = vec_take(l->out, p->in->cols[c], idx + at, m, &out.cols[c], err)) != ST_OK)
+        bool same = at == 0 && hj_identity(idx, m, p->in->n_rows);
+        for (int c = 0; c < s->n_probe; c++) {
+            if (same) out.cols[c] = p->in->cols[c];
+            else if ((rc = vec_take(l->out, p->in->cols[c], idx + at, m, &out.cols[c], err)) !=
+                     ST_OK)
                 return rc;
+        }
         if (s->kind == LP_JOIN_MARK) {
             vec *v = vec_new(l->out, &op->types[s->n_probe], m);
             if (!v) return hj_nomem(err);
@@ -866,7 +1120,8 @@ static st_status hj_probe_finish(ex_op *op, hj_local *l, ex_thread *t, const hj_
 {
     hj_state *s = op->state;
     int64_t n = p->in->n_rows, m = 0;
-    if (s->kind == LP_JOIN_INNER || s->kind == LP_JOIN_RIGHT) return ST_OK;
+    if (s->kind == LP_JOIN_INNER || s->kind == LP_JOIN_RIGHT || hj_right_only(s->kind))
+        return ST_OK;
     int32_t *idx = st_arena_alloc(t->arena, (size_t)(n + 1) * sizeof *idx);
     if (!idx) return hj_nomem(err);
     bool nonempty = s->n_build_rows > 0;
@@ -896,11 +1151,17 @@ static st_status hj_probe_chunk(ex_op *op, hj_local *l, ex_thread *t, const hj_t
     uint8_t *pmatch = st_arena_calloc(t->arena, (size_t)n + 1, 1);
     if (!pnull || !pmatch) return hj_nomem(err);
     if (s->n_keys) hj_key_nulls(s, p->keys, n, pnull);
+    int32_t *first = NULL;
+    if (!s->nlj) {
+        first = st_arena_alloc(t->arena, (size_t)(n + 1) * sizeof *first);
+        if (!first) return hj_nomem(err);
+        hj_first_candidates(s, tab, p, pnull, n, first);
+    }
     int64_t ci = 0, cr = -2;
     st_status rc;
     for (;;) {
         if ((rc = hj_check_cancel(op->q, err)) != ST_OK) return rc;
-        int64_t np = hj_pairs(s, tab, p, pnull, pmatch, &ci, &cr, l);
+        int64_t np = hj_pairs(s, tab, p, first, pnull, pmatch, &ci, &cr, l);
         if (np == 0) break;
         if ((rc = hj_batch(op, l, t, tab, p, pmatch, np, next, err)) != ST_OK) return rc;
     }
@@ -926,7 +1187,7 @@ static st_status hj_execute(ex_op *op, void *local, ex_thread *t, const ex_chunk
         return hj_spill_chunk(op, &s->pside, HJ_TOP_SHIFT, &c, t->arena, err);
     }
     uint64_t *hashes = NULL;
-    if (!s->nlj) {
+    if (!s->nlj && !s->tab.direct) {
         hashes = st_arena_alloc(t->arena, (size_t)in->n_rows * sizeof *hashes);
         if (!hashes) return hj_nomem(err);
         rc = ex_hash_rows((const vec *const *)keys, s->n_keys, in->n_rows, hashes, err);
@@ -937,30 +1198,33 @@ static st_status hj_execute(ex_op *op, void *local, ex_thread *t, const ex_chunk
 }
 
 /* RIGHT / FULL: the build rows of tab no probe row matched, with NULL probe
-** columns. t->arena is reset after each push (nothing else lives there
-** while flush runs). */
+** columns; RIGHT ANTI the same without probe columns; RIGHT SEMI the build
+** rows some probe row matched. t->arena is reset after each push (nothing
+** else lives there while flush runs). */
 static st_status hj_emit_unmatched(ex_op *op, hj_local *l, ex_thread *t, const hj_table *tab,
                                    ex_emit *next, st_error *err)
 {
     hj_state *s = op->state;
     int64_t nb = tab->rows.n_rows, r = 0;
+    uint8_t want = s->kind == LP_JOIN_RIGHT_SEMI;
+    int np = hj_right_only(s->kind) ? 0 : s->n_probe;
     st_status rc;
     while (r < nb) {
         if ((rc = hj_check_cancel(op->q, err)) != ST_OK) return rc;
         int64_t m = 0;
         for (; r < nb && m < l->cap; r++)
-            if (!atomic_load_explicit(&tab->matched[r], memory_order_relaxed))
+            if (atomic_load_explicit(&tab->matched[r], memory_order_relaxed) == want)
                 l->bi[m++] = (int32_t)r;
         if (m == 0) break;
         ex_chunk out = {.n_rows = m, .n_cols = op->n_types};
         out.cols = st_arena_alloc(l->out, (size_t)(op->n_types + 1) * sizeof *out.cols);
         if (!out.cols) return hj_nomem(err);
-        for (int c = 0; c < s->n_probe; c++)
+        for (int c = 0; c < np; c++)
             if ((rc = vec_constant(l->out, &op->types[c], NULL, m, &out.cols[c], err)) != ST_OK)
                 return rc;
         for (int c = 0; c < s->n_build; c++)
             if ((rc = vec_take(l->out, tab->rows.cols[s->n_keys + c], l->bi, m,
-                               &out.cols[s->n_probe + c], err)) != ST_OK)
+                               &out.cols[np + c], err)) != ST_OK)
                 return rc;
         rc = hj_push(l, t, &out, next, err);
         st_arena_reset(t->arena);
@@ -980,7 +1244,7 @@ static st_status hj_load_part(ex_op *op, const hj_spill_side *bs, const hj_part 
     st_status rc = ST_OK;
     if (!la || !chunks || !ptrs) rc = hj_nomem(err);
     for (int64_t h = 0; rc == ST_OK && h < bp->n; h++) {
-        rc = ex_spill_read(bs->file, bp->handles[h], s->brow_types, s->n_keys + s->n_build, la,
+        rc = ex_spill_read(bs->file, bp->handles[h], s->brow_types, s->n_keys + s->n_stored, la,
                            &chunks[h], err);
         ptrs[h] = &chunks[h];
     }
@@ -1074,7 +1338,7 @@ static st_status hj_join_split(ex_op *op, hj_local *l, ex_thread *t, const hj_sp
     hj_spill_side *nb = hj_side_new(), *np = hj_side_new();
     st_status rc = nb && np ? ST_OK : hj_nomem(err);
     if (rc == ST_OK)
-        rc = hj_split(op, t, bs, part, s->brow_types, s->n_keys + s->n_build, nb, sub, err);
+        rc = hj_split(op, t, bs, part, s->brow_types, s->n_keys + s->n_stored, nb, sub, err);
     if (rc == ST_OK)
         rc = hj_split(op, t, ps, part, s->prow_types, s->n_keys + s->n_probe, np, sub, err);
     for (int p = 0; rc == ST_OK && p < HJ_N_PARTS; p++)
@@ -1104,7 +1368,7 @@ static st_status hj_join_part(ex_op *op, hj_local *l, ex_thread *t, const hj_spi
     hj_table tab;
     rc = hj_load_part(op, bs, bp, &tab, err);
     if (rc == ST_OK) rc = hj_probe_part(op, l, t, &tab, ps, pp, next, err);
-    if (rc == ST_OK && hj_keeps_null_build(s)) rc = hj_emit_unmatched(op, l, t, &tab, next, err);
+    if (rc == ST_OK && hj_marks_build(s)) rc = hj_emit_unmatched(op, l, t, &tab, next, err);
     hj_table_free(op->q, &tab);
     return rc;
 }
@@ -1126,7 +1390,7 @@ static st_status hj_flush(ex_op *op, void *local, ex_thread *t, ex_emit *next, s
 {
     hj_state *s = op->state;
     if (s->spilled) return hj_flush_spilled(op, local, t, next, err);
-    if (hj_keeps_null_build(s) && s->tab.matched)
+    if (hj_marks_build(s) && s->tab.matched)
         return hj_emit_unmatched(op, local, t, &s->tab, next, err);
     return ST_OK;
 }
@@ -1169,6 +1433,7 @@ static st_status hj_explain(const ex_op *op, st_buf *out, st_error *err)
     if (rc == ST_OK && s->n_splits)
         rc = st_buf_printf(out, err, " (%d repartitioned)", s->n_splits);
     if (rc == ST_OK && s->pruned) rc = st_buf_printf(out, err, ", probe scan pruned");
+    if (rc == ST_OK && s->tab.direct) rc = st_buf_printf(out, err, ", direct table");
     return rc;
 }
 
@@ -1202,10 +1467,27 @@ static const ex_op_ops nlj_ops = {
     .explain = hj_explain,
 };
 
+/* The byte comparison equal non-NULL values of type id need: equal values
+** have equal bytes for integers, dates, timestamps, decimals (one scale on
+** both sides) and strings; floats (NaN, -0.0) and the rest go through
+** ex_value_equal. */
+static hj_cmp hj_cmp_of(vec_type_id id)
+{
+    switch (id) {
+    case VEC_INT8: case VEC_UINT8: return HJ_CMP_1;
+    case VEC_INT16: case VEC_UINT16: return HJ_CMP_2;
+    case VEC_INT32: case VEC_UINT32: case VEC_DATE: return HJ_CMP_4;
+    case VEC_INT64: case VEC_UINT64: case VEC_TIMESTAMP: case VEC_TIMESTAMP_NTZ: return HJ_CMP_8;
+    case VEC_DECIMAL: return HJ_CMP_16;
+    case VEC_STRING: case VEC_BINARY: return HJ_CMP_STR;
+    default: return HJ_CMP_ANY;
+    }
+}
+
 /* Checks the spec and copies its arrays into q->arena. */
 static st_status hj_state_init(ex_query *q, const ex_join_spec *spec, hj_state *s, st_error *err)
 {
-    if ((unsigned)spec->kind > LP_JOIN_SINGLE || spec->n_keys < 0 || spec->n_probe < 0 ||
+    if ((unsigned)spec->kind > LP_JOIN_RIGHT_ANTI || spec->n_keys < 0 || spec->n_probe < 0 ||
         spec->n_build < 0 || (spec->n_keys > 0 && (!spec->probe_keys || !spec->build_keys)))
         return st_error_set(err, ST_ERR_INTERNAL, "bad join spec (kind %d, %d keys)",
                             (int)spec->kind, spec->n_keys);
@@ -1214,6 +1496,9 @@ static st_status hj_state_init(ex_query *q, const ex_join_spec *spec, hj_state *
     s->n_keys = spec->n_keys;
     s->n_probe = spec->n_probe;
     s->n_build = spec->n_build;
+    bool keys_only = (spec->kind == LP_JOIN_SEMI || spec->kind == LP_JOIN_ANTI ||
+                      spec->kind == LP_JOIN_MARK) && !spec->residual && spec->n_keys > 0;
+    s->n_stored = keys_only ? 0 : spec->n_build;
     s->residual = spec->residual;
     s->null_aware = spec->null_aware;
     s->probe_scan = spec->probe_scan;
@@ -1222,9 +1507,11 @@ static st_status hj_state_init(ex_query *q, const ex_join_spec *spec, hj_state *
     s->probe_keys = st_arena_calloc(q->arena, (size_t)nk + 1, sizeof *s->probe_keys);
     s->build_keys = st_arena_calloc(q->arena, (size_t)nk + 1, sizeof *s->build_keys);
     s->null_eq = st_arena_calloc(q->arena, (size_t)nk + 1, sizeof *s->null_eq);
+    s->cmp = st_arena_calloc(q->arena, (size_t)nk + 1, sizeof *s->cmp);
     s->brow_types = st_arena_calloc(q->arena, (size_t)(nk + s->n_build) + 1, sizeof(vec_type));
     s->prow_types = st_arena_calloc(q->arena, (size_t)(nk + s->n_probe) + 1, sizeof(vec_type));
-    if (!s->probe_keys || !s->build_keys || !s->null_eq || !s->brow_types || !s->prow_types)
+    if (!s->probe_keys || !s->build_keys || !s->null_eq || !s->cmp || !s->brow_types ||
+        !s->prow_types)
         return hj_nomem(err);
     for (int k = 0; k < nk; k++) {
         s->probe_keys[k] = spec->probe_keys[k];
@@ -1243,16 +1530,26 @@ static st_status hj_state_init(ex_query *q, const ex_join_spec *spec, hj_state *
         }
         s->prow_types[k] = *pt;
         s->brow_types[k] = *bt;
+        s->cmp[k] = s->null_eq[k] ? HJ_CMP_ANY : hj_cmp_of(pt->id);
     }
     for (int c = 0; c < s->n_probe; c++) s->prow_types[nk + c] = spec->probe_types[c];
     for (int c = 0; c < s->n_build; c++) s->brow_types[nk + c] = spec->build_types[c];
     return ST_OK;
 }
 
-/* Output types: probe then build (SEMI / ANTI: probe; MARK: probe + bool). */
+/* Output types: probe then build (SEMI / ANTI: probe; MARK: probe + bool;
+** RIGHT SEMI / RIGHT ANTI: build). */
 static st_status hj_out_types(ex_query *q, const ex_join_spec *spec, vec_type **out, int *n,
                               st_error *err)
 {
+    if (hj_right_only(spec->kind)) {
+        vec_type *t = st_arena_calloc(q->arena, (size_t)spec->n_build + 1, sizeof *t);
+        if (!t) return hj_nomem(err);
+        for (int c = 0; c < spec->n_build; c++) t[c] = spec->build_types[c];
+        *out = t;
+        *n = spec->n_build;
+        return ST_OK;
+    }
     int m = spec->n_probe;
     if (spec->kind == LP_JOIN_MARK) m++;
     else if (spec->kind != LP_JOIN_SEMI && spec->kind != LP_JOIN_ANTI) m += spec->n_build;

@@ -12,7 +12,8 @@
 ** Column ids are resolved here: every expression is compiled against the
 ** output columns of the node's input (ex_expr_compile), which are also the
 ** chunk layout the operators exchange. Physical joins keep the logical
-** column order (left = probe, right = build). */
+** column order (left = probe, right = build; RIGHT_SEMI / RIGHT_ANTI output
+** the build columns only). */
 #include "ex_int.h"
 
 typedef struct pbuild {
@@ -171,8 +172,8 @@ static st_status build_join(pbuild *b, const lp_node *n, ex_pipe **out, ex_op **
         int nb = L->n_cols + R->n_cols;
         lp_col *both = st_arena_calloc(b->q->arena, (size_t)nb + 1, sizeof *both);
         if (!both) return nomem(err);
-        memcpy(both, L->cols, (size_t)L->n_cols * sizeof *both);
-        memcpy(both + L->n_cols, R->cols, (size_t)R->n_cols * sizeof *both);
+        st_memcpy(both, L->cols, (size_t)L->n_cols * sizeof *both);
+        st_memcpy(both + L->n_cols, R->cols, (size_t)R->n_cols * sizeof *both);
         if ((rc = compile(b, resid, both, nb, &spec.residual, err)) != ST_OK) return rc;
     }
     spec.probe_types = col_types(b->q, L->cols, L->n_cols);
@@ -192,7 +193,8 @@ static st_status build_join(pbuild *b, const lp_node *n, ex_pipe **out, ex_op **
     /* Dynamic pruning: the probe pipeline's source is a scan whose column
     ** holds key 0 unchanged (only filters in between). */
     if (spec.n_keys > 0 && (n->join == LP_JOIN_INNER || n->join == LP_JOIN_SEMI ||
-                            n->join == LP_JOIN_RIGHT) &&
+                            n->join == LP_JOIN_RIGHT || n->join == LP_JOIN_RIGHT_SEMI ||
+                            n->join == LP_JOIN_RIGHT_ANTI) &&
         n->left_keys[0]->kind == LP_X_COL && pl->source->ops->name &&
         strcmp(pl->source->ops->name, "Scan") == 0) {
         bool only_filters = true;

@@ -259,8 +259,10 @@ st_status ex_hashagg_new(ex_query *q, const ex_agg_spec *spec, ex_op **out, st_e
 /* Joins (ex_hashjoin.c, ex_nljoin.c). The build side (a sink in the build
 ** pipeline) is the logical right input; the probe side streams the left
 ** input through execute. Output: probe columns then build columns, except
-** SEMI / ANTI (probe only) and MARK (probe + a boolean mark). RIGHT / FULL
-** emit the unmatched build rows in flush; SINGLE fails on a second match. */
+** SEMI / ANTI (probe only), MARK (probe + a boolean mark) and RIGHT_SEMI /
+** RIGHT_ANTI (build only). RIGHT / FULL / RIGHT_ANTI emit the unmatched
+** build rows in flush, RIGHT_SEMI the matched ones; SINGLE fails on a second
+** match. */
 typedef struct ex_join_spec {
     lp_join_kind kind;
     ex_expr   **probe_keys;      /* over probe columns */

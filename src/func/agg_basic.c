@@ -15,7 +15,8 @@
 **                               state for first (the right one for last)
 **   collect_list(x), collect_set(x)    array<t>, NULLs skipped, [] when empty
 ** NULL inputs are skipped; an empty group gives NULL (count gives 0).
-** Update loops dispatch on the physical type once per batch. */
+** Update loops dispatch on the physical type once per batch; sum/avg and
+** count have branch-free loops for batches without a selection or NULLs. */
 #include "agg_int.h"
 
 #include <inttypes.h>
@@ -47,10 +48,14 @@ static st_status count_update(const agg_bound *f, const fn_context *ctx, const v
             return ST_OK;                   /* count(NULL) stays 0 */
         all_valid &= args[k]->null_count == 0 || args[k]->validity == NULL;
     }
+    if (all_valid && !sel) {
+        for (int64_t i = 0; i < n; i++)
+            (*(int64_t *)states[i])++;
+        return ST_OK;
+    }
     if (all_valid) {
         for (int64_t i = 0; i < n; i++)
-            if (!AGG_SKIP(sel, i))
-                (*(int64_t *)states[i])++;
+            *(int64_t *)states[i] += sel[i] != 0;
         return ST_OK;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -135,9 +140,59 @@ typedef struct num_param {
     num_kind kind;      /* accumulator used */
     bool     is_avg;
     int      in_scale;  /* DECIMAL input scale */
+    bool     narrow;    /* DECIMAL input precision <= 18: |x| < 10^18, so fewer
+                        ** than 2^63 inputs cannot overflow the 128-bit sum */
 } num_param;
 
 static void num_init(const agg_bound *f, void *state) { memset(state, 0, sizeof(num_state)); }
+
+/* num_update without a selection, NULLs or overflow errors: one tight
+** loop per accumulator (the hot path of sum/avg). */
+static st_status num_update_dense(const num_param *p, const vec *v, int64_t n, void **states)
+{
+    switch (p->kind) {
+    case NUM_I64: {
+        const int64_t *x = v->values;
+        for (int64_t i = 0; i < n; i++) {
+            num_state *s = states[i];
+            s->i64 = (int64_t)((uint64_t)s->i64 + (uint64_t)x[i]);
+            s->count++;
+        }
+        break;
+    }
+    case NUM_DBL: {
+        const double *x = v->values;
+        for (int64_t i = 0; i < n; i++) {
+            num_state *s = states[i];
+            s->dbl += x[i];
+            s->count++;
+        }
+        break;
+    }
+    case NUM_DEC: {
+        const uint8_t *x = v->values;
+        if (p->narrow) {
+            for (int64_t i = 0; i < n; i++) {
+                num_state *s = states[i];
+                __int128 d;
+                memcpy(&d, x + 16 * i, 16);
+                s->dec += d;
+                s->count++;
+            }
+            break;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            num_state *s = states[i];
+            __int128 d;
+            memcpy(&d, x + 16 * i, 16);
+            s->overflow |= __builtin_add_overflow(s->dec, d, &s->dec);
+            s->count++;
+        }
+        break;
+    }
+    }
+    return ST_OK;
+}
 
 static st_status num_update(const agg_bound *f, const fn_context *ctx, const vec *const *args,
                             int64_t n, const uint8_t *sel, void **states, st_arena *a,
@@ -147,6 +202,9 @@ static st_status num_update(const agg_bound *f, const fn_context *ctx, const vec
     const vec *v = args[0];
     if (v->type->id == VEC_NULL)
         return ST_OK;
+    if (!sel && (v->validity == NULL || v->null_count == 0) &&
+        (p->kind != NUM_I64 || !ctx->ansi || p->is_avg))
+        return num_update_dense(p, v, n, states);
     switch (p->kind) {
     case NUM_I64: {
         const int64_t *x = v->values;
@@ -206,12 +264,6 @@ static st_status num_combine(const agg_bound *f, const fn_context *ctx, void *ds
     return ST_OK;
 }
 
-static bool dec_fits(__int128 v, int precision)
-{
-    __int128 lim = agg_pow10(precision);
-    return v < lim && v > -lim;
-}
-
 /* Exact sum / count rounded half up, rescaled by 10^shift. False on overflow. */
 static bool dec_avg(__int128 sum, int64_t count, int shift, __int128 *out)
 {
@@ -241,46 +293,53 @@ static bool dec_avg(__int128 sum, int64_t count, int shift, __int128 *out)
     return true;
 }
 
-/* One output row; NULL when empty or overflowed (ANSI: overflow errors). */
+/* Row g of v from state s; NULL when empty or overflowed (ANSI: overflow
+** errors). lim = 10^precision of a DECIMAL result. */
 static st_status num_final_row(const agg_bound *f, const fn_context *ctx, const num_state *s,
-                               vec_builder *b, st_error *err)
+                               __int128 lim, vec *v, int64_t g, st_arena *a, st_error *err)
 {
     const num_param *p = f->param;
     if (s->count == 0)
-        return vec_builder_append_null(b, err);
-    if (p->kind == NUM_I64 && !p->is_avg)
-        return vec_builder_append_i64(b, s->i64, err);
-    if (p->kind != NUM_DEC)
-        return vec_builder_append_f64(b, p->is_avg ? s->dbl / (double)s->count : s->dbl, err);
+        return vec_set_null(a, v, g, err);
+    if (p->kind == NUM_I64 && !p->is_avg) {
+        ((int64_t *)v->values)[g] = s->i64;
+        return ST_OK;
+    }
+    if (p->kind != NUM_DEC) {
+        ((double *)v->values)[g] = p->is_avg ? s->dbl / (double)s->count : s->dbl;
+        return ST_OK;
+    }
     __int128 r = s->dec;
     bool ok = !s->overflow;
     if (ok && p->is_avg)
         ok = dec_avg(s->dec, s->count, f->ret.scale - p->in_scale, &r);
-    ok = ok && dec_fits(r, f->ret.precision);
-    if (ok)
-        return vec_builder_append_i128(b, r, err);
+    ok = ok && r < lim && r > -lim;
+    if (ok) {
+        memcpy((uint8_t *)v->values + 16 * g, &r, 16);
+        return ST_OK;
+    }
     if (ctx->ansi) {
         char t[64];
         vec_type_format(&f->ret, t, sizeof t);
         return st_error_set(err, ST_ERR_ARGUMENT, "%s overflowed %s", f->name, t);
     }
-    return vec_builder_append_null(b, err);
+    return vec_set_null(a, v, g, err);
 }
 
 static st_status num_finalize(const agg_bound *f, const fn_context *ctx, void *const *states,
                               int64_t n, st_arena *out_arena, vec **out, st_error *err)
 {
-    vec_builder *b = vec_builder_new(&f->ret);
-    if (!b)
+    vec *v = vec_new(out_arena, &f->ret, n);
+    if (!v)
         return oom(err);
+    __int128 lim = f->ret.id == VEC_DECIMAL ? agg_pow10(f->ret.precision) : 0;
     st_status rc = ST_OK;
     for (int64_t g = 0; g < n && rc == ST_OK; g++)
-        rc = num_final_row(f, ctx, states[g], b, err);
-    if (rc != ST_OK) {
-        vec_builder_free(b);
+        rc = num_final_row(f, ctx, states[g], lim, v, g, out_arena, err);
+    if (rc != ST_OK)
         return rc;
-    }
-    return agg_builder_done(b, out_arena, out, err);
+    *out = v;
+    return ST_OK;
 }
 
 static const agg_ops NUM_OPS = {num_init, num_update, num_combine, num_finalize};
@@ -320,6 +379,7 @@ static st_status resolve_num(const char *name, const fn_arg_info *args, int n_ar
     out->cast_to[0] = tmp.cast_to[0];
     if (p->kind == NUM_DEC) {
         p->in_scale = in.scale;
+        p->narrow = in.precision <= 18;
         out->ret = in;
         out->ret.precision = (uint8_t)ST_MIN(38, in.precision + (is_avg ? 4 : 10));
         if (is_avg)

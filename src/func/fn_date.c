@@ -3,7 +3,9 @@
 ** months_between), truncation (date_trunc, trunc), formatting and parsing
 ** with Java DateTimeFormatter patterns (date_format, to_date, to_timestamp,
 ** unix_timestamp, from_unixtime), field extraction (year ... second) and
-** last_day, next_day, make_date.
+** last_day, next_day, make_date, and timestampadd / dateadd (unit as a
+** string: timestampadd('HOUR', 2, ts); the binder lowers ts +/- INTERVAL to
+** it).
 **
 ** Dates are int32 days and timestamps int64 microseconds since 1970-01-01
 ** (vec.h). Date/timestamp arguments are read as they come (a date where a
@@ -657,6 +659,62 @@ static st_status d_make_date(const fn_bound *f, const fn_context *ctx, const vec
     return ST_OK;
 }
 
+/* Micros per unit of timestampadd's fixed-length units; 0 for YEAR/QUARTER/
+** MONTH (calendar arithmetic), -1 for an unknown unit. *months gets the
+** month multiplier of the calendar units. */
+static int64_t ts_unit(sv u, int64_t *months)
+{
+    static const struct { const char *n; int64_t us, mon; } U[] = {
+        {"year", 0, 12}, {"quarter", 0, 3}, {"month", 0, 1},
+        {"week", 7 * US_PER_DAY, 0}, {"day", US_PER_DAY, 0}, {"dayofyear", US_PER_DAY, 0},
+        {"hour", 3600 * US_PER_SEC, 0}, {"minute", 60 * US_PER_SEC, 0},
+        {"second", US_PER_SEC, 0}, {"millisecond", 1000, 0}, {"microsecond", 1, 0},
+    };
+    for (size_t k = 0; k < ST_ARRAY_LEN(U); k++)
+        if ((size_t)u.n == strlen(U[k].n) && strncasecmp(u.p, U[k].n, (size_t)u.n) == 0) {
+            *months = U[k].mon;
+            return U[k].us;
+        }
+    return -1;
+}
+/* timestampadd(unit, n, ts) / dateadd: Spark's TIMESTAMPADD with the unit as a
+** string. Calendar units keep the time of day and clamp the day to the
+** target month's end (as add_months); overflow is NULL, an error in ANSI. */
+static st_status d_timestampadd(const fn_bound *f, const fn_context *ctx,
+                                const vec *const *args, int64_t i, drow *o, st_error *err)
+{
+    sv u = str_at(args[0], i);
+    int64_t months = 0, per = ts_unit(u, &months), n = int_of(args[1], i);
+    int64_t us = micros_of(args[2], i), r = 0;
+    if (per < 0)
+        return st_error_set(err, ST_ERR_ARGUMENT, "invalid unit '%.*s' for %s", (int)u.n, u.p,
+                            f->name);
+    bool over;
+    if (per > 0) {
+        int64_t d;
+        over = __builtin_mul_overflow(n, per, &d) || __builtin_add_overflow(us, d, &r);
+    } else {
+        int64_t total;
+        over = __builtin_mul_overflow(n, months, &total) || total < -INT32_MAX * INT64_C(12) ||
+               total > INT32_MAX * INT64_C(12);
+        if (!over) {
+            int64_t days = add_months_days(floor_div(us, US_PER_DAY), total);
+            over = days < -106751991 || days > 106751991;     /* int64 micros range */
+            r = days * US_PER_DAY + floor_mod(us, US_PER_DAY);
+        }
+    }
+    if (over) {
+        if (ctx->ansi)
+            return st_error_set(err, ST_ERR_ARGUMENT,
+                                "%s overflows adding %" PRId64 " %.*s", f->name, n, (int)u.n,
+                                u.p);
+        o->is_null = true;
+        return ST_OK;
+    }
+    o->i64 = r;
+    return ST_OK;
+}
+
 static const date_spec DATE_SPECS[] = {
     {"current_date", "", 'D', d_current_date},
     {"current_timestamp", "", 'T', d_now},
@@ -689,6 +747,8 @@ static const date_spec DATE_SPECS[] = {
     {"last_day", "D", 'D', d_last_day},
     {"next_day", "Ds", 'D', d_next_day},
     {"make_date", "iii", 'D', d_make_date},
+    {"timestampadd", "slT", 'T', d_timestampadd},
+    {"dateadd", "slT", 'T', d_timestampadd},
 };
 
 static st_status k_date(const fn_bound *f, const fn_context *ctx, const vec *const *args,
@@ -838,5 +898,7 @@ const fn_def fn_defs_date[] = {
     {"last_day", 1, 1, resolve_date},
     {"next_day", 2, 2, resolve_date},
     {"make_date", 3, 3, resolve_date},
+    {"timestampadd", 3, 3, resolve_date},
+    {"dateadd", 3, 3, resolve_date},
     {NULL, 0, 0, NULL},
 };

@@ -25,6 +25,7 @@ extern const fn_def fn_defs_math[];    /* fn_math.c */
 extern const fn_def fn_defs_string[];  /* fn_string.c */
 extern const fn_def fn_defs_date[];    /* fn_date.c */
 extern const fn_def fn_defs_hash[];    /* fn_hash.c: md5 sha1 sha2 crc32 hash xxhash64 */
+extern const fn_def fn_defs_array[];   /* fn_array.c: array, map, struct and their functions */
 
 
 /* ---- shared coercion and kernel helpers (fn_cast.c) ---------------------- */

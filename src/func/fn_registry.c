@@ -13,6 +13,7 @@
 
 static const fn_def *const fn_tables[] = {
     fn_defs_arith, fn_defs_cond, fn_defs_math, fn_defs_string, fn_defs_date, fn_defs_hash,
+    fn_defs_array,
 };
 
 #define FN_NAME_MAX 128

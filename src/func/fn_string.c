@@ -10,6 +10,12 @@
 ** Unicode code points, as Spark's UTF8String does; invalid UTF-8 bytes count
 ** as one character each and are never decoded past the end of a value.
 **
+** LIKE / ILIKE: a constant pattern (and escape) is compiled at resolve time
+** into literal segments matched bytewise (equality, prefix, suffix, memmem);
+** patterns with '_', and ILIKE rows with non-ASCII bytes, use the code-point
+** matcher (see like_plan). String results are written straight into one
+** byte buffer and the offsets (k_string_str), not through a builder.
+**
 ** Regexes: constant patterns are compiled once at resolve time into the
 ** resolver's arena (pcre2 general context allocating from it, so fn_bound
 ** needs no destructor); non-constant patterns are compiled per row through
@@ -64,6 +70,10 @@ static sv str_at(const vec *v, int64_t i)
 ** themselves with length 1. */
 static int32_t cp_next(const uint8_t *p, int64_t n, int *len)
 {
+    if (p[0] < 0x80) {               /* OPT: results identical if removed */
+        *len = 1;
+        return p[0];
+    }
     utf8proc_int32_t c;
     utf8proc_ssize_t k = utf8proc_iterate(p, n > 4 ? 4 : n, &c);
     if (k <= 0) {
@@ -112,10 +122,10 @@ static int64_t find_bytes(sv h, sv needle, int64_t from)
 {
     if (needle.n == 0)
         return from <= h.n ? from : -1;
-    for (int64_t i = from; i + needle.n <= h.n; i++)
-        if (memcmp(h.p + i, needle.p, (size_t)needle.n) == 0)
-            return i;
-    return -1;
+    if (from > h.n - needle.n)
+        return -1;
+    const uint8_t *hit = memmem(h.p + from, (size_t)(h.n - from), needle.p, (size_t)needle.n);
+    return hit ? hit - h.p : -1;
 }
 
 /* ---- per-call state handed to row functions ----------------------------- */
@@ -163,9 +173,12 @@ typedef struct str_spec {
     int         regex_arg;/* index of a regex argument, or -1 */
 } str_spec;
 
+typedef struct like_plan like_plan;
+
 typedef struct str_state {
-    const str_spec *spec;
-    pcre2_code     *re;   /* constant pattern, arena-allocated; NULL otherwise */
+    const str_spec  *spec;
+    pcre2_code      *re;   /* constant pattern, arena-allocated; NULL otherwise */
+    const like_plan *like; /* LIKE/ILIKE with constant pattern and escape; else NULL */
 } str_state;
 
 /* ---- regex compile ------------------------------------------------------ */
@@ -302,6 +315,17 @@ static st_status r_concat_ws(row_ctx *rc, const vec *const *args, int64_t i, st_
 /* Spark's UTF8String.substringSQL(pos, len) in code points. */
 static st_status substr_sql(sv s, int64_t pos, int64_t len, st_buf *out, st_error *err)
 {
+    if (pos >= 0) {                  /* OPT: results identical if removed */
+        /* counted from the start: only the characters up to the end of the
+        ** piece are walked (cp_offset clamps at the end of s) */
+        int64_t start = pos > 0 ? pos - 1 : 0, end = start + len;
+        if (start >= end)
+            return ST_OK;
+        int64_t b0 = cp_offset(s, start);
+        sv rest = {s.p + b0, s.n - b0};
+        int64_t b1 = cp_offset(rest, end - start);
+        return b1 > 0 ? st_buf_append(out, rest.p, (size_t)b1, err) : ST_OK;
+    }
     int64_t nc = cp_count(s);
     int64_t start = pos > 0 ? pos - 1 : (pos < 0 ? nc + pos : 0);
     int64_t end = start + len;
@@ -311,6 +335,8 @@ static st_status substr_sql(sv s, int64_t pos, int64_t len, st_buf *out, st_erro
         end = nc;
     if (start >= end)
         return ST_OK;
+    if (nc == s.n)                   /* one byte per character */
+        return st_buf_append(out, s.p + start, (size_t)(end - start), err);
     int64_t b0 = cp_offset(s, start);
     sv rest = {s.p + b0, s.n - b0};
     int64_t b1 = cp_offset(rest, end - start);
@@ -842,6 +868,27 @@ static bool like_match(sv s, sv p, int32_t esc, bool ci, bool *bad)
         pi++;
     return pi == p.n;
 }
+/* Spark rejects an escape that ends the pattern or precedes anything but
+** '_', '%' or the escape character itself. */
+static st_status like_check(sv pat, int32_t esc, const char *fname, st_error *err)
+{
+    for (int64_t off = 0; off < pat.n;) {
+        int len, l2 = 0;
+        int32_t c = cp_next(pat.p + off, pat.n - off, &len);
+        if (c == esc) {
+            int32_t nx = off + len < pat.n ? cp_next(pat.p + off + len, pat.n - off - len, &l2) : -1;
+            if (nx != '_' && nx != '%' && nx != esc)
+                return st_error_set(err, ST_ERR_ARGUMENT,
+                                    "the escape character cannot precede %s in %s pattern '%.*s'",
+                                    nx < 0 ? "the end" : "that character", fname,
+                                    (int)ST_MIN(pat.n, 200), (const char *)pat.p);
+            len += l2;
+        }
+        off += len;
+    }
+    return ST_OK;
+}
+
 static st_status r_like(row_ctx *rc, const vec *const *args, int64_t i, int64_t *out,
                         bool *is_null, st_error *err)
 {
@@ -857,26 +904,227 @@ static st_status r_like(row_ctx *rc, const vec *const *args, int64_t i, int64_t 
     }
     bool bad = false;
     sv pat = str_at(args[1], i);
-    /* Spark rejects an escape that ends the pattern or precedes anything
-    ** but '_', '%' or the escape character itself */
-    for (int64_t off = 0; off < pat.n;) {
-        int len, l2 = 0;
-        int32_t c = cp_next(pat.p + off, pat.n - off, &len);
-        if (c == esc) {
-            int32_t nx = off + len < pat.n ? cp_next(pat.p + off + len, pat.n - off - len, &l2) : -1;
-            if (nx != '_' && nx != '%' && nx != esc)
-                return st_error_set(err, ST_ERR_ARGUMENT,
-                                    "the escape character cannot precede %s in %s pattern '%.*s'",
-                                    nx < 0 ? "the end" : "that character", rc->f->name,
-                                    (int)ST_MIN(pat.n, 200), (const char *)pat.p);
-            len += l2;
-        }
-        off += len;
-    }
+    st_status r = like_check(pat, esc, rc->f->name, err);
+    if (r != ST_OK)
+        return r;
     *out = like_match(str_at(args[0], i), pat, esc, rc->f->name[0] == 'i', &bad);
     if (bad)
         return st_error_set(err, ST_ERR_ARGUMENT, "pattern '%.*s' in %s ends with the escape character",
                             (int)ST_MIN(pat.n, 200), (const char *)pat.p, rc->f->name);
+    return ST_OK;
+}
+
+/* ---- LIKE / ILIKE with a constant pattern -------------------------------
+** The pattern (and escape) are compiled once at resolve time. Without '_'
+** a pattern is literal segments separated by runs of '%': no '%' is an
+** equality, 'a%' a prefix, '%a' a suffix, '%a%' one memmem and '%a%b%'
+** successive leftmost memmem calls (leftmost is optimal for this class).
+** Literal segments are valid UTF-8, so byte matching agrees with matching
+** code points on valid UTF-8 input. ILIKE lowercases the pattern once and
+** lowercases ASCII rows into a scratch buffer; rows with non-ASCII bytes
+** (whose lowercase mapping may change length) take the code-point matcher,
+** as do patterns with '_'. */
+
+struct like_plan {
+    bool     ci;            /* ILIKE */
+    bool     general;       /* '_' present: like_match on pat for every row */
+    bool     has_wild;      /* at least one unescaped '%' */
+    bool     anchor_start;  /* the first token is a literal */
+    bool     anchor_end;    /* the last token is a literal */
+    int      n_seg;         /* literal runs (non-empty) */
+    sv      *seg;           /* arena; lowercased for ILIKE */
+    sv       pat;           /* the pattern as written (arena copy) */
+    int32_t  esc;           /* escape code point */
+};
+
+/* Compiles a constant pattern; *out stays NULL when the row path must be
+** kept (non-constant arguments, invalid pattern whose error is per row). */
+static st_status like_compile(const char *name, const fn_arg_info *args, int n_args, st_arena *a,
+                              const like_plan **out, st_error *err)
+{
+    *out = NULL;
+    if (args[1].type->id != VEC_STRING || !args[1].is_const || !args[1].value ||
+        !vec_is_valid(args[1].value, 0))
+        return ST_OK;
+    int32_t esc = '\\';
+    if (n_args == 3) {
+        if (args[2].type->id != VEC_STRING || !args[2].is_const || !args[2].value ||
+            !vec_is_valid(args[2].value, 0))
+            return ST_OK;
+        sv e = str_at(args[2].value, 0);
+        int len = 0;
+        if (e.n == 0 || (cp_next(e.p, e.n, &len), len != e.n))
+            return ST_OK;
+        esc = cp_next(e.p, e.n, &len);
+    }
+    if (esc == '%' || esc == '_')    /* like_match reads those as wildcards first */
+        return ST_OK;
+    sv pat = str_at(args[1].value, 0);
+    st_error ignored;
+    if (like_check(pat, esc, name, &ignored) != ST_OK)
+        return ST_OK;
+    like_plan *lp = st_arena_calloc(a, 1, sizeof *lp);
+    uint8_t *copy = st_arena_alloc(a, (size_t)pat.n + 1);
+    /* lowercasing can grow a code point to at most 4 bytes from >= 1 */
+    uint8_t *lit = st_arena_alloc(a, (size_t)pat.n * 4 + 1);
+    sv *seg = st_arena_calloc(a, (size_t)pat.n / 2 + 2, sizeof *seg);
+    if (!lp || !copy || !lit || !seg)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory resolving %s", name);
+    memcpy(copy, pat.p, (size_t)pat.n);
+    lp->pat = (sv){copy, pat.n};
+    lp->esc = esc;
+    lp->ci = name[0] == 'i';
+    lp->seg = seg;
+    int64_t n_lit = 0, seg_start = 0;
+    bool last_wild = false;
+    for (int64_t off = 0; off < pat.n;) {
+        int len;
+        int32_t c = cp_next(pat.p + off, pat.n - off, &len);
+        if (len == 1 && c >= 0x80) {        /* invalid UTF-8 in the pattern */
+            lp->general = true;
+            break;
+        }
+        bool literal = false;
+        if (c == esc) {
+            int l2;
+            c = cp_next(pat.p + off + len, pat.n - off - len, &l2);   /* like_check: exists */
+            if (l2 == 1 && c >= 0x80) {
+                lp->general = true;
+                break;
+            }
+            len += l2;
+            literal = true;
+        }
+        off += len;
+        if (!literal && c == '_') {
+            lp->general = true;
+            break;
+        }
+        if (!literal && c == '%') {
+            if (off == len)
+                lp->anchor_start = false;
+            if (n_lit > seg_start)
+                seg[lp->n_seg++] = (sv){lit + seg_start, n_lit - seg_start};
+            seg_start = n_lit;
+            lp->has_wild = true;
+            last_wild = true;
+            continue;
+        }
+        if (off == len)
+            lp->anchor_start = true;
+        last_wild = false;
+        utf8proc_ssize_t k = utf8proc_encode_char(lp->ci ? utf8proc_tolower(c) : c, lit + n_lit);
+        if (k <= 0) {
+            lp->general = true;
+            break;
+        }
+        n_lit += k;
+    }
+    if (!lp->general) {
+        if (n_lit > seg_start)
+            seg[lp->n_seg++] = (sv){lit + seg_start, n_lit - seg_start};
+        lp->anchor_end = pat.n > 0 && !last_wild;
+    }
+    *out = lp;
+    return ST_OK;
+}
+
+/* Segment match of a plan without '_' over bytes s[0..n). */
+static bool like_segments(const like_plan *lp, const uint8_t *s, int64_t n)
+{
+    const sv *seg = lp->seg;
+    if (!lp->has_wild)
+        return lp->n_seg == 0 ? n == 0 : n == seg[0].n && memcmp(s, seg[0].p, (size_t)n) == 0;
+    int k = 0, last = lp->n_seg;
+    int64_t pos = 0, end = n;
+    if (lp->anchor_start) {
+        if (n < seg[0].n || memcmp(s, seg[0].p, (size_t)seg[0].n) != 0)
+            return false;
+        pos = seg[0].n;
+        k = 1;
+    }
+    if (lp->anchor_end) {
+        const sv *t = &seg[--last];
+        if (end - pos < t->n || memcmp(s + n - t->n, t->p, (size_t)t->n) != 0)
+            return false;
+        end = n - t->n;
+    }
+    for (; k < last; k++) {
+        if (end - pos < seg[k].n)
+            return false;
+        const uint8_t *hit = memmem(s + pos, (size_t)(end - pos), seg[k].p, (size_t)seg[k].n);
+        if (!hit)
+            return false;
+        pos = (hit - s) + seg[k].n;
+    }
+    return true;
+}
+
+static st_status k_like(const fn_bound *f, const fn_context *ctx, const vec *const *args,
+                        int64_t n, st_arena *a, vec **out, st_error *err)
+{
+    (void)ctx;
+    const like_plan *lp = ((const str_state *)f->state)->like;
+    const vec *s = args[0];
+    vec *v = vec_new(a, &f->ret, n);
+    if (!v)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory in %s", f->name);
+    bool all_null = s->type->id == VEC_NULL;
+    if (all_null || s->validity) {
+        st_status r = vec_alloc_validity(a, v, err);
+        if (r != ST_OK)
+            return r;
+    }
+    uint8_t *bits = v->values;
+    uint8_t *low = NULL;           /* ILIKE scratch (heap) */
+    size_t low_cap = 0;
+    int64_t nulls = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (all_null || !vec_is_valid(s, i)) {
+            vec_bit_clear(v->validity, i);
+            nulls++;
+            continue;
+        }
+        sv x = str_at(s, i);
+        bool m;
+        if (lp->general) {
+            bool bad = false;
+            m = like_match(x, lp->pat, lp->esc, lp->ci, &bad);
+        } else if (!lp->ci) {
+            m = like_segments(lp, x.p, x.n);
+        } else {
+            uint8_t acc = 0;
+            for (int64_t j = 0; j < x.n; j++)
+                acc |= x.p[j];
+            if (acc & 0x80) {
+                bool bad = false;
+                m = like_match(x, lp->pat, lp->esc, true, &bad);
+            } else {
+                if ((size_t)x.n > low_cap) {
+                    size_t cap = (size_t)x.n * 2 + 64;
+                    uint8_t *nb = st_realloc(low, cap);
+                    if (!nb) {
+                        st_free(low);
+                        return st_error_set(err, ST_ERR_NOMEM, "out of memory in %s", f->name);
+                    }
+                    low = nb;
+                    low_cap = cap;
+                }
+                for (int64_t j = 0; j < x.n; j++) {
+                    uint8_t c = x.p[j];
+                    low[j] = c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+                }
+                m = like_segments(lp, low, x.n);
+            }
+        }
+        if (m)
+            vec_bit_set(bits, i);
+    }
+    st_free(low);
+    if (v->validity)
+        v->null_count = nulls;
+    vec_finish_validity(v);
+    *out = v;
     return ST_OK;
 }
 
@@ -1059,6 +1307,15 @@ static st_status resolve_string(const char *name, const fn_arg_info *args, int n
     return ST_OK;
 }
 
+/* False when no argument holds a null (row checks can be skipped). */
+static bool args_may_null(const vec *const *args, int n_args)
+{
+    for (int k = 0; k < n_args; k++)
+        if (args[k]->type->id == VEC_NULL || args[k]->validity)
+            return true;
+    return false;
+}
+
 /* A null-propagation pass: true when row i of any argument is null. */
 static bool any_null(const vec *const *args, int n_args, int64_t i)
 {
@@ -1068,6 +1325,54 @@ static bool any_null(const vec *const *args, int n_args, int64_t i)
     return false;
 }
 
+/* String results written straight into one byte buffer and the offsets
+** (no per-row builder calls): row functions only append to their buffer. */
+static st_status k_string_str(const fn_bound *f, const fn_context *ctx, const vec *const *args,
+                              int64_t n, st_arena *a, vec **out, st_error *err)
+{
+    const str_state *st = f->state;
+    const str_spec *spec = st->spec;
+    row_ctx rc = {.f = f, .ctx = ctx};
+    vec *v = vec_new(a, &f->ret, n);
+    if (!v)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory in %s", f->name);
+    int32_t *off = vec_offsets(v);
+    st_buf buf;
+    st_buf_init(&buf);
+    st_status r = ST_OK;
+    bool check = !spec->own_nulls && args_may_null(args, f->n_args);
+    for (int64_t i = 0; r == ST_OK && i < n; i++) {
+        size_t start = buf.len;
+        bool is_null = check && any_null(args, f->n_args, i);
+        if (!is_null)
+            r = spec->fs(&rc, args, i, &buf, &is_null, err);
+        if (r != ST_OK)
+            break;
+        if (is_null) {
+            buf.len = start;
+            r = vec_set_null(a, v, i, err);
+        } else if (buf.len > INT32_MAX) {
+            r = st_error_set(err, ST_ERR_LIMIT, "results of %s exceed 2 GiB in one batch",
+                             f->name);
+        }
+        off[i + 1] = (int32_t)buf.len;
+    }
+    if (r == ST_OK && buf.len > 0) {
+        uint8_t *bytes = st_arena_alloc(a, buf.len);
+        if (!bytes)
+            r = st_error_set(err, ST_ERR_NOMEM, "out of memory in %s", f->name);
+        else
+            memcpy(bytes, buf.data, buf.len);
+        v->bytes = bytes;
+        v->n_bytes = (int64_t)buf.len;
+    }
+    st_buf_destroy(&buf);
+    row_ctx_destroy(&rc);
+    if (r == ST_OK)
+        *out = v;
+    return r;
+}
+
 /* One kernel for every string function; the hot loop dispatches on the
 ** return kind. */
 static st_status k_string(const fn_bound *f, const fn_context *ctx, const vec *const *args,
@@ -1075,13 +1380,16 @@ static st_status k_string(const fn_bound *f, const fn_context *ctx, const vec *c
 {
     const str_state *st = f->state;
     const str_spec *spec = st->spec;
+    if (spec->fs && f->ret.id == VEC_STRING)
+        return k_string_str(f, ctx, args, n, a, out, err);
     row_ctx rc = {.f = f, .ctx = ctx};
     vec_builder *b = vec_builder_new(&f->ret);
     st_buf buf;
     st_buf_init(&buf);
     st_status r = b ? ST_OK : st_error_set(err, ST_ERR_NOMEM, "out of memory in %s", f->name);
+    bool check = !spec->own_nulls && args_may_null(args, f->n_args);
     for (int64_t i = 0; r == ST_OK && i < n; i++) {
-        bool is_null = !spec->own_nulls && any_null(args, f->n_args, i);
+        bool is_null = check && any_null(args, f->n_args, i);
         if (is_null) {
             r = vec_builder_append_null(b, err);
             continue;
@@ -1117,9 +1425,19 @@ static st_status resolve_any(const char *name, const fn_arg_info *args, int n_ar
                              fn_bound *out, st_error *err)
 {
     st_status r = resolve_string(name, args, n_args, a, out, err);
-    if (r == ST_OK)
-        out->kernel = k_string;
-    return r;
+    if (r != ST_OK)
+        return r;
+    out->kernel = k_string;
+    if (strcmp(name, "like") == 0 || strcmp(name, "ilike") == 0) {
+        const like_plan *lp;
+        if ((r = like_compile(name, args, n_args, a, &lp, err)) != ST_OK)
+            return r;
+        if (lp) {
+            ((str_state *)out->state)->like = lp;
+            out->kernel = k_like;
+        }
+    }
+    return ST_OK;
 }
 
 const fn_def fn_defs_string[] = {

@@ -3,7 +3,8 @@
 ** references marked `outer`), operators and functions through fn_resolve
 ** with the argument casts it asks for made explicit as LP_X_CAST nodes,
 ** and the syntax the plan does not keep (BETWEEN, LIKE ANY/ALL, simple
-** CASE, EXTRACT, date +/- INTERVAL, IS [NOT] TRUE/FALSE/DISTINCT FROM)
+** CASE, EXTRACT, date/timestamp +/- INTERVAL, IS [NOT] TRUE/FALSE/DISTINCT
+** FROM, a[i], m[k], s.f and dotted names reaching into struct columns)
 ** lowered to calls, AND/OR/NOT and comparisons.
 ** Aggregates and window functions are not built here: they are handed to
 ** the SELECT's collection (bind_sel) by bind_agg.c and replaced by a
@@ -163,6 +164,58 @@ st_status bind_cond(binder *b, const bind_ectx *x, const sql_expr *e, lp_expr **
     return bind_error(b, e->pos, "condition must be boolean, got %s", t);
 }
 
+/* ---- nested values ------------------------------------------------------------ */
+
+/* base.field as __get_field(base, 'field'); the function checks that base is a
+** struct with that field (names compared case-insensitively, as Spark does). */
+static st_status bind_get_field(binder *b, lp_expr *base, const char *field, int32_t pos,
+                                lp_expr **out)
+{
+    vec_type st = {.id = VEC_STRING};
+    vec_scalar sv = {.bytes = (const uint8_t *)field, .n_bytes = (int64_t)strlen(field)};
+    lp_expr *args[2] = {base, lp_expr_const(b->c, &st, &sv)};
+    if (!args[1])
+        return bind_nomem(b);
+    args[1]->pos = pos;
+    args[1]->nullable = false;
+    return bind_call_fn(b, "__get_field", args, 2, pos, out);
+}
+
+/* a[i]: arrays index from 0 (__subscript), maps look the key up (element_at),
+** structs take a constant field name (s['f']). */
+static st_status bind_subscript(binder *b, const bind_ectx *x, const sql_expr *e, lp_expr **out)
+{
+    lp_expr *args[2];
+    st_status rc = bind_expr(b, x, e->a, &args[0]);
+    if (rc == ST_OK)
+        rc = bind_expr(b, x, e->b, &args[1]);
+    if (rc != ST_OK)
+        return rc;
+    switch (args[0]->type.id) {
+    case VEC_LIST:
+    case VEC_NULL:
+        return bind_call_fn(b, "__subscript", args, 2, e->pos, out);
+    case VEC_MAP:
+        return bind_call_fn(b, "element_at", args, 2, e->pos, out);
+    case VEC_STRUCT:
+        if (e->b->kind == SQL_E_LITERAL && e->b->lit == SQL_LIT_STRING)
+            return bind_get_field(b, args[0], e->b->str, e->pos, out);
+        return bind_error(b, e->pos, "a struct subscript must be a constant field name");
+    default: {
+        char t[96];
+        vec_type_format(&args[0]->type, t, sizeof t);
+        return bind_error(b, e->pos, "cannot subscript a value of type %s", t);
+    }
+    }
+}
+
+static st_status bind_field(binder *b, const bind_ectx *x, const sql_expr *e, lp_expr **out)
+{
+    lp_expr *base;
+    st_status rc = bind_expr(b, x, e->a, &base);
+    return rc != ST_OK ? rc : bind_get_field(b, base, e->str, e->pos, out);
+}
+
 /* ---- columns ----------------------------------------------------------------- */
 
 /* Finds parts in one scope: 1 found (*idx, *used parts), 0 none, -1 ambiguous. */
@@ -261,10 +314,6 @@ static st_status bind_column(binder *b, const bind_ectx *x, const sql_expr *e, l
             continue;
         if (r < 0)
             return bind_error(b, e->pos, "column '%s' is ambiguous", joined_name(b, &e->name));
-        if (used < n)
-            return bind_error_code(b, ST_ERR_UNSUPPORTED, e->pos,
-                                   "struct field access '%s' is not supported yet",
-                                   joined_name(b, &e->name));
         const bind_scol *sc = &s->cols[idx];
         lp_expr *c = lp_expr_new(b->c, LP_X_COL, e->pos);
         if (!c)
@@ -274,6 +323,12 @@ static st_status bind_column(binder *b, const bind_ectx *x, const sql_expr *e, l
         c->nullable = sc->col.nullable;
         c->name = sc->name;
         c->outer = depth > 0;
+        /* a.b.c: the parts after the column name are struct fields */
+        for (int k = used; k < n; k++) {
+            st_status rc = bind_get_field(b, c, p[k], e->pos, &c);
+            if (rc != ST_OK)
+                return rc;
+        }
         *out = c;
         return ST_OK;
     }
@@ -498,7 +553,97 @@ static st_status bind_pair(binder *b, const bind_ectx *x, const sql_expr *l, con
     return rc != ST_OK ? rc : bind_expr(b, x, r, &out[1]);
 }
 
-/* date/timestamp +/- INTERVAL literal: date_add / add_months. */
+/* Reads the digits at *p (at most 15) as a non-negative number into *v; false
+** when there are none or too many. */
+static bool iv_number(const char **p, int64_t *v)
+{
+    int64_t acc = 0;
+    int n = 0;
+    while (isdigit((unsigned char)**p)) {
+        if (++n > 15)
+            return false;
+        acc = acc * 10 + (**p - '0');
+        (*p)++;
+    }
+    *v = acc;
+    return n > 0;
+}
+
+/* Micros of one field of unit u (a SECOND field may carry up to six decimals). */
+static bool iv_field(const char **p, sql_unit u, int64_t *micros)
+{
+    static const int64_t PER[] = {
+        [SQL_UNIT_WEEK] = 7 * 86400000000LL, [SQL_UNIT_DAY] = 86400000000LL,
+        [SQL_UNIT_HOUR] = 3600000000LL, [SQL_UNIT_MINUTE] = 60000000LL,
+        [SQL_UNIT_SECOND] = 1000000LL, [SQL_UNIT_MILLISECOND] = 1000LL,
+        [SQL_UNIT_MICROSECOND] = 1LL,
+    };
+    int64_t v, frac = 0;
+    if (!iv_number(p, &v) || __builtin_mul_overflow(v, PER[u], micros))
+        return false;
+    if (**p == '.' && (u == SQL_UNIT_SECOND || u == SQL_UNIT_MILLISECOND)) {
+        (*p)++;
+        int64_t scale = PER[u];
+        while (isdigit((unsigned char)**p)) {
+            scale /= 10;
+            frac += (**p - '0') * scale;      /* digits past micros drop out */
+            (*p)++;
+        }
+    }
+    return !__builtin_add_overflow(*micros, frac, micros);
+}
+
+/* An INTERVAL literal as months (year-month units) or micros (day-time
+** units): '3' MONTH, '1.5' SECOND, '1-2' YEAR TO MONTH, '1 02:03:04.5' DAY TO
+** SECOND, '-2' HOUR. False when the text does not fit the units. */
+static bool parse_interval(const sql_expr *iv, int64_t *months, int64_t *micros)
+{
+    const char *p = iv->str;
+    while (*p == ' ')
+        p++;
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    sql_unit from = iv->unit, to = iv->unit_to != SQL_UNIT_NONE ? iv->unit_to : iv->unit;
+    *months = *micros = 0;
+    if (from == SQL_UNIT_NONE || to < from)
+        return false;
+    if (from <= SQL_UNIT_MONTH) {
+        int64_t y = 0, m = 0;
+        if (to > SQL_UNIT_MONTH)
+            return false;
+        if (from == SQL_UNIT_YEAR && !iv_number(&p, &y))
+            return false;
+        if (from == SQL_UNIT_YEAR && to == SQL_UNIT_MONTH && (*p++ != '-' || !iv_number(&p, &m)))
+            return false;
+        if (from == SQL_UNIT_MONTH && !iv_number(&p, &m))
+            return false;
+        *months = y * 12 + m;
+    } else {
+        for (sql_unit u = from; u <= to; u = (sql_unit)(u + 1)) {
+            int64_t v;
+            if (u != from && *p++ != (u == SQL_UNIT_HOUR ? ' ' : ':'))
+                return false;
+            if (!iv_field(&p, u, &v) || __builtin_add_overflow(*micros, v, micros))
+                return false;
+            if (u == SQL_UNIT_WEEK && to != SQL_UNIT_WEEK)
+                return false;
+        }
+    }
+    while (*p == ' ')
+        p++;
+    if (*p != '\0')
+        return false;
+    if (neg) {
+        *months = -*months;
+        *micros = -*micros;
+    }
+    return true;
+}
+
+/* date/timestamp +/- INTERVAL literal: a date plus whole days or months stays
+** a date (date_add / add_months); anything with a timestamp, or a date plus
+** hours/minutes/seconds, is a timestamp (timestampadd by months or micros). */
 static st_status bind_interval_arith(binder *b, const bind_ectx *x, const sql_expr *e,
                                      const sql_expr *base, const sql_expr *iv, bool sub,
                                      lp_expr **out)
@@ -507,33 +652,46 @@ static st_status bind_interval_arith(binder *b, const bind_ectx *x, const sql_ex
     st_status rc = bind_expr(b, x, base, &d);
     if (rc != ST_OK)
         return rc;
-    if (iv->unit_to != SQL_UNIT_NONE)
-        return bind_error_code(b, ST_ERR_UNSUPPORTED, iv->pos,
-                               "interval ranges (X TO Y) are not supported yet");
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll(iv->str, &end, 10);
-    if (errno != 0 || !end || *end != '\0' || n < INT32_MIN / 12 || n > INT32_MAX / 12)
+    int64_t months, micros;
+    if (!parse_interval(iv, &months, &micros))
         return bind_error(b, iv->pos, "invalid interval value '%s'", iv->str);
-    if (sub)
-        n = -n;
-    const char *fn = NULL;
-    switch (iv->unit) {
-    case SQL_UNIT_YEAR: fn = "add_months"; n *= 12; break;
-    case SQL_UNIT_MONTH: fn = "add_months"; break;
-    case SQL_UNIT_WEEK: fn = "date_add"; n *= 7; break;
-    case SQL_UNIT_DAY: fn = "date_add"; break;
-    default: break;
+    if (sub) {
+        months = -months;
+        micros = -micros;
     }
-    if (!fn || (d->type.id != VEC_DATE && d->type.id != VEC_STRING && d->type.id != VEC_NULL))
-        return bind_error_code(b, ST_ERR_UNSUPPORTED, e->pos,
-                               "this date/time interval arithmetic is not supported yet");
-    vec_type it = {.id = VEC_INT32};
-    vec_scalar s = {.i64 = n};
-    lp_expr *args[2] = {d, NULL};
-    if ((rc = make_const(b, &it, &s, iv->pos, &args[1])) != ST_OK)
+    vec_type_id bt = d->type.id;
+    bool dateish = bt == VEC_DATE || bt == VEC_STRING || bt == VEC_NULL;
+    if (!dateish && bt != VEC_TIMESTAMP && bt != VEC_TIMESTAMP_NTZ) {
+        char t[96];
+        vec_type_format(&d->type, t, sizeof t);
+        return bind_error(b, e->pos, "cannot add an interval to a value of type %s", t);
+    }
+    const int64_t day = 86400000000LL;
+    bool ym = iv->unit <= SQL_UNIT_MONTH;
+    int64_t n = ym ? months : micros / day;
+    if (dateish && (ym || micros % day == 0)) {
+        if (n < INT32_MIN || n > INT32_MAX)
+            return bind_error(b, iv->pos, "interval value '%s' is out of range", iv->str);
+        vec_type it = {.id = VEC_INT32};
+        vec_scalar s = {.i64 = n};
+        lp_expr *args[2] = {d, NULL};
+        if ((rc = make_const(b, &it, &s, iv->pos, &args[1])) != ST_OK)
+            return rc;
+        return bind_call_fn(b, ym ? "add_months" : "date_add", args, 2, e->pos, out);
+    }
+    const char *unit = ym ? "MONTH" : "MICROSECOND";
+    vec_type st = {.id = VEC_STRING}, lt = {.id = VEC_INT64};
+    vec_scalar us = {.bytes = (const uint8_t *)unit, .n_bytes = (int64_t)strlen(unit)};
+    vec_scalar ns = {.i64 = ym ? months : micros};
+    lp_expr *args[3] = {NULL, NULL, d};
+    if ((rc = make_const(b, &st, &us, iv->pos, &args[0])) != ST_OK ||
+        (rc = make_const(b, &lt, &ns, iv->pos, &args[1])) != ST_OK)
         return rc;
-    return bind_call_fn(b, fn, args, 2, e->pos, out);
+    if ((rc = bind_call_fn(b, "timestampadd", args, 3, e->pos, out)) != ST_OK)
+        return rc;
+    if (bt == VEC_TIMESTAMP_NTZ && !(*out = bind_cast_to(b, *out, &d->type)))
+        return bind_nomem(b);         /* ntz + interval stays ntz, as in Spark */
+    return ST_OK;
 }
 
 static st_status bind_binary(binder *b, const bind_ectx *x, const sql_expr *e, lp_expr **out)
@@ -874,6 +1032,47 @@ static bool is_window_only(const char *n)
     return false;
 }
 
+static st_status bind_text_const(binder *b, const char *text, int32_t pos, lp_expr **out)
+{
+    vec_type st = {.id = VEC_STRING};
+    vec_scalar sv = {.bytes = (const uint8_t *)text, .n_bytes = (int64_t)strlen(text)};
+    return make_const(b, &st, &sv, pos, out);
+}
+
+/* timestampadd(HOUR, 2, ts): Spark's grammar reads the unit as a keyword, so
+** a bare name there is the unit's text, not a column. */
+static bool is_unit_arg(const char *name, const sql_expr *e)
+{
+    return (!strcmp(name, "timestampadd") || !strcmp(name, "dateadd")) && e->n_list == 3 &&
+           e->list[0]->kind == SQL_E_NAME && e->list[0]->name.n_parts == 1;
+}
+
+/* struct(a, 1) names its fields as Spark does: a column argument gives its
+** column name, any other argument col<i>; bound as named_struct. */
+static st_status bind_struct_call(binder *b, const bind_ectx *x, const sql_expr *e,
+                                  lp_expr **out)
+{
+    if (e->n_list < 1 || 2 * e->n_list > FN_MAX_ARGS)
+        return bind_error(b, e->pos, "function struct takes 1 to %d arguments, got %d",
+                          FN_MAX_ARGS / 2, e->n_list);
+    lp_expr *args[FN_MAX_ARGS];
+    for (int i = 0; i < e->n_list; i++) {
+        const sql_expr *a = e->list[i];
+        if (a->kind == SQL_E_NAMED_ARG)
+            return bind_error(b, a->pos, "function struct takes no named arguments");
+        const char *field = a->kind == SQL_E_NAME ? a->name.parts[a->name.n_parts - 1]
+                                                  : st_arena_printf(b->c->arena, "col%d", i + 1);
+        if (!field)
+            return bind_nomem(b);
+        st_status rc = bind_text_const(b, field, a->pos, &args[2 * i]);
+        if (rc == ST_OK)
+            rc = bind_expr(b, x, a, &args[2 * i + 1]);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return bind_call_fn(b, "named_struct", args, 2 * e->n_list, e->pos, out);
+}
+
 static st_status bind_call(binder *b, const bind_ectx *x, const sql_expr *e, lp_expr **out)
 {
     char name[128];
@@ -902,12 +1101,20 @@ static st_status bind_call(binder *b, const bind_ectx *x, const sql_expr *e, lp_
     if (e->n_list > FN_MAX_ARGS)
         return bind_error(b, e->pos, "function %s takes at most %d arguments", name,
                           FN_MAX_ARGS);
+    if (!strcmp(name, "dateadd") && e->n_list == 2)
+        snprintf(name, sizeof name, "date_add");          /* Spark's 2-argument alias */
+    if (!strcmp(name, "struct"))
+        return bind_struct_call(b, x, e, out);
     lp_expr *args[FN_MAX_ARGS];
     for (int i = 0; i < e->n_list; i++) {
         if (e->list[i]->kind == SQL_E_NAMED_ARG)
             return bind_error(b, e->list[i]->pos, "function %s takes no named arguments",
                               name);
-        st_status rc = bind_expr(b, x, e->list[i], &args[i]);
+        st_status rc;
+        if (i == 0 && is_unit_arg(name, e))
+            rc = bind_text_const(b, e->list[0]->name.parts[0], e->list[0]->pos, &args[0]);
+        else
+            rc = bind_expr(b, x, e->list[i], &args[i]);
         if (rc != ST_OK)
             return rc;
     }
@@ -943,10 +1150,8 @@ st_status bind_expr(binder *b, const bind_ectx *x, const sql_expr *e, lp_expr **
     case SQL_E_EXTRACT: return bind_extract_field(b, x, e->str, e->a, e->pos, out);
     case SQL_E_NAMED_ARG:
         return bind_error(b, e->pos, "named argument '%s' is not allowed here", e->str);
-    case SQL_E_SUBSCRIPT:
-    case SQL_E_FIELD:
-        return bind_error_code(b, ST_ERR_UNSUPPORTED, e->pos,
-                               "subscripts and struct field access are not supported yet");
+    case SQL_E_SUBSCRIPT: return bind_subscript(b, x, e, out);
+    case SQL_E_FIELD: return bind_field(b, x, e, out);
     case SQL_E_LAMBDA:
         return bind_error_code(b, ST_ERR_UNSUPPORTED, e->pos, "lambda functions are not supported yet");
     case SQL_E_ROW:

@@ -7,6 +7,8 @@
 ** to the lp_ctx; Parquet schemas come from the first file's footer and row
 ** estimates from every footer; CSV/NDJSON schemas are inferred by opening the
 ** first file, and kept in lp_source with the reader options pointing at it.
+** As in Spark, csv.`path` and read_files(..., format => 'csv') read without a
+** header row (columns _c0, _c1, ...) unless header => true is given.
 ** The scope filled for the caller lists the columns each clause may name. */
 #include "bind_int.h"
 #include "../format/format.h"
@@ -252,6 +254,7 @@ static st_status bind_read_files(binder *b, const sql_tableref *t, lp_node **out
 {
     source_opts o = {0};
     csv_options_init(&o.csv);
+    o.csv.no_header = true;       /* Spark: header => false unless asked for */
     const char *path = NULL, *format = NULL;
     for (int i = 0; i < t->n_args; i++) {
         const sql_expr *a = t->args[i];
@@ -663,6 +666,7 @@ st_status bind_from(binder *b, const sql_tableref *t, const bind_scope *outer, l
             return bind_error(b, t->pos, "unknown file format '%s'", t->format);
         source_opts o = {0};
         csv_options_init(&o.csv);
+        o.csv.no_header = true;   /* Spark reads csv.`path` without a header row */
         if ((rc = travel_opts(b, t, &o)) != ST_OK ||
             (rc = bind_source(b, k, t->path, t->path, &o, t->pos, out)) != ST_OK)
             return rc;

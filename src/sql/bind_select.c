@@ -546,7 +546,7 @@ static st_status build_windows(binder *b, bind_sel *s, lp_node **n, int32_t pos)
             return bind_nomem(b);
         w->child[0] = *n;
         w->n_child = 1;
-        memcpy(w->cols, (*n)->cols, sizeof *w->cols * (size_t)(*n)->n_cols);
+        st_memcpy(w->cols, (*n)->cols, sizeof *w->cols * (size_t)(*n)->n_cols);
         w->n_cols = (*n)->n_cols;
         w->partition = s->wins[i].partition;
         w->n_partition = s->wins[i].n_partition;
@@ -644,8 +644,8 @@ static st_status build_generate(binder *b, gen_info *g, lp_node **n)
         return bind_nomem(b);
     G->child[0] = *n;
     G->n_child = 1;
-    memcpy(G->cols, (*n)->cols, sizeof *G->cols * (size_t)(*n)->n_cols);
-    memcpy(G->cols + (*n)->n_cols, g->cols, sizeof *G->cols * (size_t)g->n_cols);
+    st_memcpy(G->cols, (*n)->cols, sizeof *G->cols * (size_t)(*n)->n_cols);
+    st_memcpy(G->cols + (*n)->n_cols, g->cols, sizeof *G->cols * (size_t)g->n_cols);
     G->n_cols = nc;
     G->gen = g->kind;
     G->gen_arg = g->arg;

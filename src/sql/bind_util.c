@@ -436,6 +436,16 @@ static void render(st_buf *o, const sql_expr *e, int depth)
     case SQL_E_BETWEEN:
     case SQL_E_IN:
     case SQL_E_LIKE: render_predicate(o, e, depth); return;
+    case SQL_E_SUBSCRIPT:                 /* Spark: array(1, 2)[0], map(a, 1)[a] */
+        render(o, e->a, depth);
+        st_buf_append_byte(o, '[', NULL);
+        render(o, e->b, depth);
+        st_buf_append_byte(o, ']', NULL);
+        return;
+    case SQL_E_FIELD:                     /* Spark: named_struct(x, 1).x */
+        render(o, e->a, depth);
+        st_buf_printf(o, NULL, ".%s", e->str);
+        return;
     case SQL_E_SUBQUERY: st_buf_append_str(o, "scalarsubquery()", NULL); return;
     case SQL_E_EXISTS: st_buf_append_str(o, "exists()", NULL); return;
     case SQL_E_CASE:

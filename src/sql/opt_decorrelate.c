@@ -120,8 +120,8 @@ static st_status project_pass(lp_ctx *c, lp_node *p, const dc_list *preds, st_er
         lp_col *cols = st_arena_alloc(c->arena, (size_t)(p->n_cols + 1) * sizeof *cols);
         lp_expr **ex = st_arena_alloc(c->arena, (size_t)(p->n_cols + 1) * sizeof *ex);
         if (!cols || !ex) return opt_nomem(err, "decorrelating a subquery");
-        memcpy(cols, p->cols, (size_t)p->n_cols * sizeof *cols);
-        memcpy(ex, p->exprs, (size_t)p->n_cols * sizeof *ex);
+        st_memcpy(cols, p->cols, (size_t)p->n_cols * sizeof *cols);
+        st_memcpy(ex, p->exprs, (size_t)p->n_cols * sizeof *ex);
         cols[p->n_cols] = ch->cols[i];
         ex[p->n_cols] = lp_expr_col(c, &ch->cols[i]);
         if (!ex[p->n_cols]) return opt_nomem(err, "decorrelating a subquery");
@@ -209,8 +209,8 @@ static st_status pull_aggregate(lp_ctx *c, lp_node *n, bool dup_ok, lp_node **ou
     lp_col *cols = st_arena_alloc(c->arena, (size_t)(n->n_cols + mine.n) * sizeof *cols);
     if (!groups || !cols) return opt_nomem(err, "decorrelating a subquery");
     memcpy(groups, n->groups, (size_t)n->n_groups * sizeof *groups);
-    memcpy(cols, n->cols, (size_t)n->n_groups * sizeof *cols);
-    memcpy(cols + ng, n->cols + n->n_groups, (size_t)(n->n_cols - n->n_groups) * sizeof *cols);
+    st_memcpy(cols, n->cols, (size_t)n->n_groups * sizeof *cols);
+    st_memcpy(cols + ng, n->cols + n->n_groups, (size_t)(n->n_cols - n->n_groups) * sizeof *cols);
     for (int i = 0; i < mine.n; i++) {
         lp_expr *p = mine.e[i];
         if (!(opt_is_call(p, "=") || opt_is_call(p, "==")) || p->n_args != 2 ||
@@ -498,7 +498,7 @@ static st_status build_scalar_agg(dc_ctx *d, lp_node *proj, lp_node *agg, lp_exp
         if (!g) return opt_nomem(d->err, "decorrelating a subquery");
         if ((rc = opt_make_call(c, "=", args, 2, &conds[i], d->err)) != ST_OK) return rc;
     }
-    memcpy(cols + n, agg->cols, (size_t)agg->n_cols * sizeof *cols);
+    st_memcpy(cols + n, agg->cols, (size_t)agg->n_cols * sizeof *cols);
     agg->child[0] = child;
     agg->groups = groups;
     agg->n_groups = n;
@@ -694,9 +694,9 @@ static st_status dj_add_cols(dj_ctx *j, lp_node *n, int at)
     lp_ctx *c = j->d->c;
     lp_col *cols = st_arena_alloc(c->arena, (size_t)(n->n_cols + j->k) * sizeof *cols);
     if (!cols) return opt_nomem(j->d->err, "decorrelating a subquery");
-    memcpy(cols, n->cols, (size_t)at * sizeof *cols);
-    memcpy(cols + at, j->dcols, (size_t)j->k * sizeof *cols);
-    memcpy(cols + at + j->k, n->cols + at, (size_t)(n->n_cols - at) * sizeof *cols);
+    st_memcpy(cols, n->cols, (size_t)at * sizeof *cols);
+    st_memcpy(cols + at, j->dcols, (size_t)j->k * sizeof *cols);
+    st_memcpy(cols + at + j->k, n->cols + at, (size_t)(n->n_cols - at) * sizeof *cols);
     n->cols = cols;
     n->n_cols += j->k;
     return ST_OK;
@@ -790,8 +790,8 @@ static st_status dep(dj_ctx *j, lp_node **np, int depth)
         int n_fn = n->n_cols - old_in;
         lp_col *cols = st_arena_alloc(c->arena, (size_t)(ch->n_cols + n_fn + 1) * sizeof *cols);
         if (!cols) return opt_nomem(err, "decorrelating a subquery");
-        memcpy(cols, ch->cols, (size_t)ch->n_cols * sizeof *cols);
-        memcpy(cols + ch->n_cols, n->cols + old_in, (size_t)n_fn * sizeof *cols);
+        st_memcpy(cols, ch->cols, (size_t)ch->n_cols * sizeof *cols);
+        st_memcpy(cols + ch->n_cols, n->cols + old_in, (size_t)n_fn * sizeof *cols);
         n->cols = cols;
         n->n_cols = ch->n_cols + n_fn;
         return ST_OK;

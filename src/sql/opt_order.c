@@ -17,7 +17,11 @@
 ** estimate joins next (unconnected ones only when nothing is connected).
 ** Each new join takes every conjunct its inputs cover and puts its smaller
 ** input on the right (the hash build side). A PROJECT restores the original
-** column order on top when it changed, and keys are re-extracted. */
+** column order on top when it changed, and keys are re-extracted.
+**
+** SEMI / ANTI joins (not null-aware) whose left input is estimated at under
+** a quarter of the right one are swapped into RIGHT_SEMI / RIGHT_ANTI, so
+** the small side is hashed. */
 #include <string.h>
 
 #include <jansson.h>
@@ -305,6 +309,7 @@ double opt_estimate(lp_ctx *c, lp_node *n)
     case LP_JOIN:
         switch (n->join) {
         case LP_JOIN_SEMI: case LP_JOIN_ANTI: e = ch[0] * 0.5; break;
+        case LP_JOIN_RIGHT_SEMI: case LP_JOIN_RIGHT_ANTI: e = ch[1] * 0.5; break;
         case LP_JOIN_MARK: case LP_JOIN_SINGLE: e = ch[0]; break;
         case LP_JOIN_FULL: e = ch[0] + ch[1]; break;
         default: {
@@ -483,6 +488,26 @@ static st_status reorder_tree(lp_ctx *c, lp_node **np, bool enabled, int depth, 
     return ST_OK;
 }
 
+/* A keyed SEMI / ANTI (not null-aware) join whose left input is estimated
+** at under a quarter of its right one becomes RIGHT_SEMI / RIGHT_ANTI with
+** the inputs and keys swapped: the small side is then the hash build side
+** (marking its matched rows) and the large one streams through. */
+static void swap_semi(lp_ctx *c, lp_node *n)
+{
+    if ((n->join != LP_JOIN_SEMI && n->join != LP_JOIN_ANTI) || n->null_aware ||
+        n->n_join_keys == 0)
+        return;
+    double le = opt_estimate(c, n->child[0]), re = opt_estimate(c, n->child[1]);
+    if (!(le * 4 < re)) return;
+    lp_node *t = n->child[0];
+    n->child[0] = n->child[1];
+    n->child[1] = t;
+    lp_expr **k = n->left_keys;
+    n->left_keys = n->right_keys;
+    n->right_keys = k;
+    n->join = n->join == LP_JOIN_SEMI ? LP_JOIN_RIGHT_SEMI : LP_JOIN_RIGHT_ANTI;
+}
+
 static st_status reorder(lp_ctx *c, lp_node **np, bool enabled, int depth, st_error *err)
 {
     if (depth > 10000) return st_error_set(err, ST_ERR_LIMIT, "plan nested too deeply");
@@ -493,6 +518,7 @@ static st_status reorder(lp_ctx *c, lp_node **np, bool enabled, int depth, st_er
         if (rc != ST_OK) return rc;
     }
     if (n->kind == LP_JOIN) {
+        if (enabled) swap_semi(c, n);
         st_status rc = opt_join_set_cols(c, n, err);
         if (rc != ST_OK) return rc;
     } else if (n->kind == LP_FILTER || n->kind == LP_SORT || n->kind == LP_LIMIT ||

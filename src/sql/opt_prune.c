@@ -55,7 +55,6 @@ static st_status prune_project(lp_ctx *c, lp_node *n, const opt_colset *need, in
     if (!cols || !exprs) return opt_nomem(err, "pruning columns");
     for (int i = 0; i < n->n_cols; i++) {
         bool keep = opt_colset_has(need, n->cols[i].id);
-        if (!keep && k == 0 && i == n->n_cols - 1) keep = true; /* keep one column */
         if (!keep) continue;
         cols[k] = n->cols[i];
         exprs[k] = n->exprs[i];
@@ -79,7 +78,8 @@ static st_status prune_scan(lp_ctx *c, lp_node *n, const opt_colset *need, st_er
     if (!cols || !fields) return opt_nomem(err, "pruning columns");
     for (int i = 0; i < n->n_cols; i++) {
         bool keep = opt_colset_has(need, n->cols[i].id);
-        if (!keep && k == 0 && i == n->n_cols - 1) keep = true;
+        /* A scan may end with no columns (count(*)): it still yields row counts,
+        ** from footers / log stats without decoding. */
         if (!keep) continue;
         cols[k] = n->cols[i];
         fields[k] = n->scan_fields[i];
@@ -109,7 +109,7 @@ static st_status prune_aggregate(lp_ctx *c, lp_node *n, const opt_colset *need, 
         lp_agg *aggs = st_arena_alloc(c->arena, (size_t)(n->n_aggs + 1) * sizeof *aggs);
         lp_col *cols = st_arena_alloc(c->arena, (size_t)(n->n_cols + 1) * sizeof *cols);
         if (!aggs || !cols) return opt_nomem(err, "pruning columns");
-        memcpy(cols, n->cols, (size_t)n->n_groups * sizeof *cols);
+        st_memcpy(cols, n->cols, (size_t)n->n_groups * sizeof *cols);
         for (int j = 0; j < n->n_aggs; j++) {
             bool keep = opt_colset_has(need, n->aggs[j].out);
             if (!keep && k == 0 && n->n_groups == 0 && j == n->n_aggs - 1) keep = true;
@@ -156,7 +156,7 @@ static st_status prune_window(lp_ctx *c, lp_node *n, const opt_colset *need, int
     const lp_node *ch = n->child[0];
     lp_col *cols = st_arena_alloc(c->arena, (size_t)(ch->n_cols + k + 1) * sizeof *cols);
     if (!cols) return opt_nomem(err, "pruning columns");
-    memcpy(cols, ch->cols, (size_t)ch->n_cols * sizeof *cols);
+    st_memcpy(cols, ch->cols, (size_t)ch->n_cols * sizeof *cols);
     int m = ch->n_cols;
     for (int j = 0; j < k; j++) {
         int at = lp_find_col(n, n->winfns[j].out);
@@ -176,7 +176,7 @@ static st_status prune_generate(lp_ctx *c, lp_node *n, const opt_colset *need, i
     int n_gen = n->n_cols - old_child;
     lp_col *gen = st_arena_alloc(c->arena, (size_t)(n_gen + 1) * sizeof *gen);
     if (!gen) return opt_nomem(err, "pruning columns");
-    memcpy(gen, n->cols + old_child, (size_t)n_gen * sizeof *gen);
+    st_memcpy(gen, n->cols + old_child, (size_t)n_gen * sizeof *gen);
     opt_colset s;
     st_status rc = need_plus_own(c, n, need, &s, err);
     if (rc != ST_OK) return rc;
@@ -184,8 +184,8 @@ static st_status prune_generate(lp_ctx *c, lp_node *n, const opt_colset *need, i
     const lp_node *ch = n->child[0];
     lp_col *cols = st_arena_alloc(c->arena, (size_t)(ch->n_cols + n_gen + 1) * sizeof *cols);
     if (!cols) return opt_nomem(err, "pruning columns");
-    memcpy(cols, ch->cols, (size_t)ch->n_cols * sizeof *cols);
-    memcpy(cols + ch->n_cols, gen, (size_t)n_gen * sizeof *cols);
+    st_memcpy(cols, ch->cols, (size_t)ch->n_cols * sizeof *cols);
+    st_memcpy(cols + ch->n_cols, gen, (size_t)n_gen * sizeof *cols);
     n->cols = cols;
     n->n_cols = ch->n_cols + n_gen;
     return ST_OK;
@@ -288,7 +288,7 @@ st_status opt_prune_columns(lp_ctx *c, lp_node **root, st_error *err)
     int n = r->n_cols;
     lp_col *orig = st_arena_alloc(c->arena, (size_t)(n + 1) * sizeof *orig);
     if (!orig) return opt_nomem(err, "pruning columns");
-    memcpy(orig, r->cols, (size_t)n * sizeof *orig);
+    st_memcpy(orig, r->cols, (size_t)n * sizeof *orig);
     opt_colset need;
     st_status rc = need_all_of(c, r, &need, err);
     if (rc == ST_OK) rc = prune(c, r, &need, 0, err);

@@ -401,6 +401,8 @@ static st_status route(lp_ctx *c, const lp_node *n, pd_route *r, pd_list in, st_
         else rc = append(c, &r->cond, r->on_r, err);
         return rc;
     case LP_JOIN_FULL:
+    case LP_JOIN_RIGHT_SEMI:   /* made after pushdown (join ordering); kept conservative */
+    case LP_JOIN_RIGHT_ANTI:
         r->keep = in;
         r->cond = r->on;
         return ST_OK;

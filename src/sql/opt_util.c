@@ -287,12 +287,22 @@ st_status opt_join_set_cols(lp_ctx *c, lp_node *j, st_error *err)
         if (j->n_cols < 1) return st_error_set(err, ST_ERR_INTERNAL, "mark join has no mark column");
         mark_col = j->cols[j->n_cols - 1];
     }
+    if (j->join == LP_JOIN_RIGHT_SEMI || j->join == LP_JOIN_RIGHT_ANTI) {
+        /* right only: the right input's columns unchanged */
+        lp_col *rc = st_arena_alloc(c->arena, (size_t)(r->n_cols + 1) * sizeof *rc);
+        if (!rc) return opt_nomem(err, "building a join");
+        if (r->n_cols > 0) memcpy(rc, r->cols, (size_t)r->n_cols * sizeof *rc);
+        j->cols = rc;
+        j->n_cols = r->n_cols;
+        return ST_OK;
+    }
     bool left_only = j->join == LP_JOIN_SEMI || j->join == LP_JOIN_ANTI || mark;
     int n = l->n_cols + (left_only ? 0 : r->n_cols) + (mark ? 1 : 0);
     lp_col *cols = st_arena_alloc(c->arena, (size_t)(n > 0 ? n : 1) * sizeof *cols);
     if (!cols) return opt_nomem(err, "building a join");
-    memcpy(cols, l->cols, (size_t)l->n_cols * sizeof *cols);
-    if (!left_only) memcpy(cols + l->n_cols, r->cols, (size_t)r->n_cols * sizeof *cols);
+    if (l->n_cols > 0) memcpy(cols, l->cols, (size_t)l->n_cols * sizeof *cols);
+    if (!left_only && r->n_cols > 0)
+        memcpy(cols + l->n_cols, r->cols, (size_t)r->n_cols * sizeof *cols);
     if (mark) cols[n - 1] = mark_col;
     /* Outer joins make the other side's columns nullable. */
     if (j->join == LP_JOIN_LEFT || j->join == LP_JOIN_SINGLE || j->join == LP_JOIN_FULL)

@@ -706,7 +706,7 @@ static st_status parse_named_tref(parse_state *p, sql_tableref **out)
             }
         }
     }
-    if (t->kind == SQL_T_NAME && (rc = parse_travel(p, t)) != ST_OK)
+    if ((t->kind == SQL_T_NAME || t->kind == SQL_T_PATH) && (rc = parse_travel(p, t)) != ST_OK)
         return rc;
     return parse_alias(p, t);
 }

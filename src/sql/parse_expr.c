@@ -598,11 +598,122 @@ static st_status parse_call_tail(parse_state *p, sql_expr *e)
     return parse_window_spec(p, &e->over);
 }
 
+/* True when token k ahead is the unreserved word w (any case). */
+static bool word_at(parse_state *p, int k, const char *w)
+{
+    const lex_token *t = parse_peek(p, k);
+    return (t->kind == LEX_IDENT) && (size_t)t->text_len == strlen(w) &&
+           strncasecmp(t->text, w, strlen(w)) == 0;
+}
+
+/* TRIM([BOTH | LEADING | TRAILING] [chars] FROM str) -> trim/ltrim/rtrim(chars,
+** str) or (str); called after "trim(" when the SQL form is used. */
+static st_status parse_trim_sql(parse_state *p, sql_expr *e)
+{
+    const char *fn = "trim";
+    if (word_at(p, 0, "both")) p->i++;
+    else if (word_at(p, 0, "leading")) { fn = "ltrim"; p->i++; }
+    else if (word_at(p, 0, "trailing")) { fn = "rtrim"; p->i++; }
+    sql_expr *chars = NULL, *str = NULL;
+    st_status rc;
+    if (!parse_is_kw(p, 0, KW_FROM) && (rc = parse_expr(p, &chars)) != ST_OK)
+        return rc;
+    if ((rc = parse_expect_kw(p, KW_FROM)) != ST_OK || (rc = parse_expr(p, &str)) != ST_OK ||
+        (rc = parse_expect(p, LEX_RPAREN)) != ST_OK)
+        return rc;
+    int cap = 0;
+    e->list = NULL;
+    e->n_list = 0;
+    if (chars && (rc = parse_push(p, (void ***)&e->list, &e->n_list, &cap, chars)) != ST_OK)
+        return rc;
+    if ((rc = parse_push(p, (void ***)&e->list, &e->n_list, &cap, str)) != ST_OK)
+        return rc;
+    e->name.parts[0] = fn;
+    return ST_OK;
+}
+
+/* Whether the tokens after "trim(" use the SQL form (a FROM before the
+** closing parenthesis at depth 0, or BOTH/LEADING/TRAILING). */
+static bool trim_sql_form(parse_state *p)
+{
+    if (word_at(p, 0, "both") || word_at(p, 0, "leading") || word_at(p, 0, "trailing"))
+        return true;
+    int depth = 0;
+    for (int k = 0;; k++) {
+        const lex_token *t = parse_peek(p, k);
+        if (t->kind == LEX_EOF) return false;
+        if (t->kind == LEX_LPAREN) depth++;
+        else if (t->kind == LEX_RPAREN) { if (depth-- == 0) return false; }
+        else if (depth == 0 && t->kind == LEX_IDENT && t->kw == KW_FROM) return true;
+        else if (depth == 0 && t->kind == LEX_COMMA) return false;
+    }
+}
+
+/* SUBSTRING(str FROM pos [FOR len]) and POSITION(sub IN str): the SQL forms
+** of substring(str, pos[, len]) and position(sub, str). sep is the keyword
+** between the first two arguments (KW_FROM or KW_IN). */
+static st_status parse_keyword_args(parse_state *p, sql_expr *e, lex_kw sep)
+{
+    sql_expr *a = NULL, *b = NULL, *c = NULL;
+    st_status rc;
+    if ((rc = parse_binary(p, 1, &a)) != ST_OK || (rc = parse_expect_kw(p, sep)) != ST_OK ||
+        (rc = parse_expr(p, &b)) != ST_OK)
+        return rc;
+    if (sep == KW_FROM && word_at(p, 0, "for")) {
+        p->i++;
+        if ((rc = parse_expr(p, &c)) != ST_OK)
+            return rc;
+    }
+    if ((rc = parse_expect(p, LEX_RPAREN)) != ST_OK)
+        return rc;
+    int cap = 0;
+    e->list = NULL;
+    e->n_list = 0;
+    if ((rc = parse_push(p, (void ***)&e->list, &e->n_list, &cap, a)) != ST_OK ||
+        (rc = parse_push(p, (void ***)&e->list, &e->n_list, &cap, b)) != ST_OK)
+        return rc;
+    if (c && (rc = parse_push(p, (void ***)&e->list, &e->n_list, &cap, c)) != ST_OK)
+        return rc;
+    return ST_OK;
+}
+
+/* Whether a keyword kw appears at parenthesis depth 0 before the call's end. */
+static bool kw_at_depth0(parse_state *p, lex_kw kw)
+{
+    int depth = 0;
+    for (int k = 0;; k++) {
+        const lex_token *t = parse_peek(p, k);
+        if (t->kind == LEX_EOF) return false;
+        if (t->kind == LEX_LPAREN) depth++;
+        else if (t->kind == LEX_RPAREN) { if (depth-- == 0) return false; }
+        else if (depth == 0 && t->kind == LEX_IDENT && t->kw == kw) return true;
+        else if (depth == 0 && t->kind == LEX_COMMA) return false;
+    }
+}
+
 static st_status parse_call(parse_state *p, sql_expr *e)
 {
     e->kind = SQL_E_CALL;
     p->i++;                                      /* ( */
     st_status rc;
+    if (e->name.n_parts == 1 &&
+        (strcasecmp(e->name.parts[0], "substring") == 0 || strcasecmp(e->name.parts[0], "substr") == 0) &&
+        kw_at_depth0(p, KW_FROM)) {
+        if ((rc = parse_keyword_args(p, e, KW_FROM)) != ST_OK)
+            return rc;
+        return parse_call_tail(p, e);
+    }
+    if (e->name.n_parts == 1 && strcasecmp(e->name.parts[0], "position") == 0 &&
+        kw_at_depth0(p, KW_IN)) {
+        if ((rc = parse_keyword_args(p, e, KW_IN)) != ST_OK)
+            return rc;
+        return parse_call_tail(p, e);
+    }
+    if (e->name.n_parts == 1 && strcasecmp(e->name.parts[0], "trim") == 0 && trim_sql_form(p)) {
+        if ((rc = parse_trim_sql(p, e)) != ST_OK)
+            return rc;
+        return parse_call_tail(p, e);
+    }
     if (parse_peek(p, 0)->kind == LEX_STAR && parse_peek(p, 1)->kind == LEX_RPAREN) {
         e->star = true;
         p->i += 2;

@@ -251,12 +251,14 @@ static st_status join_inputs(const lp_node *n, lp_col **out, int *n_out, st_aren
     int nl = n->child[0]->n_cols, nr = n->child[1]->n_cols;
     lp_col *cols = st_arena_alloc(a, (size_t)(nl + nr + 1) * sizeof *cols);
     if (!cols) return st_error_set(err, ST_ERR_NOMEM, "out of memory checking a plan");
-    memcpy(cols, n->child[0]->cols, (size_t)nl * sizeof *cols);
-    memcpy(cols + nl, n->child[1]->cols, (size_t)nr * sizeof *cols);
+    st_memcpy(cols, n->child[0]->cols, (size_t)nl * sizeof *cols);
+    st_memcpy(cols + nl, n->child[1]->cols, (size_t)nr * sizeof *cols);
     *out = cols;
     *n_out = nl + nr;
     return ST_OK;
 }
+
+static const char *join_name(lp_join_kind k);
 
 static st_status verify_node(const lp_node *n, st_arena *a, int depth, st_error *err)
 {
@@ -309,6 +311,16 @@ static st_status verify_node(const lp_node *n, st_arena *a, int depth, st_error 
                                            n->child[0]->n_cols, err);
         if (rc == ST_OK) rc = verify_exprs(n, n->right_keys, n->n_join_keys, n->child[1]->cols,
                                            n->child[1]->n_cols, err);
+        if (rc == ST_OK && (n->join == LP_JOIN_RIGHT_SEMI || n->join == LP_JOIN_RIGHT_ANTI)) {
+            /* Output = the right input's columns, in its order. */
+            const lp_node *r = n->child[1];
+            bool same = n->n_cols == r->n_cols && !n->null_aware;
+            for (int i = 0; same && i < n->n_cols; i++) same = n->cols[i].id == r->cols[i].id;
+            if (!same)
+                return st_error_set(err, ST_ERR_INTERNAL,
+                                    "plan check: %s join has %d columns, not its right input's %d",
+                                    join_name(n->join), n->n_cols, r->n_cols);
+        }
         break;
     }
     case LP_SORT:
@@ -511,7 +523,7 @@ static st_status fmt_keys(st_buf *out, const lp_sort_key *k, int n, st_error *er
 static const char *join_name(lp_join_kind k)
 {
     static const char *const names[] = {"Inner", "Left", "Right", "Full", "Semi", "Anti",
-                                        "Mark", "Single"};
+                                        "Mark", "Single", "RightSemi", "RightAnti"};
     return (unsigned)k < ST_ARRAY_LEN(names) ? names[k] : "?";
 }
 

@@ -205,7 +205,8 @@ typedef enum lp_kind {
                    ** column when n_sets > 0 */
     LP_JOIN,       /* child[0] left, child[1] right, join kind, cond;
                    ** output = left cols then right cols (SEMI/ANTI: left only;
-                   ** MARK: left cols then the mark column) */
+                   ** MARK: left cols then the mark column; RIGHT_SEMI /
+                   ** RIGHT_ANTI: right only) */
     LP_SORT,       /* child[0], keys */
     LP_LIMIT,      /* child[0], limit (-1: none), offset */
     LP_SETOP,      /* child[0], child[1] with equal column types; setop, all */
@@ -222,9 +223,16 @@ typedef enum lp_join_kind {
     LP_JOIN_MARK,   /* left rows each once + mark = TRUE if some right row matches,
                     ** NULL if none matches but a comparison was NULL (IN rules),
                     ** FALSE otherwise */
-    LP_JOIN_SINGLE  /* like LEFT, but more than one match per left row is an error
+    LP_JOIN_SINGLE, /* like LEFT, but more than one match per left row is an error
                     ** ("more than one row returned by a subquery used as an
                     ** expression") */
+    LP_JOIN_RIGHT_SEMI,  /* SEMI with the inputs swapped (join ordering makes it
+                         ** when the SEMI's left input is the much smaller one):
+                         ** output = the RIGHT input's columns, each right row
+                         ** once if some left row matches; the right input is
+                         ** the hash build side */
+    LP_JOIN_RIGHT_ANTI   /* ANTI (not null-aware) with the inputs swapped: output =
+                         ** the right input's rows no left row matches */
 } lp_join_kind;
 
 typedef enum lp_gen_kind {

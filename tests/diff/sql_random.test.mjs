@@ -54,7 +54,7 @@ const SCHEMAS = {
             CASE WHEN i % 10 = 9 THEN NULL ELSE (i * 3) % 12 END::INTEGER AS a,
             CASE WHEN i % 7 = 6 THEN NULL ELSE i % 6 END::INTEGER AS e,
             CASE WHEN i % 5 = 4 THEN NULL ELSE (['p', 'q', 'Rr', 'ü', 'tt'])[i % 5 + 1] END AS s2,
-            ((i * 173) % 999 - 400) / 10::DECIMAL(9,2) AS d2
+            (((i * 173) % 999 - 400) / 10)::DECIMAL(9,2) AS d2
           FROM range(30) r(i)`,
     },
     r3: {

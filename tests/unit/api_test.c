@@ -154,3 +154,48 @@ Test(api, delta_table_arrow)
     cr_assert(strstr(msg, "version 99") != NULL, "%s", msg);
     strata_free(msg);
 }
+
+/* SQL through the embeddable API: a query over a Parquet file registered by
+** name, its Arrow schema and batches, then an error with its caret line. */
+Test(api, sql_query_arrow)
+{
+    strata_db *db;
+    char *msg = NULL;
+    cr_assert_eq(strata_open(NULL, &db, &msg), STRATA_OK, "%s", msg ? msg : "");
+    cr_assert_eq(strata_register(db, "t", "parquet", testdata("parquet/data/alltypes_plain.parquet"),
+                                 &msg),
+                 STRATA_OK, "%s", msg ? msg : "");
+    strata_result *r;
+    int rc = strata_exec(db, "SET threads = 2; SELECT id, string_col FROM t WHERE id >= 4 ORDER BY id",
+                         &r, &msg);
+    cr_assert_eq(rc, STRATA_OK, "%s", msg ? msg : "");
+    cr_assert_eq(strata_result_rows(r), 4);
+    cr_assert_eq(strata_result_columns(r), 2);
+    cr_assert_str_eq(strata_result_column_name(r, 1), "string_col");
+    struct ArrowSchema s;
+    cr_assert_eq(strata_result_schema(r, &s, &msg), STRATA_OK);
+    cr_assert_str_eq(s.format, "+s");
+    cr_assert_str_eq(s.children[0]->format, "i");
+    s.release(&s);
+    int64_t rows = 0, first = -1;
+    for (;;) {
+        struct ArrowArray a;
+        cr_assert_eq(strata_result_next(r, &a, &msg), STRATA_OK);
+        if (!a.release) break;
+        const int32_t *ids = a.children[0]->buffers[1];
+        if (first < 0) first = ids[0];
+        rows += a.length;
+        a.release(&a);
+    }
+    cr_expect_eq(rows, 4);
+    cr_expect_eq(first, 4);
+    strata_result_free(r);
+
+    rc = strata_exec(db, "SELECT nope FROM t", &r, &msg);
+    cr_assert_neq(rc, STRATA_OK);
+    cr_assert_null(r);
+    cr_expect(strstr(msg, "line 1, column 8: unknown column 'nope'") != NULL, "%s", msg);
+    cr_expect(strstr(msg, "\nLINE 1: SELECT nope FROM t\n") != NULL, "%s", msg);
+    strata_free(msg);
+    strata_close(db);
+}

@@ -424,3 +424,64 @@ Test(cli_cmd, rewrite_refuses_own_input)
     cr_assert_eq(after.st_size, before.st_size);
     unlink(copy);
 }
+
+/* `strata sql`: formats, several statements, --table, -f, stdin, errors. */
+Test(cli_cmd, sql_formats_and_errors)
+{
+    char args[2048];
+    snprintf(args, sizeof args,
+             "sql --format csv --table 't=parquet:%s' -e 'SELECT id FROM t WHERE id < 2 ORDER BY id'",
+             alltypes());
+    run_result r = run(args);
+    cr_expect_eq(r.code, 0, "%s", r.err);
+    cr_expect_str_eq(r.out, "id\n0\n1\n");
+    run_free(&r);
+
+    r = run("sql --format json \"SELECT 1 AS a, 'x' AS b UNION ALL SELECT 2, NULL ORDER BY a\"");
+    cr_expect_str_eq(r.out, "[{\"a\":1,\"b\":\"x\"},\n{\"a\":2,\"b\":null}]\n");
+    run_free(&r);
+
+    r = run("sql --format ndjson -e 'SET threads = 1; SELECT 1 AS a'");
+    cr_expect_str_eq(r.out, "{\"key\":\"threads\",\"value\":\"1\"}\n{\"a\":1}\n");
+    run_free(&r);
+
+    r = run("sql < /dev/null");
+    cr_expect_eq(r.code, 0);
+    run_free(&r);
+
+    r = run("sql -e 'SELECT 1;\nSELECT amout FROM VALUES (1) AS t(amount)'");
+    cr_expect_eq(r.code, 1);
+    cr_expect(strstr(r.out, "1 row") != NULL, "the first statement ran: %s", r.out);
+    cr_expect_str_eq(r.err,
+                     "error: line 2, column 8: unknown column 'amout' (did you mean 'amount'?)\n"
+                     "LINE 2: SELECT amout FROM VALUES (1) AS t(amount)\n"
+                     "               ^\n");
+    run_free(&r);
+
+    r = run("sql --format xml -e 'SELECT 1'");
+    cr_expect_eq(r.code, 2);
+    run_free(&r);
+}
+
+/* `strata shell` on a pipe: multi-line statements, dot commands. */
+Test(cli_cmd, shell_script)
+{
+    char script[] = "/tmp/strata_shell_XXXXXX";
+    int fd = mkstemp(script);
+    cr_assert(fd >= 0);
+    const char *text = ".mode csv\nSELECT 1 + \n 1 AS two;\n.timer on\n"
+                       "SELECT 'a' AS s; SELECT nope;\n.quit\nSELECT 3;\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof args, "shell < '%s'", script);
+    run_result r = run(args);
+    unlink(script);
+    cr_expect_eq(r.code, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "two\n2\n") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "s\na\n") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "Run Time:") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "3\n") == NULL, "nothing runs after .quit: %s", r.out);
+    cr_expect(strstr(r.err, "unknown column 'nope'") != NULL, "%s", r.err);
+    run_free(&r);
+}

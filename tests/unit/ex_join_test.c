@@ -4,7 +4,8 @@
 ** duplicates and empty sides, compared to expected row multisets; null-safe
 ** multi-key joins, residuals, MARK's NULL rules, SINGLE's error, string
 ** keys, two threads on both sides, the Grace spill path under a 1 MiB limit
-** (same rows as in memory) and nested-loop non-equi and cross joins.
+** (same rows as in memory), RIGHT SEMI / RIGHT ANTI (build rows out, with a
+** residual, empty sides, spilled) and nested-loop non-equi and cross joins.
 ** Rows are compared as sorted "a|b|c" strings (NULL prints as NULL). */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -785,6 +786,141 @@ Test(ex_join, spill_at_finalize)
 }
 
 /* ---- nested loop -------------------------------------------------------------------- */
+
+Test(ex_join, direct_and_hashed_tables)
+{
+    /* One int key: a dense build key range gets the direct table (chains by
+    ** value), a sparse one the hashed table; both give the same rows.
+    ** Build keys k * mul for k = 0..2999 (each twice: duplicates chain),
+    ** probe keys j * mul for j = -500..3499 plus NULLs: 3000 probe rows
+    ** match two build rows each. */
+    int64_t muls[] = {1, 1000003};
+    for (size_t m = 0; m < ST_ARRAY_LEN(muls); m++) {
+        int64_t mul = muls[m];
+        int64_t *bk = malloc(sizeof(int64_t) * 6000), *bv = malloc(sizeof(int64_t) * 6000);
+        int64_t *pk = malloc(sizeof(int64_t) * 4100), *pv = malloc(sizeof(int64_t) * 4100);
+        for (int64_t i = 0; i < 6000; i++) {
+            bk[i] = (i % 3000) * mul;
+            bv[i] = i;
+        }
+        for (int64_t j = 0; j < 4100; j++) {
+            pk[j] = j < 4000 ? (j - 500) * mul : NUL;
+            pv[j] = j;
+        }
+        const int64_t *bc[] = {bk, bv}, *pc[] = {pk, pv};
+        ex_chunk *b = mk_chunk(fx_arena, 2, 6000, bc), *p = mk_chunk(fx_arena, 2, 4100, pc);
+        jt_side build = {.chunks = &b, .n = 1, .types = fx_types, .n_cols = 2};
+        jt_side probe = {.chunks = &p, .n = 1, .types = fx_types, .n_cols = 2};
+        jt_case c = key1(LP_JOIN_INNER);
+        jt_result r = jt_run(&c, &probe, &build);
+        cr_assert_eq(r.rc, ST_OK, "%s", r.err.msg);
+        cr_expect_eq(r.n, 6000);
+        bool direct = strstr(r.explain, "direct table") != NULL;
+        cr_expect_eq(direct, mul == 1, "mul %lld: %s", (long long)mul, r.explain);
+        /* Each row pairs equal keys: probe key == build key. */
+        for (int64_t i = 0; i < r.n; i++) {
+            long long a1, x1, b1, y1;
+            cr_assert_eq(sscanf(r.rows[i], "%lld|%lld|%lld|%lld", &a1, &x1, &b1, &y1), 4);
+            cr_assert_eq(a1, b1, "%s", r.rows[i]);
+            cr_assert_eq(a1, (x1 - 500) * mul, "%s", r.rows[i]);
+        }
+        jt_result_free(&r);
+        c.kind = LP_JOIN_ANTI;
+        r = jt_run(&c, &probe, &build);
+        cr_expect_eq(r.n, 500 + 500 + 100, "mul %lld", (long long)mul);
+        jt_result_free(&r);
+        free(bk);
+        free(bv);
+        free(pk);
+        free(pv);
+    }
+}
+
+/* ---- RIGHT SEMI / RIGHT ANTI (the swapped SEMI / ANTI: build rows out) ------------ */
+
+Test(ex_join, right_semi_and_anti)
+{
+    /* probe keys 1, 2, 2, NULL, 5; build keys 2, 2, 3, NULL, 1: each matched
+    ** build row comes out once (key 2 meets two probe rows), the NULL-key
+    ** build row never matches. */
+    jt_case c = key1(LP_JOIN_RIGHT_SEMI);
+    jt_result r = jt_run(&c, &fx_probe, &fx_build);
+    static const char *const semi[] = {"2|200", "2|201", "1|100"};
+    cr_expect(strstr(r.explain, "RIGHT SEMI"), "%s", r.explain);
+    jt_expect(&r, semi, 3);
+    c.kind = LP_JOIN_RIGHT_ANTI;
+    r = jt_run(&c, &fx_probe, &fx_build);
+    static const char *const anti[] = {"3|300", "NULL|400"};
+    cr_expect(strstr(r.explain, "RIGHT ANTI"), "%s", r.explain);
+    jt_expect(&r, anti, 2);
+    /* Empty probe side: SEMI keeps nothing, ANTI every build row. */
+    c.kind = LP_JOIN_RIGHT_SEMI;
+    r = jt_run(&c, &fx_empty_p, &fx_build);
+    jt_expect(&r, NULL, 0);
+    c.kind = LP_JOIN_RIGHT_ANTI;
+    r = jt_run(&c, &fx_empty_p, &fx_build);
+    static const char *const all[] = {"2|200", "2|201", "3|300", "NULL|400", "1|100"};
+    jt_expect(&r, all, 5);
+    /* Empty build side: nothing either way. */
+    r = jt_run(&c, &fx_probe, &fx_empty_b);
+    jt_expect(&r, NULL, 0);
+}
+
+Test(ex_join, right_semi_anti_residual)
+{
+    /* a = b AND x < y over probe (2, 200), (2, 250), (1, 100): only build
+    ** row (2, 201) has a probe row passing both. */
+    static const int64_t pa[] = {2, 2, 1}, px[] = {200, 250, 100};
+    const int64_t *pc[] = {pa, px};
+    ex_chunk *p = mk_chunk(fx_arena, 2, 3, pc);
+    jt_side probe = {.chunks = &p, .n = 1, .types = fx_types, .n_cols = 2};
+    jt_case c = key1(LP_JOIN_RIGHT_SEMI);
+    c.res = RES_LT;
+    c.rp = 1;
+    c.rb = 1;
+    jt_result r = jt_run(&c, &probe, &fx_build);
+    static const char *const semi[] = {"2|201"};
+    jt_expect(&r, semi, 1);
+    c.kind = LP_JOIN_RIGHT_ANTI;
+    r = jt_run(&c, &probe, &fx_build);
+    static const char *const anti[] = {"2|200", "3|300", "NULL|400", "1|100"};
+    jt_expect(&r, anti, 4);
+}
+
+Test(ex_join, right_semi_anti_big, .timeout = 120)
+{
+    /* Build keys 0, 2, 4, ... (300k rows), probe keys 0..199999 twice over
+    ** (400k rows, so every matched build row meets two probe rows): RIGHT
+    ** SEMI keeps the 100000 build rows under 200000, RIGHT ANTI the other
+    ** 200000; two threads, in memory and spilled at 1 MiB, with pruning. */
+    jt_side build = big_side(300000, 2048, 2, INT64_MAX, 3);
+    jt_side probe = big_side(400000, 2048, 1, 200000, 1);
+    lp_join_kind kinds[] = {LP_JOIN_RIGHT_SEMI, LP_JOIN_RIGHT_ANTI};
+    int64_t want[] = {100000, 200000};
+    for (size_t i = 0; i < ST_ARRAY_LEN(kinds); i++) {
+        jt_case c = key1(kinds[i]);
+        c.threads = 2;
+        jt_result mem = jt_run(&c, &probe, &build);
+        cr_assert_eq(mem.rc, ST_OK, "%s", mem.err.msg);
+        cr_expect_eq(mem.n, want[i], "kind %d: %lld rows", (int)kinds[i], (long long)mem.n);
+        /* Every output row is a build row (key, 3 * index): key < 200000
+        ** exactly for SEMI. */
+        for (int64_t j = 0; j < mem.n; j++) {
+            long long k = atoll(mem.rows[j]);
+            cr_assert(kinds[i] == LP_JOIN_RIGHT_SEMI ? k < 200000 : k >= 200000, "%s",
+                      mem.rows[j]);
+        }
+        c.mem = 1 << 20;
+        c.prune = true;
+        jt_result sp = jt_run(&c, &probe, &build);
+        cr_assert_eq(sp.rc, ST_OK, "%s", sp.err.msg);
+        cr_expect_gt(sp.spilled, 0);
+        cr_expect(strstr(sp.scan_explain, "dynamic ranges: 1"), "%s", sp.scan_explain);
+        same_rows(&mem, &sp);
+        jt_result_free(&mem);
+        jt_result_free(&sp);
+    }
+}
 
 Test(ex_join, nlj_non_equi)
 {

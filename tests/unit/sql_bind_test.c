@@ -406,12 +406,25 @@ Test(sql_bind, names_and_resolution)
     cr_assert_str_eq(n->exprs[0]->fn->name, "add_months");
     cr_assert_str_eq(n->exprs[1]->fn->name, "date_add");
     cr_assert_eq(n->cols[0].type.id, VEC_DATE);
+    /* a timestamp, or a date plus hours, goes through timestampadd */
+    n = bind_ok("select cast(d as timestamp) + interval 2 hours, d - interval '1 12' day to hour, "
+                "d + interval '1-2' year to month from t");
+    cr_assert_str_eq(n->exprs[0]->fn->name, "timestampadd");
+    cr_assert_eq(n->cols[0].type.id, VEC_TIMESTAMP);
+    cr_assert_str_eq(n->exprs[1]->fn->name, "timestampadd");
+    cr_assert_eq(n->exprs[1]->args[1]->value->type->id, VEC_INT64);
+    cr_assert_eq(((const int64_t *)n->exprs[1]->args[1]->value->values)[0],
+                 -36 * INT64_C(3600000000));
+    cr_assert_str_eq(n->exprs[2]->fn->name, "add_months");
+    cr_assert_eq(((const int32_t *)n->exprs[2]->args[1]->value->values)[0], 14);
+    expect_error("select d + interval '1:2' day from t", ST_ERR_BIND,
+                 "line 1, column 12: invalid interval value '1:2'", NULL);
 }
 
 Test(sql_bind, sources_and_distinct)
 {
     char sql[1024];
-    snprintf(sql, sizeof sql, "select distinct b from csv.`%s/t.csv` where a > 0 limit 5 offset 1",
+    snprintf(sql, sizeof sql, "select distinct _c1 from csv.`%s/t.csv` where _c0 > 0 limit 5 offset 1",
              g_dir);
     lp_node *n = bind_ok(sql);
     cr_assert_eq(n->kind, LP_LIMIT);
@@ -423,6 +436,10 @@ Test(sql_bind, sources_and_distinct)
     cr_assert_eq(scan->source->csv.schema, &scan->source->schema);
     cr_assert_eq(scan->source->schema.n_fields, 4);
     cr_assert_eq(scan->source->est_rows, -1);
+    /* Spark's default: no header row, so the header line is data (strings) */
+    cr_assert(scan->source->csv.no_header);
+    cr_assert_str_eq(scan->source->schema.fields[0].name, "_c0");
+    cr_assert_eq(scan->source->schema.fields[0].type.id, VEC_STRING);
     write_file("s.txt", "x;y\n1;hello\n");
     snprintf(sql, sizeof sql,
              "select y from read_files('%s/s.txt', format => 'csv', header => true, "
@@ -430,6 +447,7 @@ Test(sql_bind, sources_and_distinct)
     n = bind_ok(sql);
     scan = find_kind(n, LP_SCAN);
     cr_assert_eq(scan->source->csv.delimiter, ';');
+    cr_assert(!scan->source->csv.no_header);
     cr_assert_eq(n->cols[0].type.id, VEC_STRING);
     write_file("j.json", "{\"x\": 1, \"y\": \"a\"}\n{\"x\": 2, \"y\": null}\n");
     snprintf(sql, sizeof sql, "select y, x from json.`%s/j.json` as j (xx, yy)", g_dir);
@@ -684,8 +702,10 @@ Test(sql_bind, more_errors)
     expect_error("with w as (select 1 as x), w as (select 2 as x) select * from w", ST_ERR_BIND,
                  "line 1, column 28: common table expression 'w' is defined twice", NULL);
     expect_error("select p from t", ST_ERR_BIND, "line 1, column 8: unknown column 'p'", NULL);
-    expect_error("select a.b from t", ST_ERR_UNSUPPORTED,
-                 "line 1, column 8: struct field access 'a.b' is not supported yet", NULL);
+    expect_error("select a.b from t", ST_ERR_BIND,
+                 "line 1, column 8: cannot access field 'b' of a value of type int", NULL);
+    expect_error("select a[0] from t", ST_ERR_BIND,
+                 "line 1, column 9: cannot subscript a value of type int", NULL);
     expect_error("select date '2024-13-01'", ST_ERR_BIND,
                  "line 1, column 8: invalid date literal '2024-13-01'", NULL);
 }

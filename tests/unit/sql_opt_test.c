@@ -975,15 +975,18 @@ Test(sql_opt, optimize_exists_pushdown_and_prune)
     const char *nm[1] = {"b"};
     lp_node *root = project(f, 1, ex, nm);
     cr_assert_eq(opt_optimize(C, NULL, &root, &E), ST_OK, "%s", E.msg);
-    /* Build (right) inputs carry only the columns used above them. */
+    /* Build (right) inputs carry only the columns used above them. The
+    ** SEMI's left input (est 300) is under a quarter of t2 (5000): it is
+    ** swapped into a RIGHT SEMI that hashes the small side. */
     EXPECT_PLAN(root, "Project [b#2 AS b#8] (est 150 rows)\n"
-                      "  Join Semi keys: a#1 = c#4 (est 150 rows)\n"
-                      "    Join Inner keys: a#1 = e#6 (est 300 rows)\n"
-                      "      Scan parquet t1 [a#1, b#2] (est 1000 rows)\n"
-                      "      Project [e#6 AS e#6] (est 15 rows)\n"
-                      "        Filter (f#7 > 2) (est 15 rows)\n"
-                      "          Scan parquet t3 [e#6, f#7] filters: (f#7 > 2) (est 50 rows)\n"
-                      "    Scan parquet t2 [c#4] (est 5000 rows)\n");
+                      "  Join RightSemi keys: c#4 = a#1 (est 150 rows)\n"
+                      "    Scan parquet t2 [c#4] (est 5000 rows)\n"
+                      "    Project [a#1 AS a#1, b#2 AS b#2] (est 300 rows)\n"
+                      "      Join Inner keys: a#1 = e#6 (est 300 rows)\n"
+                      "        Scan parquet t1 [a#1, b#2] (est 1000 rows)\n"
+                      "        Project [e#6 AS e#6] (est 15 rows)\n"
+                      "          Filter (f#7 > 2) (est 15 rows)\n"
+                      "            Scan parquet t3 [e#6, f#7] filters: (f#7 > 2) (est 50 rows)\n");
 }
 
 /* ---- OR factoring, implied filters, project clean-up ------------------------------- */
@@ -1072,8 +1075,9 @@ static void facts(const lp_node *n, plan_facts *f)
     if (n->kind == LP_JOIN) {
         f->joins++;
         if (n->n_join_keys == 0) f->joins_without_keys++;
-        if (n->join == LP_JOIN_SEMI) f->semi++;
-        if (n->join == LP_JOIN_ANTI) f->anti++;
+        /* A swapped SEMI / ANTI (small left input hashed) counts as one. */
+        if (n->join == LP_JOIN_SEMI || n->join == LP_JOIN_RIGHT_SEMI) f->semi++;
+        if (n->join == LP_JOIN_ANTI || n->join == LP_JOIN_RIGHT_ANTI) f->anti++;
         if (n->null_aware) f->null_aware++;
     }
     if (n->kind == LP_AGGREGATE && n->n_groups > 0) f->grouped_aggs++;

@@ -64,7 +64,9 @@ struct pq_col_reader {
     size_t          cap_p_entries;
     uint8_t        *p_fixed;            /* heap, grow-only */
     const uint8_t  *p_fixed_src;        /* values of the current page: p_fixed, or
-                                        ** the page itself (PLAIN, no conversion) */
+                                        ** the page itself (PLAIN) */
+    bool            p_conv_at_take;     /* p_fixed_src holds raw PLAIN values that
+                                        ** take_entries converts (convert_fixed) */
     pq_view        *p_views;            /* heap, grow-only */
     size_t          cap_p_vals;
     uint32_t       *idx;                /* heap scratch for dictionary indices */
@@ -437,9 +439,20 @@ static st_status decode_dict_indices(pq_col_reader *c, const uint8_t *buf, size_
     rc = pq_rle_get_u32(&d, c->idx, n, err);
     if (rc != ST_OK)
         return st_error_context(err, "decoding dictionary indices");
-    uint32_t maxi = 0;
-    for (size_t i = 0; i < n; i++)
-        maxi = c->idx[i] > maxi ? c->idx[i] : maxi;
+    /* OPT: results identical if removed. Flags any index out of range with
+    ** a compare that vectorizes (SSE2 has no unsigned max); the exact
+    ** maximum (for the message) is only computed when one is. */
+    const uint32_t *ix = c->idx;
+    uint32_t maxi = 0, bad = 0;
+    if (c->n_dict <= (int64_t)UINT32_MAX) {
+        uint32_t nd = (uint32_t)c->n_dict;
+        for (size_t i = 0; i < n; i++)
+            bad |= (uint32_t)(ix[i] >= nd);
+    }
+    if (bad) {
+        for (size_t i = 0; i < n; i++)
+            maxi = ix[i] > maxi ? ix[i] : maxi;
+    }
     if ((int64_t)maxi >= c->n_dict)
         return st_error_set(err, ST_ERR_CORRUPT,
                             "dictionary index %u is out of range for a dictionary of %lld values",
@@ -541,6 +554,17 @@ static st_status decode_values(pq_col_reader *c, int enc, const uint8_t *buf, si
     case PQ_ENC_PLAIN:
         if ((lf->conv == PQC_COPY4 || lf->conv == PQC_COPY8) && len / (size_t)lf->width >= n_vals) {
             c->p_fixed_src = buf; /* OPT: results identical if removed */
+            return ST_OK;
+        }
+        if ((lf->conv == PQC_I32_TO_DEC || lf->conv == PQC_I64_TO_DEC ||
+             lf->conv == PQC_I32_TO_I8 || lf->conv == PQC_I32_TO_I16 ||
+             lf->conv == PQC_I32_MS_TO_US || lf->conv == PQC_I64_MS_TO_US ||
+             lf->conv == PQC_I64_NS_TO_US) && lf->out == PQO_FIXED && lf->phys_width > 0 &&
+            len / (size_t)lf->phys_width >= n_vals) {
+            /* OPT: results identical if removed. Converted straight into
+            ** the batch buffer when taken, not into a page buffer first. */
+            c->p_fixed_src = buf;
+            c->p_conv_at_take = true;
             return ST_OK;
         }
         return decode_plain(c, &c->cur, buf, len, n_vals, c->p_fixed, c->p_views, err);
@@ -788,6 +812,7 @@ static st_status load_data_page(pq_col_reader *c, const pq_page_header *h, const
                                 c->p_reps[0]);
     }
     c->p_fixed_src = c->p_fixed;
+    c->p_conv_at_take = false;
     c->p_dict = false;
     rc = decode_values(c, enc, vals_buf, vals_len, n_vals, err);
     if (rc != ST_OK)
@@ -1188,6 +1213,9 @@ static st_status take_entries(pq_col_reader *c, pq_leaf_data *d, int64_t k, int6
         memcpy(d->views + d->n_vals, src, (size_t)nv * sizeof(pq_view));
         for (int64_t i = 0; i < nv; i++)
             d->n_bytes += src[i].len;
+    } else if (c->p_conv_at_take) {
+        convert_fixed(lf, c->p_fixed_src + (size_t)c->p_val_pos * (size_t)lf->phys_width,
+                      (size_t)nv, d->vals + (size_t)d->n_vals * (size_t)lf->width);
     } else {
         memcpy(d->vals + (size_t)d->n_vals * (size_t)lf->width,
                c->p_fixed_src + (size_t)c->p_val_pos * (size_t)lf->width,

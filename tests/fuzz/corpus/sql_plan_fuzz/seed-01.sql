@@ -1,0 +1,1 @@
+SELECT t.a, u.f FROM t LEFT JOIN u USING (a) WHERE t.d > date '2023-01-01' + interval 1 day

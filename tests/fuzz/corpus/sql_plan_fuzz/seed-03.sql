@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a IN (SELECT a FROM u) AND NOT EXISTS (SELECT 1 FROM u WHERE u.f = t.a) AND c > (SELECT avg(f) FROM u WHERE u.a = t.a)

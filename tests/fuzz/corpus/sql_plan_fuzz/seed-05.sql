@@ -1,0 +1,1 @@
+SELECT CASE WHEN b LIKE 'a%' THEN upper(b) ELSE coalesce(e, 'z') END, CAST(c AS INT), try_cast(b AS DATE), count(DISTINCT a) FROM t GROUP BY ALL

@@ -1,0 +1,1 @@
+SELECT explode(array(1, 2)) AS x, a FROM t LIMIT 5 OFFSET 1
