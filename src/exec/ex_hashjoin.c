@@ -424,6 +424,92 @@ static bool hj_direct_build(const hj_state *s, hj_table *tab, const uint8_t *isn
 
 /* Builds tab over the rows of chunks[0..n) (copied into the table's own
 ** arena); the caller accounts the memory. */
+
+/* ---- parallel table build ----------------------------------------------------- */
+
+/* Builds with at least this many rows hash and link on all threads. */
+#define HJ_PAR_MIN_ROWS 65536
+
+typedef struct hj_par {
+    const ex_chunk *const *chunks;   /* the build chunks (keys first) */
+    int             n_chunks;
+    const int64_t  *offsets;         /* first row of each chunk in the table */
+    int             n_keys;
+    hj_table       *tab;
+    uint64_t       *hashes;
+    const uint8_t  *isnull;
+    int64_t         total;
+    int             n_threads;
+} hj_par;
+
+typedef struct hj_par_job {
+    hj_par   *p;
+    int       id;
+    st_status rc;
+    st_error  err;
+} hj_par_job;
+
+/* Phase 1 (hash the chunks id, id+T, ...), then phase 2 (link rows of range
+** id): chains are pushed with a compare-and-swap on the bucket head, so the
+** order inside a chain depends on the threads (it carries no meaning). */
+static void *hj_par_hash(void *arg)
+{
+    hj_par_job *j = arg;
+    hj_par *p = j->p;
+    for (int c = j->id; c < p->n_chunks && j->rc == ST_OK; c += p->n_threads)
+        j->rc = ex_hash_rows((const vec *const *)p->chunks[c]->cols, p->n_keys,
+                             p->chunks[c]->n_rows, p->hashes + p->offsets[c], &j->err);
+    return NULL;
+}
+
+static void *hj_par_link(void *arg)
+{
+    hj_par_job *j = arg;
+    hj_par *p = j->p;
+    hj_table *tab = p->tab;
+    int64_t per = (p->total + p->n_threads - 1) / p->n_threads;
+    int64_t r0 = per * j->id, r1 = ST_MIN(p->total, r0 + per);
+    for (int64_t r = r0; r < r1; r++) {
+        uint64_t h = p->hashes[r];
+        tab->ent[r] = (hj_entry){.hash = h, .next = -1};
+        if (p->isnull[r]) continue;
+        uint64_t *hd = &tab->heads[h & tab->mask];
+        uint64_t old = __atomic_load_n(hd, __ATOMIC_RELAXED), nw;
+        do {
+            tab->ent[r].next = (int32_t)(uint32_t)old - 1;
+            nw = ((old >> 32 | (uint64_t)1 << HJ_FILTER_BIT(h)) << 32) | (uint64_t)(r + 1);
+        } while (!__atomic_compare_exchange_n(hd, &old, nw, true, __ATOMIC_RELAXED,
+                                              __ATOMIC_RELAXED));
+    }
+    return NULL;
+}
+
+/* Runs fn on n_threads jobs (the caller's thread is job 0). */
+static st_status hj_par_run(hj_par *p, void *(*fn)(void *), st_error *err)
+{
+    hj_par_job jobs[64];
+    pthread_t tids[64];
+    bool started[64] = {false};
+    int n = ST_MIN(p->n_threads, 64);
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (hj_par_job){.p = p, .id = i, .rc = ST_OK};
+        st_error_init(&jobs[i].err);
+    }
+    for (int i = 1; i < n; i++)
+        started[i] = pthread_create(&tids[i], NULL, fn, &jobs[i]) == 0;
+    fn(&jobs[0]);
+    for (int i = 1; i < n; i++) {
+        if (started[i]) pthread_join(tids[i], NULL);
+        else fn(&jobs[i]);                 /* no thread: do its share here */
+    }
+    for (int i = 0; i < n; i++)
+        if (jobs[i].rc != ST_OK) {
+            *err = jobs[i].err;
+            return jobs[i].rc;
+        }
+    return ST_OK;
+}
+
 static st_status hj_table_build(ex_op *op, const ex_chunk *const *chunks, int n, hj_table *tab,
                                 st_error *err)
 {
@@ -463,6 +549,24 @@ static st_status hj_table_build(ex_op *op, const ex_chunk *const *chunks, int n,
     tab->heads = st_arena_calloc(tab->arena, (size_t)cap, sizeof *tab->heads);
     uint64_t *hashes = st_malloc((size_t)total * sizeof *hashes);
     if (!tab->heads || !hashes) rc = hj_nomem(err);
+    int threads = op->q->set.threads;
+    if (rc == ST_OK && threads > 1 && total >= HJ_PAR_MIN_ROWS) {
+        /* Hash chunk by chunk and link row ranges on all threads. */
+        int64_t *offsets = st_malloc((size_t)(n + 1) * sizeof *offsets);
+        if (!offsets) rc = hj_nomem(err);
+        int64_t off = 0;
+        for (int i = 0; rc == ST_OK && i < n; i++) {
+            offsets[i] = off;
+            off += chunks[i]->n_rows;
+        }
+        hj_par par = {chunks, n, offsets, s->n_keys, tab, hashes, isnull, total, threads};
+        if (rc == ST_OK) rc = hj_par_run(&par, hj_par_hash, err);
+        if (rc == ST_OK) rc = hj_par_run(&par, hj_par_link, err);
+        st_free(offsets);
+        st_free(isnull);
+        st_free(hashes);
+        return rc;
+    }
     if (rc == ST_OK)
         rc = ex_hash_rows((const vec *const *)tab->rows.cols, s->n_keys, total, hashes, err);
     if (rc == ST_OK) {
