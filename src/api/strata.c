@@ -273,11 +273,7 @@ int strata_register(strata_db *db, const char *name, const char *format, const c
     st_error_init(&err);
     if (errmsg) *errmsg = NULL;
     lp_source_kind k;
-    if (!strcmp(format, "delta")) k = LP_SRC_DELTA;
-    else if (!strcmp(format, "parquet")) k = LP_SRC_PARQUET;
-    else if (!strcmp(format, "csv")) k = LP_SRC_CSV;
-    else if (!strcmp(format, "json")) k = LP_SRC_JSON;
-    else {
+    if (!lp_source_kind_parse(format, &k)) {
         st_error_set(&err, ST_ERR_ARGUMENT,
                      "format \"%s\" is not delta, parquet, csv or json", format);
         return fail(&err, errmsg);

@@ -78,16 +78,6 @@ static st_status print_result(void *ud, ex_result *r, st_error *err)
     return rc;
 }
 
-static bool parse_format_kind(const char *s, lp_source_kind *out)
-{
-    if (!strcasecmp(s, "delta")) *out = LP_SRC_DELTA;
-    else if (!strcasecmp(s, "parquet")) *out = LP_SRC_PARQUET;
-    else if (!strcasecmp(s, "csv")) *out = LP_SRC_CSV;
-    else if (!strcasecmp(s, "json")) *out = LP_SRC_JSON;
-    else return false;
-    return true;
-}
-
 /* --table name=format:path */
 static int add_table(ex_session *s, const char *spec, const char *usage)
 {
@@ -104,7 +94,7 @@ static int add_table(ex_session *s, const char *spec, const char *usage)
     memcpy(fmt, eq + 1, fl);
     fmt[fl] = 0;
     lp_source_kind k;
-    if (!parse_format_kind(fmt, &k))
+    if (!lp_source_kind_parse(fmt, &k))
         return cli_usage_error(usage, "--table \"%s\": format must be delta, parquet, csv or json",
                                spec);
     st_error err;

@@ -79,32 +79,21 @@ static st_status chain_push(ex_emit *self, ex_thread *t, const ex_chunk *c, st_e
     chain *ch = (chain *)self;
     worker *w = ch->w;
     ex_pipe *p = w->p;
-    if (c->n_rows == 0 && ch->idx < p->n_ops) return ST_OK;
-    if (ch->idx == p->n_ops) {
-        ex_op *s = p->sink;
-        atomic_fetch_add(&(ch->idx > 0 ? p->ops[ch->idx - 1] : p->source)->rows_out, c->n_rows);
-        if (!t->q->analyze) return s->ops->sink(s, w->sink_local, t, c, err);
-        int64_t t0 = now_ns();
-        st_status rc = s->ops->sink(s, w->sink_local, t, c, err);
-        atomic_fetch_add(&s->nanos, now_ns() - t0);
-        return rc;
-    }
-    ex_op *op = p->ops[ch->idx];
+    bool to_sink = ch->idx == p->n_ops;
+    if (c->n_rows == 0 && !to_sink) return ST_OK;
     atomic_fetch_add(&(ch->idx > 0 ? p->ops[ch->idx - 1] : p->source)->rows_out, c->n_rows);
-    if (!t->q->analyze)
-        return op->ops->execute(op, w->op_local[ch->idx], t, c, &w->chains[ch->idx + 1].base,
-                                err);
-    int64_t t0 = now_ns();
-    st_status rc = op->ops->execute(op, w->op_local[ch->idx], t, c, &w->chains[ch->idx + 1].base,
-                                    err);
-    atomic_fetch_add(&op->nanos, now_ns() - t0);
+    ex_op *op = to_sink ? p->sink : p->ops[ch->idx];
+    int64_t t0 = t->q->analyze ? now_ns() : 0;
+    st_status rc = to_sink ? op->ops->sink(op, w->sink_local, t, c, err)
+                           : op->ops->execute(op, w->op_local[ch->idx], t, c,
+                                              &w->chains[ch->idx + 1].base, err);
+    if (t->q->analyze) atomic_fetch_add(&op->nanos, now_ns() - t0);
     return rc;
 }
 
 static st_status worker_init(worker *w, st_error *err)
 {
     ex_pipe *p = w->p;
-    ex_query *q = w->run->q;
     st_status rc;
     w->op_local = st_calloc((size_t)p->n_ops + 1, sizeof *w->op_local);
     w->chains = st_calloc((size_t)p->n_ops + 1, sizeof *w->chains);
@@ -125,7 +114,6 @@ static st_status worker_init(worker *w, st_error *err)
     if (p->sink->ops->sink_local &&
         (rc = p->sink->ops->sink_local(p->sink, w->t, &w->sink_local, err)) != ST_OK)
         return rc;
-    (void)q;
     return ST_OK;
 }
 
@@ -185,11 +173,8 @@ static void *worker_main(void *arg)
         }
     }
     barrier(r, 1);
-    if (r->rc == ST_OK && w->sink_local && p->sink->ops->combine) {
+    if (r->rc == ST_OK && p->sink->ops->combine && w->t) {
         rc = p->sink->ops->combine(p->sink, w->sink_local, w->t, &err);
-        if (rc != ST_OK) run_fail(r, rc, &err);
-    } else if (r->rc == ST_OK && !w->sink_local && p->sink->ops->combine && w->t) {
-        rc = p->sink->ops->combine(p->sink, NULL, w->t, &err);
         if (rc != ST_OK) run_fail(r, rc, &err);
     }
     worker_free(w);

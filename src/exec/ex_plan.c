@@ -440,6 +440,24 @@ static st_status build_setop(pbuild *b, const lp_node *n, ex_pipe **out, ex_op *
     return ST_OK;
 }
 
+/* n's sort keys (SORT's, or WINDOW's order) compiled over C's columns, with
+** their directions and NULL placements. */
+static st_status compile_sort_keys(pbuild *b, const lp_node *n, const lp_node *C, ex_expr ***keys,
+                                   bool **desc, bool **nulls_first, st_error *err)
+{
+    *keys = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof **keys);
+    *desc = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof **desc);
+    *nulls_first = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof **nulls_first);
+    if (!*keys || !*desc || !*nulls_first) return nomem(err);
+    for (int i = 0; i < n->n_keys; i++) {
+        st_status rc = compile(b, n->keys[i].expr, C->cols, C->n_cols, &(*keys)[i], err);
+        if (rc != ST_OK) return rc;
+        (*desc)[i] = n->keys[i].desc;
+        (*nulls_first)[i] = n->keys[i].nulls_first;
+    }
+    return ST_OK;
+}
+
 static st_status build_sort(pbuild *b, const lp_node *n, int64_t limit, int64_t offset,
                             ex_pipe **out, ex_op **top, st_error *err)
 {
@@ -450,16 +468,9 @@ static st_status build_sort(pbuild *b, const lp_node *n, int64_t limit, int64_t 
     if (rc != ST_OK) return rc;
     ex_sort_spec spec = {0};
     spec.n_keys = n->n_keys;
-    ex_expr **keys = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof *keys);
-    bool *desc = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof *desc);
-    bool *nf = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof *nf);
-    if (!keys || !desc || !nf) return nomem(err);
-    for (int i = 0; i < n->n_keys; i++) {
-        if ((rc = compile(b, n->keys[i].expr, C->cols, C->n_cols, &keys[i], err)) != ST_OK)
-            return rc;
-        desc[i] = n->keys[i].desc;
-        nf[i] = n->keys[i].nulls_first;
-    }
+    ex_expr **keys;
+    bool *desc, *nf;
+    if ((rc = compile_sort_keys(b, n, C, &keys, &desc, &nf, err)) != ST_OK) return rc;
     spec.keys = keys;
     spec.desc = desc;
     spec.nulls_first = nf;
@@ -489,17 +500,11 @@ static st_status build_window(pbuild *b, const lp_node *n, ex_pipe **out, ex_op 
                            err)) != ST_OK)
         return rc;
     spec.n_partition = n->n_partition;
-    ex_expr **order = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof *order);
-    bool *desc = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof *desc);
-    bool *nf = st_arena_calloc(b->q->arena, (size_t)n->n_keys + 1, sizeof *nf);
+    ex_expr **order;
+    bool *desc, *nf;
+    if ((rc = compile_sort_keys(b, n, C, &order, &desc, &nf, err)) != ST_OK) return rc;
     ex_winfn_spec *fns = st_arena_calloc(b->q->arena, (size_t)n->n_winfns + 1, sizeof *fns);
-    if (!order || !desc || !nf || !fns) return nomem(err);
-    for (int i = 0; i < n->n_keys; i++) {
-        if ((rc = compile(b, n->keys[i].expr, C->cols, C->n_cols, &order[i], err)) != ST_OK)
-            return rc;
-        desc[i] = n->keys[i].desc;
-        nf[i] = n->keys[i].nulls_first;
-    }
+    if (!fns) return nomem(err);
     for (int i = 0; i < n->n_winfns; i++) {
         const lp_winfn *w = &n->winfns[i];
         ex_winfn_spec *f = &fns[i];

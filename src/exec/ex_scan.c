@@ -1186,23 +1186,13 @@ static void scan_destroy(ex_op *op)
 
 /* ---- EXPLAIN --------------------------------------------------------------------- */
 
-static const char *kind_name(lp_source_kind k)
-{
-    switch (k) {
-    case LP_SRC_DELTA:   return "delta";
-    case LP_SRC_PARQUET: return "parquet";
-    case LP_SRC_CSV:     return "csv";
-    default:             return "json";
-    }
-}
-
 static st_status scan_explain(const ex_op *op, st_buf *out, st_error *err)
 {
     const scan_state *st = op->state;
     const lp_source *s = st->src;
     int64_t total = s->kind == LP_SRC_DELTA ? (s->snapshot ? (int64_t)s->snapshot->n_files : 0)
                                             : s->n_files;
-    st_status rc = st_buf_printf(out, err, "%s %s", kind_name(s->kind),
+    st_status rc = st_buf_printf(out, err, "%s %s", lp_source_kind_name(s->kind),
                                  s->path ? s->path : s->name ? s->name : "?");
     if (rc == ST_OK && st->inited)
         rc = st_buf_printf(out, err, " files: %lld of %lld (%lld pruned)",

@@ -158,6 +158,17 @@ static bool parse_bool(const char *v, bool *out)
     return false;
 }
 
+/* An integer in [lo, hi] with nothing after it. */
+static bool parse_count(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
+}
+
 static const char *const KNOWN[] = {"threads", "memory_limit", "temp_directory",
                                     "spark.sql.ansi.enabled", "spark.sql.session.timeZone",
                                     "batch_rows", NULL};
@@ -182,9 +193,8 @@ st_status ex_session_set(ex_session *s, const char *key, const char *value, st_e
     if (value) value = unquote(value, vb, sizeof vb);
     if (!strcasecmp(key, "threads")) {
         if (!value) { s->set.threads = def.threads; return ST_OK; }
-        char *end;
-        long n = strtol(value, &end, 10);
-        if (*end || n < 1 || n > 1024)
+        long n;
+        if (!parse_count(value, 1, 1024, &n))
             return st_error_set(err, ST_ERR_ARGUMENT,
                                 "setting threads: '%s' is not a thread count (1..1024)", value);
         s->set.threads = (int)n;
@@ -202,9 +212,8 @@ st_status ex_session_set(ex_session *s, const char *key, const char *value, st_e
     }
     if (!strcasecmp(key, "batch_rows")) {
         if (!value) { s->set.batch_rows = def.batch_rows; return ST_OK; }
-        char *end;
-        long n = strtol(value, &end, 10);
-        if (*end || n < 1 || n > 1 << 20)
+        long n;
+        if (!parse_count(value, 1, 1 << 20, &n))
             return st_error_set(err, ST_ERR_ARGUMENT,
                                 "setting batch_rows: '%s' is not a row count (1..1048576)", value);
         s->set.batch_rows = n;
@@ -560,10 +569,10 @@ static st_status run_show(ex_session *s, const sql_stmt *st, ex_result **out, st
     if (st->n_words >= 1 && !strcasecmp(st->words[0], "tables")) {
         const char **cells = st_calloc((size_t)s->n_reg * 3 + 1, sizeof *cells);
         if (!cells) return st_error_set(err, ST_ERR_NOMEM, "out of memory");
-        static const char *const fmts[] = {"delta", "parquet", "csv", "json"};
         for (int i = 0; i < s->n_reg; i++) {
             cells[3 * i] = s->reg[i].name;
-            cells[3 * i + 1] = s->reg[i].kind == BIND_TABLE_VIEW ? "view" : fmts[s->reg[i].format];
+            cells[3 * i + 1] = s->reg[i].kind == BIND_TABLE_VIEW ? "view"
+                                                             : lp_source_kind_name(s->reg[i].format);
             cells[3 * i + 2] = s->reg[i].text;
         }
         const char *names[3] = {"tableName", "kind", "location"};

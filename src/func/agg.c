@@ -146,6 +146,26 @@ uint64_t agg_key_hash(const uint8_t *key, size_t len)
     return XXH64(key, len, 42);
 }
 
+st_status agg_each_key(const agg_bound *f, const vec *v, int64_t n, const uint8_t *sel,
+                       void **states, st_arena *a, agg_key_add_fn add, st_error *err)
+{
+    if (v->type->id == VEC_NULL)
+        return ST_OK;
+    st_buf key;
+    st_buf_init(&key);
+    st_status rc = ST_OK;
+    for (int64_t i = 0; i < n && rc == ST_OK; i++) {
+        if (AGG_SKIP(sel, i) || !vec_is_valid(v, i))
+            continue;
+        st_buf_clear(&key);
+        rc = agg_key_append(&key, v, i, err);
+        if (rc == ST_OK)
+            rc = add(f, states[i], a, key.data, (uint32_t)key.len, err);
+    }
+    st_buf_destroy(&key);
+    return rc;
+}
+
 /* ---- item list / hash set ------------------------------------------------------ */
 
 static st_status set_nomem(st_error *err)

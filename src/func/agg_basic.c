@@ -796,27 +796,18 @@ static st_status resolve_first_last(const char *name, const fn_arg_info *args, i
 
 static void coll_init(const agg_bound *f, void *state) { memset(state, 0, sizeof(agg_set)); }
 
+/* collect_set deduplicates (f->param set), collect_list keeps every value. */
+static st_status coll_add(const agg_bound *f, void *state, st_arena *a, const uint8_t *key,
+                          uint32_t len, st_error *err)
+{
+    return agg_set_add(state, a, f->param != NULL, key, len, NULL, err);
+}
+
 static st_status coll_update(const agg_bound *f, const fn_context *ctx, const vec *const *args,
                              int64_t n, const uint8_t *sel, void **states, st_arena *a,
                              st_error *err)
 {
-    const vec *v = args[0];
-    bool dedup = f->param != NULL;
-    if (v->type->id == VEC_NULL)
-        return ST_OK;
-    st_buf key;
-    st_buf_init(&key);
-    st_status rc = ST_OK;
-    for (int64_t i = 0; i < n && rc == ST_OK; i++) {
-        if (AGG_SKIP(sel, i) || !vec_is_valid(v, i))
-            continue;
-        st_buf_clear(&key);
-        rc = agg_key_append(&key, v, i, err);
-        if (rc == ST_OK)
-            rc = agg_set_add(states[i], a, dedup, key.data, (uint32_t)key.len, NULL, err);
-    }
-    st_buf_destroy(&key);
-    return rc;
+    return agg_each_key(f, args[0], n, sel, states, a, coll_add, err);
 }
 
 static st_status coll_combine(const agg_bound *f, const fn_context *ctx, void *dst,

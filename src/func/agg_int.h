@@ -47,6 +47,12 @@ st_status agg_key_decode(vec_builder *b, const vec_type *t, const uint8_t **p,
                          const uint8_t *end, st_error *err);
 /* XXH64 (seed 42) of a key. */
 uint64_t  agg_key_hash(const uint8_t *key, size_t len);
+/* For every selected row i of v holding a value (none when v is of type
+** NULL), encodes its key and calls add(f, states[i], a, key, len, err). */
+typedef st_status (*agg_key_add_fn)(const agg_bound *f, void *state, st_arena *a,
+                                    const uint8_t *key, uint32_t len, st_error *err);
+st_status agg_each_key(const agg_bound *f, const vec *v, int64_t n, const uint8_t *sel,
+                       void **states, st_arena *a, agg_key_add_fn add, st_error *err);
 
 /* ---- per-group item list / hash set (agg.c) -------------------------------- */
 

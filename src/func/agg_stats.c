@@ -202,26 +202,17 @@ static st_status hll_add(hll_state *s, const hll_param *hp, st_arena *a, uint64_
     return ST_OK;
 }
 
+static st_status hll_key_add(const agg_bound *f, void *state, st_arena *a, const uint8_t *key,
+                             uint32_t len, st_error *err)
+{
+    return hll_add(state, f->param, a, agg_key_hash(key, len), err);
+}
+
 static st_status hll_update(const agg_bound *f, const fn_context *ctx, const vec *const *args,
                             int64_t n, const uint8_t *sel, void **states, st_arena *a,
                             st_error *err)
 {
-    const vec *v = args[0];
-    if (v->type->id == VEC_NULL)
-        return ST_OK;
-    st_buf key;
-    st_buf_init(&key);
-    st_status rc = ST_OK;
-    for (int64_t i = 0; i < n && rc == ST_OK; i++) {
-        if (AGG_SKIP(sel, i) || !vec_is_valid(v, i))
-            continue;
-        st_buf_clear(&key);
-        rc = agg_key_append(&key, v, i, err);
-        if (rc == ST_OK)
-            rc = hll_add(states[i], f->param, a, agg_key_hash(key.data, key.len), err);
-    }
-    st_buf_destroy(&key);
-    return rc;
+    return agg_each_key(f, args[0], n, sel, states, a, hll_key_add, err);
 }
 
 static st_status hll_combine(const agg_bound *f, const fn_context *ctx, void *dst,

@@ -174,17 +174,9 @@ static st_status scope_of_node(binder *b, const lp_node *n, const char *qual,
 
 static lp_source_kind format_kind(const char *f, bool *ok)
 {
-    *ok = true;
-    if (!strcasecmp(f, "delta"))
-        return LP_SRC_DELTA;
-    if (!strcasecmp(f, "parquet"))
-        return LP_SRC_PARQUET;
-    if (!strcasecmp(f, "csv"))
-        return LP_SRC_CSV;
-    if (!strcasecmp(f, "json") || !strcasecmp(f, "ndjson") || !strcasecmp(f, "jsonl"))
-        return LP_SRC_JSON;
-    *ok = false;
-    return LP_SRC_PARQUET;
+    lp_source_kind k = LP_SRC_PARQUET;
+    *ok = lp_source_kind_parse(f, &k);
+    return k;
 }
 
 /* Text of a literal option value (strings, numbers, booleans). */

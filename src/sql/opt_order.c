@@ -67,43 +67,67 @@ static double conj_selectivity(const lp_expr *e)
     return 0.5;
 }
 
-/* Where column id of n comes from: a scan field or an aggregate group. */
-static bool col_unique(const lp_node *n, lp_colid id, double *base, int depth)
+/* The node that produces column id of n, following it down through
+** projections (plain column references), filters, sorts, limits, distinct
+** and joins; *at is its position there. NULL when id is not an output of n. */
+static const lp_node *col_origin(const lp_node *n, lp_colid id, int *at)
 {
-    if (depth > 1000) return false;
-    int at = lp_find_col(n, id);
-    if (at < 0) return false;
-    switch (n->kind) {
-    case LP_SCAN:
-        if (n->scan_fields[at] != 0) return false;
-        *base = n->source->est_rows >= 0 ? n->source->est_rows : OPT_UNKNOWN_ROWS;
-        return true;
-    case LP_AGGREGATE:
-        if (n->n_groups != 1 || at != 0 || n->n_sets > 0) return false;
-        *base = n->est_rows >= 0 ? n->est_rows : OPT_UNKNOWN_ROWS;
-        return true;
-    case LP_PROJECT:
-        if (n->exprs[at]->kind != LP_X_COL) return false;
-        return col_unique(n->child[0], n->exprs[at]->col, base, depth + 1);
-    case LP_FILTER:
-    case LP_SORT:
-    case LP_LIMIT:
-    case LP_DISTINCT:
-        return col_unique(n->child[0], id, base, depth + 1);
-    case LP_JOIN:
-        for (int i = 0; i < n->n_child; i++)
-            if (lp_find_col(n->child[i], id) >= 0)
-                return col_unique(n->child[i], id, base, depth + 1);
-        return false;
-    default:
-        return false;
+    for (int depth = 0; depth <= 1000; depth++) {
+        int i = lp_find_col(n, id);
+        if (i < 0) return NULL;
+        const lp_node *next = NULL;
+        switch (n->kind) {
+        case LP_PROJECT:
+            if (n->exprs[i]->kind == LP_X_COL) {
+                id = n->exprs[i]->col;
+                next = n->child[0];
+            }
+            break;
+        case LP_FILTER:
+        case LP_SORT:
+        case LP_LIMIT:
+        case LP_DISTINCT:
+            next = n->child[0];
+            break;
+        case LP_JOIN:
+            for (int c = 0; c < n->n_child && !next; c++)
+                if (lp_find_col(n->child[c], id) >= 0) next = n->child[c];
+            if (!next) return NULL;
+            break;
+        default:
+            break;
+        }
+        if (!next) {
+            *at = i;
+            return n;
+        }
+        n = next;
     }
+    return NULL;
+}
+
+/* Whether column id of n is likely unique: a scan's first field or the only
+** group column of an aggregate; *base is that input's row estimate. */
+static bool col_unique(const lp_node *n, lp_colid id, double *base)
+{
+    int at;
+    const lp_node *o = col_origin(n, id, &at);
+    if (!o) return false;
+    if (o->kind == LP_SCAN && o->scan_fields[at] == 0) {
+        *base = o->source->est_rows >= 0 ? o->source->est_rows : OPT_UNKNOWN_ROWS;
+        return true;
+    }
+    if (o->kind == LP_AGGREGATE && o->n_groups == 1 && at == 0 && o->n_sets == 0) {
+        *base = o->est_rows >= 0 ? o->est_rows : OPT_UNKNOWN_ROWS;
+        return true;
+    }
+    return false;
 }
 
 static bool key_unique(const lp_node *side, const lp_expr *k, double *base)
 {
     while (k->kind == LP_X_CAST) k = k->args[0];
-    return k->kind == LP_X_COL && col_unique(side, k->col, base, 0);
+    return k->kind == LP_X_COL && col_unique(side, k->col, base);
 }
 
 
@@ -202,38 +226,20 @@ static double source_ndv(lp_ctx *c, lp_source *src, int f)
     return ndv;
 }
 
-/* The scan field column id of n comes from (through projections, filters
-** and joins), with its distinct-value estimate; -1 when unknown. */
-static double col_ndv(lp_ctx *c, const lp_node *n, lp_colid id, int depth)
+/* Distinct values of column id of n when it comes from a scan field, -1
+** when unknown. */
+static double col_ndv(lp_ctx *c, const lp_node *n, lp_colid id)
 {
-    if (depth > 1000) return -1;
-    int at = lp_find_col(n, id);
-    if (at < 0) return -1;
-    switch (n->kind) {
-    case LP_SCAN:
-        return source_ndv(c, n->source, n->scan_fields[at]);
-    case LP_PROJECT:
-        if (n->exprs[at]->kind != LP_X_COL) return -1;
-        return col_ndv(c, n->child[0], n->exprs[at]->col, depth + 1);
-    case LP_FILTER:
-    case LP_SORT:
-    case LP_LIMIT:
-    case LP_DISTINCT:
-        return col_ndv(c, n->child[0], id, depth + 1);
-    case LP_JOIN:
-        for (int i = 0; i < n->n_child; i++)
-            if (lp_find_col(n->child[i], id) >= 0) return col_ndv(c, n->child[i], id, depth + 1);
-        return -1;
-    default:
-        return -1;
-    }
+    int at;
+    const lp_node *o = col_origin(n, id, &at);
+    return o && o->kind == LP_SCAN ? source_ndv(c, o->source, o->scan_fields[at]) : -1;
 }
 
 static double key_ndv(lp_ctx *c, const lp_node *side, const lp_expr *k)
 {
     while (k->kind == LP_X_CAST) k = k->args[0];
     if (k->kind != LP_X_COL) return -1;
-    double d = col_ndv(c, side, k->col, 0);
+    double d = col_ndv(c, side, k->col);
     if (d > 0 && side->est_rows >= 0 && d > side->est_rows) d = side->est_rows;
     return d;
 }

@@ -632,21 +632,26 @@ static st_status parse_trim_sql(parse_state *p, sql_expr *e)
     return ST_OK;
 }
 
-/* Whether the tokens after "trim(" use the SQL form (a FROM before the
-** closing parenthesis at depth 0, or BOTH/LEADING/TRAILING). */
-static bool trim_sql_form(parse_state *p)
+/* Whether a keyword kw appears at parenthesis depth 0 before the call's end. */
+static bool kw_at_depth0(parse_state *p, lex_kw kw)
 {
-    if (word_at(p, 0, "both") || word_at(p, 0, "leading") || word_at(p, 0, "trailing"))
-        return true;
     int depth = 0;
     for (int k = 0;; k++) {
         const lex_token *t = parse_peek(p, k);
         if (t->kind == LEX_EOF) return false;
         if (t->kind == LEX_LPAREN) depth++;
         else if (t->kind == LEX_RPAREN) { if (depth-- == 0) return false; }
-        else if (depth == 0 && t->kind == LEX_IDENT && t->kw == KW_FROM) return true;
+        else if (depth == 0 && t->kind == LEX_IDENT && t->kw == kw) return true;
         else if (depth == 0 && t->kind == LEX_COMMA) return false;
     }
+}
+
+/* Whether the tokens after "trim(" use the SQL form (BOTH/LEADING/TRAILING,
+** or a FROM before the closing parenthesis at depth 0). */
+static bool trim_sql_form(parse_state *p)
+{
+    return word_at(p, 0, "both") || word_at(p, 0, "leading") || word_at(p, 0, "trailing") ||
+           kw_at_depth0(p, KW_FROM);
 }
 
 /* SUBSTRING(str FROM pos [FOR len]) and POSITION(sub IN str): the SQL forms
@@ -675,20 +680,6 @@ static st_status parse_keyword_args(parse_state *p, sql_expr *e, lex_kw sep)
     if (c && (rc = parse_push(p, (void ***)&e->list, &e->n_list, &cap, c)) != ST_OK)
         return rc;
     return ST_OK;
-}
-
-/* Whether a keyword kw appears at parenthesis depth 0 before the call's end. */
-static bool kw_at_depth0(parse_state *p, lex_kw kw)
-{
-    int depth = 0;
-    for (int k = 0;; k++) {
-        const lex_token *t = parse_peek(p, k);
-        if (t->kind == LEX_EOF) return false;
-        if (t->kind == LEX_LPAREN) depth++;
-        else if (t->kind == LEX_RPAREN) { if (depth-- == 0) return false; }
-        else if (depth == 0 && t->kind == LEX_IDENT && t->kw == kw) return true;
-        else if (depth == 0 && t->kind == LEX_COMMA) return false;
-    }
 }
 
 static st_status parse_call(parse_state *p, sql_expr *e)

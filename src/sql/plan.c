@@ -5,6 +5,7 @@
 #include "plan.h"
 
 #include <stdio.h>
+#include <strings.h>
 
 /* ---- context ---------------------------------------------------------------- */
 
@@ -49,6 +50,30 @@ st_status lp_ctx_add_snapshot(lp_ctx *c, delta_snapshot *s, st_error *err)
     }
     c->snapshots[c->n_snapshots++] = s;
     return ST_OK;
+}
+
+/* ---- source formats -------------------------------------------------------------- */
+
+bool lp_source_kind_parse(const char *name, lp_source_kind *out)
+{
+    if (!strcasecmp(name, "delta")) *out = LP_SRC_DELTA;
+    else if (!strcasecmp(name, "parquet")) *out = LP_SRC_PARQUET;
+    else if (!strcasecmp(name, "csv")) *out = LP_SRC_CSV;
+    else if (!strcasecmp(name, "json") || !strcasecmp(name, "ndjson") || !strcasecmp(name, "jsonl"))
+        *out = LP_SRC_JSON;
+    else return false;
+    return true;
+}
+
+const char *lp_source_kind_name(lp_source_kind k)
+{
+    switch (k) {
+    case LP_SRC_DELTA: return "delta";
+    case LP_SRC_PARQUET: return "parquet";
+    case LP_SRC_CSV: return "csv";
+    case LP_SRC_JSON: break;
+    }
+    return "json";
 }
 
 /* ---- construction ------------------------------------------------------------ */
@@ -544,8 +569,7 @@ static st_status fmt_node(const lp_node *n, int depth, st_buf *out, st_error *er
     for (int i = 0; i < depth; i++) P("  ");
     switch (n->kind) {
     case LP_SCAN: {
-        static const char *const srcs[] = {"delta", "parquet", "csv", "json"};
-        P("Scan %s %s ", srcs[n->source->kind], n->source->name ? n->source->name : "");
+        P("Scan %s %s ", lp_source_kind_name(n->source->kind), n->source->name ? n->source->name : "");
         CK(fmt_cols(out, n->cols, n->n_cols, err));
         if (n->n_filters > 0) {
             P(" filters: ");

@@ -309,6 +309,12 @@ struct lp_node {
 
 /* ---- helpers (plan.c) ----------------------------------------------------- */
 
+/* A source format by name: delta, parquet, csv, json (also ndjson, jsonl), in
+** any case; false for anything else. */
+bool      lp_source_kind_parse(const char *name, lp_source_kind *out);
+/* "delta", "parquet", "csv" or "json". */
+const char *lp_source_kind_name(lp_source_kind k);
+
 lp_node  *lp_node_new(lp_ctx *c, lp_kind kind, int32_t pos);       /* zeroed, est -1 */
 lp_expr  *lp_expr_new(lp_ctx *c, lp_expr_kind kind, int32_t pos);  /* zeroed */
 lp_expr  *lp_expr_col(lp_ctx *c, const lp_col *col);               /* reference to col */
