@@ -147,6 +147,12 @@ static inline void st_memcpy(void *dst, const void *src, size_t n)
         memcpy(dst, src, n);
 }
 
+/* memcmp that accepts (NULL, NULL, 0): an empty string may have no bytes. */
+static inline int st_memcmp(const void *a, const void *b, size_t n)
+{
+    return n ? memcmp(a, b, n) : 0;
+}
+
 static inline void st_copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
 {
     if (n <= 16) {

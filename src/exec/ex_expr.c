@@ -662,7 +662,7 @@ static inline bool bytes_equal(const uint8_t *a, const uint8_t *b, int32_t n)
         memcpy(&b1, b + n - 4, 4);
         return a0 == b0 && a1 == b1;
     }
-    return a[0] == b[0] && memcmp(a, b, (size_t)n) == 0;
+    return a[0] == b[0] && st_memcmp(a, b, (size_t)n) == 0;
 }
 static bool in_small(const ex_expr *e, ex_thread *t, const vec *v, int64_t n, vec **out,
                      st_status *rc, st_error *err)

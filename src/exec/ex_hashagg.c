@@ -254,7 +254,7 @@ static inline bool col_equal(const vec *a, int64_t ia, const vec *b, int64_t ib)
                     return false;
             return true;
         }
-        return memcmp(pa, pb, (size_t)la) == 0;
+        return st_memcmp(pa, pb, (size_t)la) == 0;
     }
     return ex_value_equal(a, ia, b, ib, true);
 }

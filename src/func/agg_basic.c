@@ -435,7 +435,8 @@ static inline bool dbl_gt(double a, double b)
 
 static int bytes_cmp(const uint8_t *a, uint32_t na, const uint8_t *b, uint32_t nb)
 {
-    int c = memcmp(a, b, ST_MIN(na, nb));
+    uint32_t m = ST_MIN(na, nb);   /* empty strings may have no bytes */
+    int c = m ? memcmp(a, b, m) : 0;
     return c ? c : (na > nb) - (na < nb);
 }
 
@@ -449,7 +450,7 @@ static st_status mm_set_bytes(mm_state *s, st_arena *a, const uint8_t *p, uint32
         s->v.s.p = q;
         s->v.s.cap = n ? n : 1;
     }
-    memcpy(s->v.s.p, p, n);
+    st_memcpy(s->v.s.p, p, n);   /* an empty string may have no bytes */
     s->v.s.len = n;
     s->any = true;
     return ST_OK;

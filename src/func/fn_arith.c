@@ -603,7 +603,8 @@ static int cmp_row(const vec *x, const vec *y, int64_t i)
     case VEC_BINARY: {
         const int32_t *ox = vec_offsets(x), *oy = vec_offsets(y);
         int64_t nx = ox[i + 1] - ox[i], ny = oy[i + 1] - oy[i];
-        int c = memcmp(x->bytes + ox[i], y->bytes + oy[i], (size_t)ST_MIN(nx, ny));
+        int64_t m = ST_MIN(nx, ny);   /* empty strings may have no byte buffer */
+        int c = m > 0 ? memcmp(x->bytes + ox[i], y->bytes + oy[i], (size_t)m) : 0;
         return c ? (c > 0) - (c < 0) : (nx > ny) - (nx < ny);
     }
     default: {

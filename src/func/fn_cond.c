@@ -136,7 +136,8 @@ static int cmp_rows(const vec *x, int64_t i, const vec *y, int64_t j)
     case VEC_BINARY: {
         const int32_t *ox = vec_offsets(x), *oy = vec_offsets(y);
         int64_t nx = ox[i + 1] - ox[i], ny = oy[j + 1] - oy[j];
-        int c = memcmp(x->bytes + ox[i], y->bytes + oy[j], (size_t)ST_MIN(nx, ny));
+        int64_t m = ST_MIN(nx, ny);   /* empty strings may have no byte buffer */
+        int c = m > 0 ? memcmp(x->bytes + ox[i], y->bytes + oy[j], (size_t)m) : 0;
         return c ? (c > 0) - (c < 0) : (nx > ny) - (nx < ny);
     }
     case VEC_BOOL:
@@ -250,7 +251,7 @@ static st_status gather(const fn_bound *f, const vec *const *args, const int8_t 
                 const vec *s = args[pick[i]];
                 const int32_t *so = vec_offsets(s);
                 int32_t len = so[i + 1] - so[i];
-                memcpy(o->bytes + pos, s->bytes + so[i], (size_t)len);
+                st_memcpy(o->bytes + pos, s->bytes + so[i], (size_t)len);
                 pos += len;
             }
             oo[i + 1] = pos;

@@ -228,7 +228,7 @@ static bool parse_with(sv s, sv pat, int64_t *out)
         case '\'': {
             char lit[256];
             int64_t len = quoted(pat, &k, lit, sizeof lit);
-            if (pos + len > s.n || memcmp(s.p + pos, lit, (size_t)len) != 0)
+            if (pos + len > s.n || st_memcmp(s.p + pos, lit, (size_t)len) != 0)
                 return false;
             pos += len;
             continue;
@@ -271,7 +271,7 @@ static bool parse_with(sv s, sv pat, int64_t *out)
             break;
         }
         default:
-            if (pos + run > s.n || memcmp(s.p + pos, pat.p + k, (size_t)run) != 0)
+            if (pos + run > s.n || st_memcmp(s.p + pos, pat.p + k, (size_t)run) != 0)
                 return false;
             pos += run;
             break;

@@ -217,7 +217,7 @@ static st_status row_regex(row_ctx *rc, const vec *pv, int64_t i, pcre2_code **o
         int hit = -1;
         for (int k = 0; k < rc->n_cache; k++)
             if ((int64_t)strlen(rc->cache[k].pattern) == pat.n &&
-                memcmp(rc->cache[k].pattern, pat.p, (size_t)pat.n) == 0)
+                st_memcmp(rc->cache[k].pattern, pat.p, (size_t)pat.n) == 0)
                 hit = k;
         if (hit < 0) {
             pcre2_code *c;
@@ -806,14 +806,14 @@ static st_status r_startswith(row_ctx *rc, const vec *const *args, int64_t i, in
                               bool *is_null, st_error *err)
 {
     sv s = str_at(args[0], i), p = str_at(args[1], i);
-    *out = p.n <= s.n && memcmp(s.p, p.p, (size_t)p.n) == 0;
+    *out = p.n <= s.n && st_memcmp(s.p, p.p, (size_t)p.n) == 0;
     return ST_OK;
 }
 static st_status r_endswith(row_ctx *rc, const vec *const *args, int64_t i, int64_t *out,
                             bool *is_null, st_error *err)
 {
     sv s = str_at(args[0], i), p = str_at(args[1], i);
-    *out = p.n <= s.n && memcmp(s.p + s.n - p.n, p.p, (size_t)p.n) == 0;
+    *out = p.n <= s.n && st_memcmp(s.p + s.n - p.n, p.p, (size_t)p.n) == 0;
     return ST_OK;
 }
 static st_status r_contains(row_ctx *rc, const vec *const *args, int64_t i, int64_t *out,
@@ -1034,18 +1034,18 @@ static bool like_segments(const like_plan *lp, const uint8_t *s, int64_t n)
 {
     const sv *seg = lp->seg;
     if (!lp->has_wild)
-        return lp->n_seg == 0 ? n == 0 : n == seg[0].n && memcmp(s, seg[0].p, (size_t)n) == 0;
+        return lp->n_seg == 0 ? n == 0 : n == seg[0].n && st_memcmp(s, seg[0].p, (size_t)n) == 0;
     int k = 0, last = lp->n_seg;
     int64_t pos = 0, end = n;
     if (lp->anchor_start) {
-        if (n < seg[0].n || memcmp(s, seg[0].p, (size_t)seg[0].n) != 0)
+        if (n < seg[0].n || st_memcmp(s, seg[0].p, (size_t)seg[0].n) != 0)
             return false;
         pos = seg[0].n;
         k = 1;
     }
     if (lp->anchor_end) {
         const sv *t = &seg[--last];
-        if (end - pos < t->n || memcmp(s + n - t->n, t->p, (size_t)t->n) != 0)
+        if (end - pos < t->n || st_memcmp(s + n - t->n, t->p, (size_t)t->n) != 0)
             return false;
         end = n - t->n;
     }

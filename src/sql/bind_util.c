@@ -152,7 +152,7 @@ static bool const_equal(const lp_expr *a, const lp_expr *b)
     if (vec_type_is_varlen(a->type.id)) {
         int32_t *ox = vec_offsets(x), *oy = vec_offsets(y);
         int32_t lx = ox[1] - ox[0], ly = oy[1] - oy[0];
-        return lx == ly && memcmp(x->bytes + ox[0], y->bytes + oy[0], (size_t)lx) == 0;
+        return lx == ly && st_memcmp(x->bytes + ox[0], y->bytes + oy[0], (size_t)lx) == 0;
     }
     if (a->type.id == VEC_BOOL)
         return vec_bit_get(x->values, 0) == vec_bit_get(y->values, 0);

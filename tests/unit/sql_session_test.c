@@ -350,3 +350,14 @@ Test(sql_session, function_forms)
            "md5('a'), if(true, 1, 2), nvl(NULL, 1), nullif(1, 1), coalesce(NULL, NULL, 3)",
            false, "3|2|3|1024|5|1|0cc175b9c0f1b6a831c399e269772661|1|1|NULL|3\n");
 }
+
+/* Strings computed as all-empty have no byte buffer: comparisons, coalesce
+** and min/max over them must still work (UBSan catches a NULL memcmp). */
+Test(sql_session, all_empty_strings)
+{
+    expect("SELECT substring(s, 3, 4) < s, substring(s, 3) = '', coalesce(substring(s, 9), 'x'), "
+           "startswith(s, substring(s, 9)) FROM VALUES ('ab'), ('cd') AS t(s) ORDER BY s",
+           false, "true|true||true\ntrue|true||true\n");
+    expect("SELECT max(substring(s, 9)), min(substring(s, 9)), count(DISTINCT substring(s, 9)) "
+           "FROM VALUES ('ab'), ('cd') AS t(s)", false, "||1\n");
+}
