@@ -14,7 +14,7 @@ PKGS    := libzstd liblz4 libbrotlidec libbrotlienc zlib jansson libxxhash
 # Deferred (=): on a fresh machine pkg-config only exists after `make deps` ran,
 # so LIBS is expanded when a link recipe runs, with a plain fallback.
 LIBS     = $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lzstd -llz4 -lbrotlidec \
-           -lbrotlienc -lz -ljansson -lxxhash) -lsnappy -lroaring -lpcre2-8 -lutf8proc -lcrypto -ledit -lm -lpthread
+           -lbrotlienc -lz -ljansson -lxxhash) -lsnappy -lroaring -lpcre2-8 -lutf8proc -lcrypto -ledit -lsqlite3 -lm -lpthread
 LDFLAGS := $(SAN)
 
 LIB_SRCS  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
@@ -24,7 +24,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit-test diff-test asan demo deps fuzz fuzz-run bench bench-delta bench-tpch clean check-layers
+.PHONY: all test unit-test diff-test asan demo deps fuzz fuzz-run bench bench-delta bench-tpch bench-dml clean check-layers
 
 all: $(BUILD)/strata $(BUILD)/libstrata.a
 
@@ -86,6 +86,11 @@ bench: deps all $(BUILD)/bench_delta
 # TPC-H: the 22 queries, strata sql against DuckDB on SF1 Parquet (bench/tpch/README.md).
 bench-tpch: deps all
 	node bench/tpch/run.mjs $(abspath $(BUILD)/strata)
+
+# DML: MERGE / UPDATE / DELETE on a 10M-row Delta table against DuckDB, and
+# OPTIMIZE of a 1000-file table (bench/dml/README.md; STRATA_DML_ROWS scales it).
+bench-dml: deps all
+	node bench/dml/run.mjs $(abspath $(BUILD)/strata)
 
 # Delta write path: snapshot load of a 100k-file table, commit throughput.
 $(BUILD)/bench_delta: bench/delta/bench_delta.c $(BUILD)/libstrata.a

@@ -5,7 +5,10 @@
 # DuckDB (node) writes a small typed "orders" table to ./warehouse/demo; strata
 # shows its schema, footer metadata and first rows, rewrites it with zstd and
 # decodes the rewrite; DuckDB reads the rewrite back and checks that it holds
-# exactly the original rows. Exits non-zero if any step fails or the data differ.
+# exactly the original rows. Then SQL over Delta tables, TPC-H, and the
+# lakehouse: a catalog in ./warehouse/lake, the medallion pipeline
+# (scripts/demo-lake.sql), DML, history, time travel and maintenance.
+# Exits non-zero if any step fails or the data differ.
 # Usage: scripts/demo.sh /path/to/strata
 set -euo pipefail
 
@@ -103,3 +106,37 @@ run sql --table "customer=delta:$tpch/customer" --table "orders=delta:$tpch/orde
 
 step "EXPLAIN: the plan, with files kept and pruned"
 run sql "EXPLAIN ANALYZE SELECT status, sum(amount) FROM delta.\`$table\` WHERE order_id < 100 GROUP BY status"
+
+lake=warehouse/lake
+step "the lakehouse: a medallion pipeline (scripts/demo-lake.sql) in $lake"
+rm -rf "$lake"
+mkdir -p "$lake"
+cp scripts/demo-lake.sql "$lake/"
+lsql() { printf '$ strata sql %s\n' "$1"; (cd "$lake" && "$strata" sql --warehouse . -e "$1"); }
+(cd "$lake" && "$strata" sql --warehouse . -f demo-lake.sql)
+lsql "SHOW TABLES"
+
+step "gold: the top customers"
+lsql "SELECT * FROM gold_customer_summary ORDER BY lifetime_value DESC, customer_id LIMIT 5"
+
+step "silver: closed and current records"
+lsql "SELECT is_current, count(*) AS customers FROM silver_customers GROUP BY is_current"
+
+step "UPDATE, MERGE upsert and time travel"
+lsql "UPDATE silver_orders SET amount = amount * -1 WHERE customer_id = 42"
+lsql "MERGE INTO silver_orders t USING (SELECT 20000 AS order_id, 42 AS customer_id,
+        9.99 AS amount, DATE'2024-03-01' AS order_date) s ON t.order_id = s.order_id
+      WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+lsql "SELECT count(*) AS orders_now, sum(amount) AS total_now FROM silver_orders
+      WHERE customer_id = 42"
+lsql "SELECT count(*) AS orders_v0, sum(amount) AS total_v0 FROM silver_orders VERSION AS OF 0
+      WHERE customer_id = 42"
+
+step "history"
+lsql "SELECT 1" > /dev/null
+(cd "$lake" && "$strata" sql --warehouse . --format csv \
+    -e "DESCRIBE HISTORY silver_orders" | cut -d, -f1,2,5 )
+
+step "maintenance: OPTIMIZE and VACUUM (dry run)"
+lsql "OPTIMIZE silver_orders ZORDER BY (customer_id)"
+lsql "VACUUM silver_orders RETAIN 168 HOURS DRY RUN"

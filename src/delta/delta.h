@@ -46,6 +46,11 @@ struct delta_field_info {
     int64_t           field_id;       /* delta.columnMapping.id, -1 if none */
     int               n_children;     /* struct fields; list: 1 (element); map: 2 (key, value) */
     delta_field_info *children;
+    const char       *extra_metadata; /* the field's other metadata entries as a JSON
+                                      ** object text ("comment", "delta.generationExpression",
+                                      ** "CURRENT_DEFAULT", "delta.identity.*", ...), kept
+                                      ** verbatim on parse and written back by
+                                      ** delta_schema_format; NULL when there are none */
 };
 
 typedef struct delta_metadata {
@@ -178,6 +183,11 @@ typedef struct delta_scan_options {
     const int *columns;              /* logical top-level fields, NULL = all */
     int        n_columns;
     int64_t    batch_rows;            /* 0 = default */
+    bool       row_ids;               /* append two BIGINT columns after the projected
+                                      ** ones: "_file_index" (index of the row's file in
+                                      ** s->files) and "_row_index" (its position in the
+                                      ** file, counting rows a deletion vector removed) --
+                                      ** what DML records as "which rows of which file" */
     const size_t *files;              /* indices into s->files to read, in this order
                                       ** (one morsel of a parallel scan); NULL = every
                                       ** live file */
@@ -247,13 +257,151 @@ void      delta_txn_set_mode(delta_txn *t, delta_write_mode mode);
 /* Idempotent writes: commit only if app_id's last version < version; a
 ** commit that would repeat one returns ST_OK with *out_version = -1. */
 void      delta_txn_set_app_version(delta_txn *t, const char *app_id, int64_t version);
-/* Commits; *out_version gets the new version. operation is commitInfo's
-** operation ("WRITE", "CREATE TABLE", ...); params a JSON object or NULL.
+/* Commits; *out_version gets the new version (out_version may be NULL).
+** operation is commitInfo's operation ("WRITE", "CREATE TABLE", ...);
+** params a JSON object or NULL.
 ** Conflicts after retries: ST_ERR_CONFLICT naming the conflict. Data files
 ** of a failed commit are deleted. Frees t in every case. */
 st_status delta_txn_commit(delta_txn *t, const char *operation, const char *params_json,
                            int64_t *out_version, st_error *err);
 void      delta_txn_abort(delta_txn *t);   /* deletes written files; frees t */
+
+/* Replaces the table's metaData at commit (ALTER TABLE and friends): schema
+** (with field infos carrying column mapping and extra field metadata;
+** field_info mirrors m->schema, NULL = none), configuration, description,
+** name; the table id and createdTime are kept. The partition columns must
+** stay the same (ST_ERR_ARGUMENT, checked here and at commit) unless the
+** transaction is in DELTA_OVERWRITE mode (CREATE OR REPLACE TABLE). Call it
+** before delta_txn_write; later writes use the new schema. While creating a
+** table it replaces the create options (field infos at creation).
+** Column mapping: with delta.columnMapping.mode name (or id), every field
+** without an id gets one and a physical name -- its own name when mapping is
+** being enabled on a table with data (files keep their column names), else
+** "col-<uuid>" -- and delta.columnMapping.maxColumnId is kept at the highest
+** id. The mode may only go from none to name on a table that keeps its files.
+** Writes to name-mode tables store physical names (files, stats, partition
+** values); id mode writes are ST_ERR_UNSUPPORTED (no Parquet field ids).
+** The protocol is raised as the new metadata needs (never lowered; a protocol
+** action only when it changes): delta.columnMapping.mode name/id -> reader 2
+** / writer 5 (or the columnMapping feature), delta.constraints.* -> writer 3
+** (checkConstraints), a field with delta.generationExpression -> writer 4
+** (generatedColumns), delta.enableChangeDataFeed=true -> writer 4,
+** delta.enableDeletionVectors=true -> reader 3 / writer 7 with
+** deletionVectors, delta.appendOnly -> writer 2, identity columns -> writer 6
+** (identityColumns), timestamp_ntz columns -> the timestampNtz feature; a
+** legacy table moved to reader 3 / writer 7 lists the features its old
+** versions implied. The delta layer does not evaluate CHECK constraints,
+** generation expressions or identity values: the statement executor does.
+** Concurrent metadata changes conflict as in Delta (MetadataChangedException):
+** "concurrent metadata change in version N". On failure the transaction keeps
+** the metadata it had. */
+st_status delta_txn_set_metadata(delta_txn *t, const delta_create_options *m,
+                                 const delta_field_info *field_info, st_error *err);
+/* Field infos for s with column mapping on (ALTER TABLE RENAME/DROP COLUMN
+** enable delta.columnMapping.mode = 'name'): a copy of old_info (mirrors s;
+** NULL = none; extra metadata kept) where every struct field, nested ones
+** included, without an id gets id ++*max_id and a physical name -- its own
+** name when no top-level field of old_info has an id (mapping being enabled:
+** existing files keep their names), else "col-<uuid>" (a new column).
+** *max_id: in, the table's delta.columnMapping.maxColumnId (0 if none); out,
+** the highest id in the result -- store it as maxColumnId. Arena a. */
+st_status delta_enable_column_mapping(const vec_schema *s, const delta_field_info *old_info,
+                                      st_arena *a, delta_field_info **out_info, int64_t *max_id,
+                                      st_error *err);
+/* Adds an existing data file (RESTORE puts back files of an older version):
+** an add action with f's path, size, partition values, stats and deletion
+** vector, modificationTime now. */
+st_status delta_txn_add_file(delta_txn *t, const delta_file *f, st_error *err);
+/* dataChange of every add and remove this transaction records (default
+** true); OPTIMIZE and other rearrangements set false. */
+void      delta_txn_set_data_change(delta_txn *t, bool data_change);
+/* commitInfo.operationMetrics as a JSON object of string values (Delta
+** writes numbers as strings), replacing the default {numFiles, numOutputRows,
+** numOutputBytes}; isBlindAppend becomes false when the transaction read the
+** table or removed files. */
+st_status delta_txn_set_metrics(delta_txn *t, const char *metrics_json, st_error *err);
+/* Data files written so far by delta_txn_write (files re-added with
+** delta_txn_add_file are not counted; closing open data files first is not
+** needed: counts cover rows handed to delta_txn_write) -- for operation
+** metrics. Bytes are exact file sizes for closed files; a file still open
+** counts its rows' in-memory size, so call delta_txn_flush first when exact
+** sizes matter. Any pointer may be NULL. */
+void      delta_txn_written(const delta_txn *t, int64_t *files, int64_t *rows, int64_t *bytes);
+/* Closes (footer, fsync) every data file still open; later writes start new
+** files. Makes delta_txn_written's byte count exact. */
+st_status delta_txn_flush(delta_txn *t, st_error *err);
+
+/* ---- maintenance (delta_maint.c) ------------------------------------------ */
+
+typedef struct delta_restore_result {
+    int64_t version;                  /* the new commit */
+    int64_t table_size_after;         /* bytes of live files after */
+    int64_t num_files_after;
+    int64_t num_removed_files, num_restored_files;
+    int64_t removed_files_size, restored_files_size;
+} delta_restore_result;
+
+/* RESTORE: commits the state of version `to` (by version or timestamp) as a
+** new version: removes live files absent then, re-adds files live then and
+** absent now (each must still exist on disk, else ST_ERR_NOTFOUND naming the
+** file and suggesting it was vacuumed), and restores metadata (protocol is
+** never lowered). operation "RESTORE", parameters {version, timestamp},
+** Delta's RESTORE metrics. Restoring the current version commits nothing
+** (result version = current). */
+st_status delta_restore(const char *table, const delta_read_options *to,
+                        delta_restore_result *out, st_error *err);
+
+typedef struct delta_vacuum_options {
+    double retain_hours;              /* < 0: the table's delta.deletedFileRetentionDuration
+                                      ** (default 168 hours = 7 days) */
+    bool   dry_run;                   /* list, do not delete */
+    bool   check_retention;           /* refuse a retention below the table's default
+                                      ** (spark.databricks.delta.retentionDurationCheck.enabled) */
+    int64_t now_ms;                   /* 0: the wall clock (tests pass a fixed time) */
+} delta_vacuum_options;
+
+/* VACUUM: deletes files under the table folder that the current snapshot
+** does not reference (data files and deletion-vector files; never
+** _delta_log, and never names starting with '_' or '.' at the top level
+** other than partition folders) and whose modification time is older than
+** the retention. Returns the (absolute) paths deleted, or that would be in a
+** dry run, in arena a. Non-dry runs record "VACUUM START" and "VACUUM END"
+** commits with Delta's parameters and metrics (numFilesToDelete,
+** sizeOfDataToDelete / numDeletedFiles, numVacuumedDirectories). */
+st_status delta_vacuum(const char *table, const delta_vacuum_options *opt, st_arena *a,
+                       char ***paths, int64_t *n_paths, st_error *err);
+
+typedef struct delta_optimize_options {
+    /* Partition filter: files of partitions for which keep() returns false
+    ** are left alone (OPTIMIZE ... WHERE on partition columns). NULL: all. */
+    bool      (*keep)(void *ud, const delta_snapshot *s, const delta_file *f);
+    void       *ud;
+    const char *const *zorder_cols;   /* ZORDER BY columns (logical names), or NULL */
+    int         n_zorder;
+    int64_t     target_size;          /* bytes; 0: delta.targetFileSize or 128 MiB */
+    const char *predicate;            /* the WHERE text for operationParameters, or NULL */
+} delta_optimize_options;
+
+typedef struct delta_optimize_result {
+    int64_t version;                  /* the new commit, or -1 when nothing to do */
+    int64_t num_files_added, num_files_removed;
+    int64_t num_bytes_added, num_bytes_removed;
+    int64_t partitions_optimized;
+    int64_t total_considered_files;
+} delta_optimize_result;
+
+/* OPTIMIZE: per partition, bin-packs files smaller than the target size into
+** files near it (a partition with one small file is left alone); with
+** ZORDER BY, rewrites every selected file of each partition sorted along a
+** Z-order curve of the columns (each column's values mapped to ranks, bits
+** interleaved), so min/max ranges of the columns tighten. One commit with
+** dataChange=false, operation "OPTIMIZE", parameters {predicate, zOrderBy}
+** and metrics as Databricks shows them (numAddedFiles, numRemovedFiles,
+** numAddedBytes, numRemovedBytes, minFileSize, p25FileSize, p50FileSize,
+** p75FileSize, maxFileSize, ...). Memory: one bin (about target_size of
+** data) at a time; with ZORDER BY one partition's rows at a time. */
+st_status delta_optimize(const char *table, const delta_optimize_options *opt,
+                         delta_optimize_result *out, st_error *err);
 
 /* Writes a classic checkpoint for snapshot s and updates _last_checkpoint. */
 st_status delta_checkpoint_write(const delta_snapshot *s, st_error *err);

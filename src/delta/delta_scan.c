@@ -15,6 +15,12 @@
 ** the file's deletion vector are dropped: a row's index within its file is
 ** the running count over the file's batches.
 **
+** Row ids (delta_scan_options.row_ids): two non-null BIGINT columns follow
+** the projected ones -- _file_index (the file's index in s->files) and
+** _row_index (the row's position in its file, counted before the deletion
+** vector drops rows, so it is the number a deletion vector would hold). With
+** no projected column no reader is opened: rows are counted off the footer.
+**
 ** Zone-less partition timestamps ("2021-09-08 11:11:11") are taken as UTC, as
 ** delta-kernel-rs does; Spark reads them in its session time zone, so tables
 ** written from a non-UTC session differ by that offset in such columns.
@@ -35,7 +41,11 @@
 
 #define SCAN_DEFAULT_BATCH_ROWS 2048
 
-typedef enum col_kind { COL_DATA, COL_PARTITION, COL_MISSING } col_kind;
+/* COL_FILE_INDEX / COL_ROW_INDEX are the row id columns (row_ids): fixed for
+** the scan; the other kinds are decided per file. */
+typedef enum col_kind {
+    COL_DATA, COL_PARTITION, COL_MISSING, COL_FILE_INDEX, COL_ROW_INDEX
+} col_kind;
 
 typedef struct scan_col {
     int        field;          /* index into meta.schema.fields */
@@ -56,6 +66,7 @@ struct delta_scan {
     size_t      next_file;     /* position in that sequence of the next file to open */
     bool        one_rg;        /* read only row group `rg` of each file */
     int         rg;            /* with one_rg: the row group's index */
+    int         n_proj;        /* projected table columns (the row id columns follow) */
     /* current file */
     st_arena   *file_arena;    /* owned; NULL between files */
     pq_file    *file;          /* owned */
@@ -67,6 +78,7 @@ struct delta_scan {
     int64_t     n_deleted;
     int64_t     del_pos;       /* first deleted entry >= row_pos */
     int        *read_fields;   /* file_arena; top-level fields asked of the reader */
+    size_t      file_index;    /* index of the open file in s->files (_file_index) */
 };
 
 /* ---- partition values ------------------------------------------------------ */
@@ -467,7 +479,7 @@ static st_status map_columns(delta_scan *sc, const delta_file *df, st_error *err
     sc->read_fields = st_arena_calloc(sc->file_arena, (size_t)sc->schema.n_fields + 1, sizeof(int));
     if (!sc->read_fields)
         return st_error_set(err, ST_ERR_NOMEM, "out of memory scanning a delta table");
-    for (int j = 0; j < sc->schema.n_fields; j++) {
+    for (int j = 0; j < sc->n_proj; j++) {
         scan_col *c = &sc->cols[j];
         const vec_field *lf = &m->schema.fields[c->field];
         if (c->partition >= 0) {
@@ -556,6 +568,21 @@ static st_status next_raw(delta_scan *sc, vec_batch **out, st_error *err)
     return ST_OK;
 }
 
+/* The _file_index or _row_index column of batch b (file rows row_pos..). */
+static st_status row_id_column(const delta_scan *sc, vec_batch *b, col_kind kind, vec **out,
+                               st_error *err)
+{
+    static const vec_type i64 = { .id = VEC_INT64 };
+    vec *v = vec_new(b->arena, &i64, b->n_rows);
+    if (!v)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory scanning a delta table");
+    int64_t *x = v->values;
+    for (int64_t i = 0; i < b->n_rows; i++)
+        x[i] = kind == COL_FILE_INDEX ? (int64_t)sc->file_index : sc->row_pos + i;
+    *out = v;
+    return ST_OK;
+}
+
 /* Turns the reader's batch b into an output batch in place. */
 static st_status build_output(delta_scan *sc, vec_batch *b, st_error *err)
 {
@@ -568,7 +595,9 @@ static st_status build_output(delta_scan *sc, vec_batch *b, st_error *err)
         const scan_col *c = &sc->cols[j];
         const vec_type *lt = &sc->schema.fields[j].type;
         st_status rc;
-        if (c->kind == COL_DATA)
+        if (c->kind == COL_FILE_INDEX || c->kind == COL_ROW_INDEX)
+            rc = row_id_column(sc, b, c->kind, &cols[j], err);
+        else if (c->kind == COL_DATA)
             rc = conform(b->arena, b->cols[c->reader_pos], lt,
                          m->field_info ? &m->field_info[c->field] : NULL, m->column_mapping,
                          &cols[j], err);
@@ -611,6 +640,7 @@ st_status delta_scan_next(delta_scan *sc, vec_batch **out, st_error *err)
             size_t fi = sc->files ? sc->files[sc->next_file] : sc->next_file;
             sc->next_file++;
             const delta_file *df = &sc->s->files[fi];
+            sc->file_index = fi;
             st_status rc = open_file(sc, df, err);
             if (rc != ST_OK) {
                 st_error_context(err, "reading data file \"%s\" of delta table \"%s\"", df->path,
@@ -682,9 +712,12 @@ st_status delta_scan_open(const delta_snapshot *s, const delta_scan_options *opt
                                 "file index %zu is outside the snapshot's %zu live files", bad,
                                 s->n_files);
         }
-    sc->schema.n_fields = n;
-    sc->schema.fields = st_arena_calloc(a, (size_t)n + 1, sizeof(vec_field));
-    sc->cols = st_arena_calloc(a, (size_t)n + 1, sizeof(scan_col));
+    bool row_ids = opt && opt->row_ids;
+    int n_out = n + (row_ids ? 2 : 0);
+    sc->n_proj = n;
+    sc->schema.n_fields = n_out;
+    sc->schema.fields = st_arena_calloc(a, (size_t)n_out + 1, sizeof(vec_field));
+    sc->cols = st_arena_calloc(a, (size_t)n_out + 1, sizeof(scan_col));
     if (!sc->schema.fields || !sc->cols) {
         delta_scan_close(sc);
         return st_error_set(err, ST_ERR_NOMEM, "out of memory opening a delta scan");
@@ -700,6 +733,13 @@ st_status delta_scan_open(const delta_snapshot *s, const delta_scan_options *opt
         sc->schema.fields[j] = m->schema.fields[f];
         sc->cols[j].field = f;
         sc->cols[j].partition = partition_index(m, f);
+    }
+    static const char *const id_names[2] = { "_file_index", "_row_index" };
+    for (int j = n; j < n_out; j++) {
+        sc->schema.fields[j] = (vec_field){ .name = id_names[j - n],
+                                            .type = { .id = VEC_INT64 }, .nullable = false };
+        sc->cols[j] = (scan_col){ .field = -1, .partition = -1,
+                                  .kind = j == n ? COL_FILE_INDEX : COL_ROW_INDEX };
     }
     *out = sc;
     return ST_OK;

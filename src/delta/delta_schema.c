@@ -9,6 +9,10 @@
 ** "element" child. Column mapping metadata (delta.columnMapping.id and
 ** .physicalName) goes into a delta_field_info tree mirroring the schema:
 ** struct fields one info each, lists one (element), maps two (key, value).
+** A field's other metadata entries ("comment", "delta.generationExpression",
+** "CURRENT_DEFAULT", "delta.identity.*", "delta.invariants", ...) are kept
+** in its info as one JSON object text (extra_metadata) and written back
+** unchanged by delta_schema_format, so a metaData rewrite loses nothing.
 ** Other types (variant, void, geometry, interval...) are ST_ERR_UNSUPPORTED
 ** naming the type and column. Everything is allocated in the caller's arena. */
 #include "delta.h"
@@ -84,6 +88,38 @@ static void leaf_info(delta_field_info *info, const char *name)
     info->field_id = -1;
     info->n_children = 0;
     info->children = NULL;
+    info->extra_metadata = NULL;
+}
+
+static bool is_mapping_key(const char *k)
+{
+    return strcmp(k, "delta.columnMapping.id") == 0 ||
+           strcmp(k, "delta.columnMapping.physicalName") == 0;
+}
+
+/* Keeps every metadata entry but the column mapping ones as a JSON object
+** text in fi->extra_metadata (NULL when there are none). */
+static st_status keep_extra_metadata(schema_ctx *c, json_t *md, delta_field_info *fi)
+{
+    const char *k;
+    json_t *v;
+    size_t n_extra = 0;
+    json_object_foreach(md, k, v)
+        n_extra += !is_mapping_key(k);
+    if (n_extra == 0)
+        return ST_OK;
+    json_t *extra = json_object();
+    bool ok = extra != NULL;
+    json_object_foreach(md, k, v)
+        if (ok && !is_mapping_key(k))
+            ok = json_object_set(extra, k, v) == 0;
+    char *txt = ok ? json_dumps(extra, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(extra);
+    fi->extra_metadata = txt ? st_arena_strdup(c->a, txt) : NULL;
+    free(txt);
+    if (!fi->extra_metadata)
+        return st_error_set(c->err, ST_ERR_NOMEM, "out of memory parsing a schema");
+    return ST_OK;
 }
 
 static st_status parse_struct(schema_ctx *c, json_t *t, const char *col, int depth, vec_type *out,
@@ -119,6 +155,9 @@ static st_status parse_struct(schema_ctx *c, json_t *t, const char *col, int dep
                 fi->field_id = (int64_t)json_integer_value(id);
             if (json_is_string(pn))
                 fi->physical_name = st_arena_strdup(c->a, json_string_value(pn));
+            st_status rc = keep_extra_metadata(c, md, fi);
+            if (rc != ST_OK)
+                return rc;
         }
         json_t *ft = json_object_get(f, "type");
         if (!ft)
@@ -255,6 +294,32 @@ static json_t *format_primitive(const vec_type *t, const char *col, st_error *er
     return json_string(s);
 }
 
+/* Adds the entries of fi->extra_metadata to md. Text that is not a JSON
+** object is ST_ERR_ARGUMENT naming the column. */
+static st_status add_extra_metadata(json_t *md, const delta_field_info *fi, const char *col,
+                                    st_error *err)
+{
+    if (!fi || !fi->extra_metadata)
+        return ST_OK;
+    json_error_t je;
+    json_t *x = json_loads(fi->extra_metadata, 0, &je);
+    if (!json_is_object(x)) {
+        json_decref(x);
+        return st_error_set(err, ST_ERR_ARGUMENT,
+                            "metadata of column \"%s\" is not a JSON object: %s", col,
+                            x ? "another JSON value" : je.text);
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(x, k, v)
+        if (!is_mapping_key(k) && json_object_set(md, k, v) != 0) {
+            json_decref(x);
+            return st_error_set(err, ST_ERR_NOMEM, "out of memory formatting a schema");
+        }
+    json_decref(x);
+    return ST_OK;
+}
+
 static json_t *format_struct(const vec_type *t, const delta_field_info *info, st_error *err)
 {
     json_t *fields = json_array(), *o = json_object();
@@ -282,6 +347,10 @@ static json_t *format_struct(const vec_type *t, const delta_field_info *info, st
             json_object_set_new(md, "delta.columnMapping.physicalName",
                                 json_string(fi->physical_name));
         json_object_set_new(jf, "metadata", md);
+        if (add_extra_metadata(md, fi, f->name, err) != ST_OK) {
+            json_decref(jf);
+            goto fail;
+        }
         json_array_append_new(fields, jf);
     }
     json_object_set_new(o, "fields", fields);

@@ -6,8 +6,17 @@
 ** partition value into Hive-style folders, partition columns left out of the
 ** files -- and on commit publishes _delta_log/<version>.json through
 ** store_put_if_absent. The commit file is NDJSON: commitInfo first, then
-** protocol + metaData (creation only), txn (idempotent writers), remove and
-** add actions.
+** protocol (when new or raised) + metaData (creation or
+** delta_txn_set_metadata), txn (idempotent writers), remove and add actions
+** (dataChange per delta_txn_set_data_change; re-added files from
+** delta_txn_add_file keep their stats and deletion vector).
+**
+** Metadata: the protocol a metadata needs is computed in one place
+** (protocol_compute) for creation and for changes -- legacy versions while
+** they suffice, else reader 3 / writer 7 with explicit feature lists; never
+** lowered. Under column mapping (mode name) data files, stats and
+** partitionValues use the fields' physical names (t->data_schema is the
+** physical schema); fields without an id get one when metadata is written.
 **
 ** Data files: like Spark (one file per partition per task), a transaction
 ** keeps one open pq_writer per partition folder (sorted array t->open) for
@@ -24,7 +33,9 @@
 ** winning commit and applies Delta's conflict rules (metadata/protocol
 ** change, concurrent delete of a file this txn removes, concurrent append
 ** when this txn read the table, a moved app id version); without a conflict
-** the commit is retried at v + 1 (up to DELTA_TXN_MAX_TRIES times).
+** the commit is retried at v + 1 (up to DELTA_TXN_MAX_TRIES times). A
+** transaction that changes no data (dataChange false: OPTIMIZE) runs at
+** snapshot isolation and ignores concurrent appends, as Delta does.
 ** Creating a table that someone else created first fails with "table was
 ** created concurrently" (there is nothing to retry against).
 ** After committing a multiple of delta.checkpointInterval (10) a checkpoint
@@ -40,6 +51,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -61,12 +73,14 @@
 
 typedef struct txn_add {
     const char *path;         /* arena; URI-encoded, relative to the table */
-    const char *local;        /* arena; file system path (deleted on failure) */
+    const char *local;        /* arena; file system path (deleted on failure); NULL for
+                              ** an existing file re-added by delta_txn_add_file */
     const char *pv_json;      /* arena; partitionValues object text */
-    const char *stats;        /* arena; stats JSON text */
+    const char *stats;        /* arena; stats JSON text, or NULL */
     int64_t     size;         /* bytes */
     int64_t     mtime;        /* ms */
-    int64_t     n_rows;
+    int64_t     n_rows;       /* rows written (0 for a re-added file) */
+    const delta_dv *dv;       /* arena copy; re-added file's deletion vector, or NULL */
 } txn_add;
 
 /* A data file being written: one per partition folder, kept open across
@@ -95,7 +109,9 @@ struct delta_txn {
     const char      *table;       /* root folder, no trailing slash */
     delta_snapshot  *snap;        /* owned; NULL while creating */
     bool             creating;
-    const delta_create_options *create; /* creation only: a copy in arena */
+    const delta_create_options *create; /* the metadata to write (creation or
+                                     ** delta_txn_set_metadata): a copy in arena; NULL = the
+                                     ** snapshot's */
     const vec_schema *schema;     /* logical schema (snapshot or caller) */
     vec_schema       data_schema; /* schema minus partition columns (arena) */
     int              n_part;
@@ -118,6 +134,14 @@ struct delta_txn {
     uint64_t         use_clock;   /* ticks per write, for closing the LRU file */
     int64_t          file_max_rows;  /* roll files at this many rows */
     int64_t          file_max_bytes; /* ... or this many input bytes */
+    bool             data_change;    /* dataChange of adds and removes (default true) */
+    const char      *metrics;        /* arena; operationMetrics object text, NULL = default */
+    size_t           n_readded;      /* adds that re-add existing files (delta_txn_add_file) */
+    bool             new_meta;       /* delta_txn_set_metadata replaced the metadata of an
+                                     ** existing table (t->create holds the new one) */
+    const delta_field_info *info;    /* arena; field infos of t->create's schema, NULL = none */
+    int              cm_mode;        /* column mapping of the metadata written to: 0 none,
+                                     ** 1 name, 2 id */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -277,7 +301,7 @@ static st_status nomem(st_error *err)
 
 static const char *config_lookup(const delta_txn *t, const char *key)
 {
-    if (t->snap)
+    if (!t->create)
         return delta_config_get(&t->snap->meta, key);
     for (int i = 0; i < t->create->n_config; i++)
         if (strcmp(t->create->config_keys[i], key) == 0)
@@ -295,13 +319,20 @@ static bool type_has_ntz(const vec_type *ty)
     return false;
 }
 
+static st_status prepare_meta(delta_txn *t, const delta_field_info *info, st_error *err);
+
 /* ---- begin --------------------------------------------------------------- */
 
 /* Writer features strata honours when writing (others make writes refuse). */
 static bool writer_feature_known(const char *f)
 {
+    /* checkConstraints, generatedColumns and identityColumns hold SQL
+    ** expressions and counters the statement executor enforces; deletion
+    ** vectors only need removes to carry them (this writer adds none). */
     static const char *const known[] = { "appendOnly", "invariants", "timestampNtz",
-                                         "domainMetadata" };
+                                         "domainMetadata", "columnMapping", "deletionVectors",
+                                         "checkConstraints", "generatedColumns",
+                                         "identityColumns", "changeDataFeed" };
     for (size_t i = 0; i < ST_ARRAY_LEN(known); i++)
         if (strcmp(known[i], f) == 0)
             return true;
@@ -311,7 +342,7 @@ static bool writer_feature_known(const char *f)
 static st_status check_writable(const delta_snapshot *s, st_error *err)
 {
     const delta_protocol *p = &s->protocol;
-    if (p->min_writer > 7 || (p->min_writer > 2 && p->min_writer < 7))
+    if (p->min_writer > 7 || p->min_writer < 1)
         return st_error_set(err, ST_ERR_UNSUPPORTED,
                             "cannot write to table \"%s\": writer protocol version %d is not "
                             "supported", s->table, p->min_writer);
@@ -320,17 +351,59 @@ static st_status check_writable(const delta_snapshot *s, st_error *err)
             return st_error_set(err, ST_ERR_UNSUPPORTED,
                                 "cannot write to table \"%s\": writer feature \"%s\" is not "
                                 "supported", s->table, p->writer_features[i]);
-    if (s->meta.column_mapping != 0)
+    const char *cdf = delta_config_get(&s->meta, "delta.enableChangeDataFeed");
+    if (cdf && strcmp(cdf, "true") == 0)
         return st_error_set(err, ST_ERR_UNSUPPORTED,
-                            "cannot write to table \"%s\": column mapping is not supported for "
-                            "writes", s->table);
+                            "cannot write to table \"%s\": change data feed files are not "
+                            "written by strata (delta.enableChangeDataFeed is true)", s->table);
     return ST_OK;
+}
+
+/* The field infos of the metadata being written (NULL: none). */
+static const delta_field_info *txn_info(const delta_txn *t)
+{
+    return t->create ? t->info : t->snap->meta.field_info;
+}
+
+static int mapping_mode(const char *v)
+{
+    return !v ? 0 : strcmp(v, "name") == 0 ? 1 : strcmp(v, "id") == 0 ? 2 : 0;
+}
+
+/* A copy of type ty whose struct fields carry their physical names (info
+** mirrors ty), in arena a: what data files store under column mapping. */
+static st_status physical_type(st_arena *a, const vec_type *ty, const delta_field_info *info,
+                               vec_type *out, st_error *err)
+{
+    *out = *ty;
+    if (ty->n_children == 0)
+        return ST_OK;
+    vec_field *kids = st_arena_calloc(a, (size_t)ty->n_children, sizeof *kids);
+    if (!kids)
+        return nomem(err);
+    st_status rc = ST_OK;
+    for (int i = 0; i < ty->n_children && rc == ST_OK; i++) {
+        kids[i] = ty->children[i];
+        const delta_field_info *ci = NULL;
+        if (ty->id == VEC_STRUCT && info && i < info->n_children) {
+            ci = &info->children[i];
+            if (ci->physical_name)
+                kids[i].name = ci->physical_name;
+        } else if (ty->id == VEC_LIST) {
+            ci = info && info->n_children > 0 ? &info->children[0] : NULL;
+        } else if (ty->id == VEC_MAP) {
+            ci = info;   /* the entries struct: key and value infos are info's children */
+        }
+        rc = physical_type(a, &ty->children[i].type, ci, &kids[i].type, err);
+    }
+    out->children = kids;
+    return rc;
 }
 
 static st_status setup_partitions(delta_txn *t, st_error *err)
 {
     const vec_schema *s = t->schema;
-    if (t->snap) {
+    if (!t->create) {
         const delta_metadata *m = &t->snap->meta;
         t->n_part = m->n_partition_cols;
         t->part_cols = m->partition_cols;
@@ -358,18 +431,32 @@ static st_status setup_partitions(delta_txn *t, st_error *err)
                                     t->table, name);
         }
     }
+    t->cm_mode = mapping_mode(config_lookup(t, "delta.columnMapping.mode"));
+    const delta_field_info *info = t->cm_mode ? txn_info(t) : NULL;
     t->part_keys = st_arena_calloc(t->arena, (size_t)t->n_part + 1, sizeof(char *));
     t->data_schema.fields = st_arena_calloc(t->arena, (size_t)s->n_fields + 1, sizeof(vec_field));
+    t->data_schema.n_fields = 0;
     if (!t->part_keys || !t->data_schema.fields)
         return nomem(err);
-    for (int k = 0; k < t->n_part; k++)
-        t->part_keys[k] = t->part_cols[k];
+    for (int k = 0; k < t->n_part; k++) {
+        const delta_field_info *fi = info ? &info[t->part_field[k]] : NULL;
+        t->part_keys[k] = fi && fi->physical_name ? fi->physical_name : t->part_cols[k];
+    }
     for (int f = 0; f < s->n_fields; f++) {
         bool is_part = false;
         for (int k = 0; k < t->n_part; k++)
             is_part |= t->part_field[k] == f;
-        if (!is_part)
-            t->data_schema.fields[t->data_schema.n_fields++] = s->fields[f];
+        if (is_part)
+            continue;
+        vec_field *df = &t->data_schema.fields[t->data_schema.n_fields++];
+        *df = s->fields[f];
+        if (!info)
+            continue;
+        if (info[f].physical_name)
+            df->name = info[f].physical_name;
+        st_status rc = physical_type(t->arena, &s->fields[f].type, &info[f], &df->type, err);
+        if (rc != ST_OK)
+            return rc;
     }
     return ST_OK;
 }
@@ -452,6 +539,7 @@ st_status delta_txn_begin(const char *table, const delta_create_options *create,
     while (n > 1 && table[n - 1] == '/')
         n--;
     t->table = st_arena_strndup(t->arena, table, n);
+    t->data_change = true;
     st_status rc = t->table ? ST_OK : nomem(err);
     delta_snapshot *snap = NULL;
     if (rc == ST_OK) {
@@ -469,6 +557,8 @@ st_status delta_txn_begin(const char *table, const delta_create_options *create,
                                   "cannot create table \"%s\" without columns", t->table);
             else
                 rc = copy_create(t, create, err);
+            if (rc == ST_OK)
+                rc = prepare_meta(t, NULL, err);
         } else if (rc == ST_OK) {
             t->snap = snap;
             t->schema = &snap->meta.schema;
@@ -501,6 +591,455 @@ void delta_txn_set_app_version(delta_txn *t, const char *app_id, int64_t version
 {
     t->app_id = st_arena_strdup(t->arena, app_id);
     t->app_version = version;
+}
+
+/* ---- metadata changes: protocol, field infos, column mapping ------------------- */
+
+/* Features a metadata can need (PROTOCOL.md "Table Features"): `reader` 1 =
+** writer-only, 2 = the legacy reader version 2 feature (column mapping), 3 =
+** a reader-writer table feature; `writer` the legacy writer version that
+** implies it (7 = table features only). */
+typedef struct txn_feature {
+    const char *name;
+    int         reader;
+    int         writer;
+} txn_feature;
+
+static const txn_feature txn_features[] = {
+    { "appendOnly", 1, 2 },       { "invariants", 1, 2 },        { "checkConstraints", 1, 3 },
+    { "changeDataFeed", 1, 4 },   { "generatedColumns", 1, 4 },  { "columnMapping", 2, 5 },
+    { "identityColumns", 1, 6 },  { "deletionVectors", 3, 7 },   { "timestampNtz", 3, 7 },
+};
+
+static const txn_feature *feature_find(const char *name)
+{
+    for (size_t i = 0; i < ST_ARRAY_LEN(txn_features); i++)
+        if (strcmp(txn_features[i].name, name) == 0)
+            return &txn_features[i];
+    return NULL;
+}
+
+static bool name_in(const char *const *list, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Appends name to list (capacity known by the caller) unless present. */
+static void name_add(const char **list, int *n, const char *name)
+{
+    if (!name_in(list, *n, name))
+        list[(*n)++] = name;
+}
+
+/* Field metadata flags of an info tree: bit 0 invariants, 1 generated
+** column, 2 identity column. */
+static int info_flags(const delta_field_info *info, int n)
+{
+    int flags = 0;
+    for (int i = 0; info && i < n; i++) {
+        if (info[i].extra_metadata) {
+            json_t *o = json_loads(info[i].extra_metadata, 0, NULL);
+            const char *k;
+            json_t *v;
+            json_object_foreach(o, k, v) {
+                flags |= strcmp(k, "delta.invariants") == 0 ? 1 : 0;
+                flags |= strcmp(k, "delta.generationExpression") == 0 ? 2 : 0;
+                flags |= strncmp(k, "delta.identity.", 15) == 0 ? 4 : 0;
+            }
+            json_decref(o);
+        }
+        flags |= info_flags(info[i].children, info[i].n_children);
+    }
+    return flags;
+}
+
+static bool config_true(const delta_txn *t, const char *key)
+{
+    const char *v = config_lookup(t, key);
+    return v && strcasecmp(v, "true") == 0;
+}
+
+/* The features the metadata being written needs (names are static). */
+static int needed_features(const delta_txn *t, const char **need)
+{
+    int n = 0;
+    const delta_create_options *c = t->create;
+    if (config_true(t, "delta.appendOnly"))
+        need[n++] = "appendOnly";
+    for (int i = 0; i < c->n_config; i++)
+        if (strncmp(c->config_keys[i], "delta.constraints.", 18) == 0) {
+            need[n++] = "checkConstraints";
+            break;
+        }
+    if (config_true(t, "delta.enableChangeDataFeed"))
+        need[n++] = "changeDataFeed";
+    if (t->cm_mode != 0)
+        need[n++] = "columnMapping";
+    if (config_true(t, "delta.enableDeletionVectors"))
+        need[n++] = "deletionVectors";
+    bool ntz = false;
+    for (int i = 0; i < t->schema->n_fields; i++)
+        ntz |= type_has_ntz(&t->schema->fields[i].type);
+    if (ntz)
+        need[n++] = "timestampNtz";
+    int flags = info_flags(t->info, t->info ? t->schema->n_fields : 0);
+    if (flags & 1)
+        need[n++] = "invariants";
+    if (flags & 2)
+        need[n++] = "generatedColumns";
+    if (flags & 4)
+        need[n++] = "identityColumns";
+    return n;
+}
+
+/* The protocol a table needs: `old` (NULL for a new table) raised so it
+** supports every feature in need, never lowered. Legacy versions while they
+** suffice; otherwise reader 3 / writer 7 with explicit lists, an upgraded
+** legacy table listing the features its old versions implied (as Delta
+** does). Arrays in arena a. */
+static st_status protocol_compute(const delta_protocol *old, const char *const *need, int n_need,
+                                  st_arena *a, delta_protocol *out, st_error *err)
+{
+    memset(out, 0, sizeof *out);
+    bool tf = old && (old->min_writer >= 7 || old->min_reader >= 3);
+    for (int i = 0; i < n_need; i++) {
+        const txn_feature *f = feature_find(need[i]);
+        tf |= f->writer >= 7;
+    }
+    if (!tf) {
+        out->min_reader = old ? old->min_reader : 1;
+        out->min_writer = old ? old->min_writer : 2;
+        for (int i = 0; i < n_need; i++) {
+            const txn_feature *f = feature_find(need[i]);
+            out->min_reader = ST_MAX(out->min_reader, f->reader);
+            out->min_writer = ST_MAX(out->min_writer, f->writer);
+        }
+        return ST_OK;
+    }
+    size_t cap = ST_ARRAY_LEN(txn_features) + (size_t)n_need +
+                 (old ? (size_t)old->n_writer_features + (size_t)old->n_reader_features : 0);
+    const char **wf = st_arena_calloc(a, cap, sizeof(char *));
+    const char **rf = st_arena_calloc(a, cap, sizeof(char *));
+    if (!wf || !rf)
+        return nomem(err);
+    int nw = 0, nr = 0;
+    if (old && old->min_writer >= 7) {
+        for (int i = 0; i < old->n_writer_features; i++)
+            name_add(wf, &nw, old->writer_features[i]);
+    } else if (old) {                 /* what the legacy versions implied */
+        for (size_t i = 0; i < ST_ARRAY_LEN(txn_features); i++)
+            if (txn_features[i].writer < 7 && txn_features[i].writer <= old->min_writer)
+                name_add(wf, &nw, txn_features[i].name);
+    }
+    for (int i = 0; i < n_need; i++)
+        name_add(wf, &nw, need[i]);
+    bool reader3 = old && old->min_reader >= 3;
+    for (int i = 0; old && old->min_reader >= 3 && i < old->n_reader_features; i++)
+        name_add(rf, &nr, old->reader_features[i]);
+    for (int i = 0; i < nw; i++) {
+        const txn_feature *f = feature_find(wf[i]);
+        if (f && f->reader >= 2)
+            name_add(rf, &nr, wf[i]);
+        reader3 |= f && f->reader >= 3;
+    }
+    out->min_writer = 7;
+    out->n_writer_features = nw;
+    out->writer_features = wf;
+    if (reader3) {
+        out->min_reader = 3;
+        out->n_reader_features = nr;
+        out->reader_features = rf;
+    } else {                          /* only column mapping: legacy reader 2 suffices */
+        out->min_reader = ST_MAX(old ? old->min_reader : 1, nr > 0 ? 2 : 1);
+    }
+    return ST_OK;
+}
+
+static bool same_names(const char *const *a, int na, const char *const *b, int nb)
+{
+    if (na != nb)
+        return false;
+    for (int i = 0; i < na; i++)
+        if (!name_in(b, nb, a[i]))
+            return false;
+    return true;
+}
+
+static bool protocol_same(const delta_protocol *x, const delta_protocol *y)
+{
+    return x->min_reader == y->min_reader && x->min_writer == y->min_writer &&
+           same_names(x->reader_features, x->n_reader_features, y->reader_features,
+                      y->n_reader_features) &&
+           same_names(x->writer_features, x->n_writer_features, y->writer_features,
+                      y->n_writer_features);
+}
+
+static st_status append_names(st_buf *b, const char *key, const char *const *names, int n,
+                              st_error *err)
+{
+    st_status rc = st_buf_printf(b, err, ",\"%s\":[", key);
+    for (int i = 0; i < n && rc == ST_OK; i++) {
+        if (i > 0)
+            rc = st_buf_append_byte(b, ',', err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, names[i], strlen(names[i]), err);
+    }
+    return rc == ST_OK ? st_buf_append_byte(b, ']', err) : rc;
+}
+
+static st_status append_protocol(const delta_protocol *p, st_buf *b, st_error *err)
+{
+    st_status rc = st_buf_printf(b, err, "{\"protocol\":{\"minReaderVersion\":%d,"
+                                 "\"minWriterVersion\":%d", p->min_reader, p->min_writer);
+    if (rc == ST_OK && p->min_reader >= 3)
+        rc = append_names(b, "readerFeatures", p->reader_features, p->n_reader_features, err);
+    if (rc == ST_OK && p->min_writer >= 7)
+        rc = append_names(b, "writerFeatures", p->writer_features, p->n_writer_features, err);
+    return rc == ST_OK ? st_buf_append_str(b, "}}\n", err) : rc;
+}
+
+typedef struct info_ctx {
+    st_arena *a;
+    bool      assign;       /* give fields without an id one (column mapping on) */
+    bool      keep_names;   /* ... named as the field (existing data) or col-<uuid> */
+    int64_t  *max_id;       /* in: highest id in use; out: highest after assigning */
+    st_error *err;
+} info_ctx;
+
+static st_status copy_type_info(info_ctx *c, const vec_type *ty, const delta_field_info *si,
+                                delta_field_info *d);
+
+/* Copies the infos of struct fields[0..n) (src mirrors them; may be NULL or
+** shorter) into dst, assigning column mapping where c asks for it. */
+static st_status copy_fields_info(info_ctx *c, const vec_field *fields, int n,
+                                  const delta_field_info *src, int n_src, delta_field_info *dst)
+{
+    for (int i = 0; i < n; i++) {
+        const delta_field_info *si = src && i < n_src ? &src[i] : NULL;
+        delta_field_info *d = &dst[i];
+        d->field_id = si ? si->field_id : -1;
+        d->physical_name = st_arena_strdup(c->a, si && si->physical_name ? si->physical_name
+                                                                         : fields[i].name);
+        d->extra_metadata = si && si->extra_metadata ? st_arena_strdup(c->a, si->extra_metadata)
+                                                     : NULL;
+        if (c->assign && d->field_id < 0) {
+            char uuid[37];
+            delta_uuid(uuid);
+            d->field_id = ++*c->max_id;
+            d->physical_name = c->keep_names ? st_arena_strdup(c->a, fields[i].name)
+                                             : st_arena_printf(c->a, "col-%s", uuid);
+        }
+        if (!d->physical_name || (si && si->extra_metadata && !d->extra_metadata))
+            return nomem(c->err);
+        *c->max_id = ST_MAX(*c->max_id, d->field_id);
+        st_status rc = copy_type_info(c, &fields[i].type, si, d);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
+/* The child infos of a field of type ty: struct fields, a list's element, a
+** map's key and value (the last three are not fields: no ids). */
+static st_status copy_type_info(info_ctx *c, const vec_type *ty, const delta_field_info *si,
+                                delta_field_info *d)
+{
+    d->n_children = 0;
+    d->children = NULL;
+    const delta_field_info *sk = si ? si->children : NULL;
+    int n_sk = si ? si->n_children : 0;
+    if (ty->id == VEC_STRUCT) {
+        d->children = st_arena_calloc(c->a, (size_t)ty->n_children + 1, sizeof *d->children);
+        if (!d->children)
+            return nomem(c->err);
+        d->n_children = ty->n_children;
+        return copy_fields_info(c, ty->children, ty->n_children, sk, n_sk, d->children);
+    }
+    if ((ty->id != VEC_LIST && ty->id != VEC_MAP) || ty->n_children != 1)
+        return ST_OK;
+    const vec_type *el = &ty->children[0].type;
+    bool map = ty->id == VEC_MAP;
+    if (map && (el->id != VEC_STRUCT || el->n_children != 2))
+        return ST_OK;
+    int n = map ? 2 : 1;
+    static const char *const names[2][2] = { { "element", "" }, { "key", "value" } };
+    d->children = st_arena_calloc(c->a, (size_t)n, sizeof *d->children);
+    if (!d->children)
+        return nomem(c->err);
+    d->n_children = n;
+    for (int j = 0; j < n; j++) {
+        const delta_field_info *sj = sk && j < n_sk ? &sk[j] : NULL;
+        delta_field_info *dj = &d->children[j];
+        dj->field_id = sj ? sj->field_id : -1;
+        dj->physical_name = names[map][j];
+        st_status rc = copy_type_info(c, map ? &el->children[j].type : el, sj, dj);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
+static bool any_field_id(const delta_field_info *info, int n)
+{
+    for (int i = 0; info && i < n; i++)
+        if (info[i].field_id >= 0)
+            return true;
+    return false;
+}
+
+st_status delta_enable_column_mapping(const vec_schema *s, const delta_field_info *old_info,
+                                      st_arena *a, delta_field_info **out_info, int64_t *max_id,
+                                      st_error *err)
+{
+    *out_info = NULL;
+    delta_field_info *d = st_arena_calloc(a, (size_t)s->n_fields + 1, sizeof *d);
+    if (!d)
+        return nomem(err);
+    info_ctx c = { .a = a, .assign = true, .keep_names = !any_field_id(old_info, s->n_fields),
+                   .max_id = max_id, .err = err };
+    if (*max_id < 0)
+        *max_id = 0;
+    st_status rc = copy_fields_info(&c, s->fields, s->n_fields, old_info,
+                                    old_info ? s->n_fields : 0, d);
+    if (rc == ST_OK)
+        *out_info = d;
+    return rc;
+}
+
+/* Sets (or adds) configuration key to value in t->create (arena copies). */
+static st_status config_put(delta_txn *t, const char *key, const char *value, st_error *err)
+{
+    delta_create_options *c = (delta_create_options *)t->create;   /* t's own arena copy */
+    for (int i = 0; i < c->n_config; i++)
+        if (strcmp(c->config_keys[i], key) == 0) {
+            const char **vals = (const char **)c->config_values;
+            vals[i] = st_arena_strdup(t->arena, value);
+            return vals[i] ? ST_OK : nomem(err);
+        }
+    const char **keys = st_arena_calloc(t->arena, (size_t)c->n_config + 1, sizeof(char *));
+    const char **vals = st_arena_calloc(t->arena, (size_t)c->n_config + 1, sizeof(char *));
+    if (!keys || !vals)
+        return nomem(err);
+    memcpy(keys, c->config_keys, (size_t)c->n_config * sizeof(char *));
+    memcpy(vals, c->config_values, (size_t)c->n_config * sizeof(char *));
+    keys[c->n_config] = st_arena_strdup(t->arena, key);
+    vals[c->n_config] = st_arena_strdup(t->arena, value);
+    if (!keys[c->n_config] || !vals[c->n_config])
+        return nomem(err);
+    c->config_keys = keys;
+    c->config_values = vals;
+    c->n_config++;
+    return ST_OK;
+}
+
+/* Field infos and column mapping of the metadata in t->create: copies info
+** (may be NULL) into t->info; with column mapping on, fields without an id
+** get one (named as the field when mapping is being enabled on existing
+** data, else col-<uuid>) and delta.columnMapping.maxColumnId is kept at the
+** highest id. The mode may only go from none to name on a table that keeps
+** its files. */
+static st_status prepare_meta(delta_txn *t, const delta_field_info *info, st_error *err)
+{
+    const char *mv = config_lookup(t, "delta.columnMapping.mode");
+    int mode = mapping_mode(mv);
+    if (mv && mode == 0 && strcmp(mv, "none") != 0)
+        return st_error_set(err, ST_ERR_ARGUMENT, "table \"%s\" has an invalid "
+                            "delta.columnMapping.mode \"%s\" (none, name or id)", t->table, mv);
+    int old_mode = t->snap ? t->snap->meta.column_mapping : 0;
+    bool keeps_files = t->snap && t->mode != DELTA_OVERWRITE;
+    static const char *const mode_names[3] = { "none", "name", "id" };
+    if (keeps_files && mode != old_mode && !(old_mode == 0 && mode == 1))
+        return st_error_set(err, ST_ERR_ARGUMENT, "cannot change the column mapping mode of "
+                            "table \"%s\" from %s to %s", t->table, mode_names[old_mode],
+                            mode_names[mode]);
+    int64_t max_id = 0;
+    const char *mx = config_lookup(t, "delta.columnMapping.maxColumnId");
+    if (mx)
+        max_id = atoll(mx);
+    if (t->snap && (mx = delta_config_get(&t->snap->meta, "delta.columnMapping.maxColumnId")))
+        max_id = ST_MAX(max_id, atoll(mx));   /* ids are never reused */
+    const vec_schema *s = t->schema;
+    delta_field_info *d = st_arena_calloc(t->arena, (size_t)s->n_fields + 1, sizeof *d);
+    if (!d)
+        return nomem(err);
+    info_ctx c = { .a = t->arena, .assign = mode != 0, .keep_names = keeps_files && old_mode == 0,
+                   .max_id = &max_id, .err = err };
+    st_status rc = copy_fields_info(&c, s->fields, s->n_fields, info, info ? s->n_fields : 0, d);
+    if (rc != ST_OK)
+        return rc;
+    t->info = (info || mode != 0) ? d : NULL;
+    if (mode == 0)
+        return ST_OK;
+    for (int i = 0; i < s->n_fields; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(d[i].physical_name, d[j].physical_name) == 0 ||
+                d[i].field_id == d[j].field_id)
+                return st_error_set(err, ST_ERR_ARGUMENT, "columns \"%s\" and \"%s\" of table "
+                                    "\"%s\" have the same physical name or column mapping id",
+                                    s->fields[j].name, s->fields[i].name, t->table);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRId64, max_id);
+    return config_put(t, "delta.columnMapping.maxColumnId", buf, err);
+}
+
+/* The name that identifies partition column k of metadata m / of t's new
+** metadata across renames: the physical name under column mapping. */
+static const char *old_part_key(const delta_metadata *m, int k)
+{
+    int f = m->partition_field[k];
+    return m->column_mapping && m->field_info && m->field_info[f].physical_name
+           ? m->field_info[f].physical_name : m->partition_cols[k];
+}
+
+static st_status check_partitions_kept(const delta_txn *t, st_error *err)
+{
+    if (!t->new_meta || t->mode == DELTA_OVERWRITE)
+        return ST_OK;
+    const delta_metadata *m = &t->snap->meta;
+    bool same = m->n_partition_cols == t->n_part;
+    for (int k = 0; same && k < t->n_part; k++)
+        same = strcmp(old_part_key(m, k), t->part_keys[k]) == 0;
+    if (same)
+        return ST_OK;
+    st_error_set(err, ST_ERR_ARGUMENT, "cannot change the partition columns of table \"%s\"",
+                 t->table);
+    return st_error_hint(err, "Replace the table (CREATE OR REPLACE TABLE) to repartition it.");
+}
+
+st_status delta_txn_set_metadata(delta_txn *t, const delta_create_options *m,
+                                 const delta_field_info *field_info, st_error *err)
+{
+    if (!m || !m->schema || m->schema->n_fields == 0)
+        return st_error_set(err, ST_ERR_ARGUMENT, "cannot set metadata of table \"%s\" without "
+                            "columns", t->table);
+    if (t->n_adds > t->n_readded || t->n_open > 0)
+        return st_error_set(err, ST_ERR_ARGUMENT, "cannot change the metadata of table \"%s\" "
+                            "after writing data in the same transaction", t->table);
+    const delta_create_options *old_create = t->create;
+    const delta_field_info *old_info = t->info;
+    const vec_schema *old_schema = t->schema;
+    bool old_new_meta = t->new_meta;
+    st_status rc = copy_create(t, m, err);
+    if (rc == ST_OK)
+        rc = prepare_meta(t, field_info, err);
+    if (rc == ST_OK)
+        rc = begin_tail(t, err);
+    t->new_meta = t->snap != NULL;
+    if (rc == ST_OK)
+        rc = check_partitions_kept(t, err);
+    if (rc != ST_OK) {                /* back to the metadata in force before */
+        t->create = old_create;
+        t->info = old_info;
+        t->schema = old_schema;
+        t->new_meta = old_new_meta;
+        st_error e2;
+        st_error_init(&e2);
+        begin_tail(t, &e2);
+    }
+    return rc;
 }
 
 /* ---- writing data files ----------------------------------------------------- */
@@ -904,6 +1443,10 @@ static st_status write_partitioned(delta_txn *t, const vec_batch *b, st_error *e
 
 st_status delta_txn_write(delta_txn *t, const vec_batch *b, st_error *err)
 {
+    if (t->cm_mode == 2)   /* readers resolve such columns by Parquet field id */
+        return st_error_set(err, ST_ERR_UNSUPPORTED, "cannot write to table \"%s\": column "
+                            "mapping mode id needs Parquet field ids, which the writer does not "
+                            "set", t->table);
     st_status rc = check_batch(t, b, err);
     if (rc != ST_OK || b->n_rows == 0)
         return rc;
@@ -977,12 +1520,94 @@ st_status delta_txn_remove(delta_txn *t, const delta_file *f, st_error *err)
     return push_remove(t, f, err);
 }
 
+/* ---- re-added files, flags, metrics ------------------------------------------ */
+
+static const delta_dv *copy_dv(st_arena *a, const delta_dv *dv)
+{
+    delta_dv *d = st_arena_calloc(a, 1, sizeof *d);
+    if (!d)
+        return NULL;
+    *d = *dv;
+    d->path_or_inline_dv = st_arena_strdup(a, dv->path_or_inline_dv ? dv->path_or_inline_dv : "");
+    return d->path_or_inline_dv ? d : NULL;
+}
+
+st_status delta_txn_add_file(delta_txn *t, const delta_file *f, st_error *err)
+{
+    if (!t->snap)
+        return st_error_set(err, ST_ERR_ARGUMENT,
+                            "cannot add existing file \"%s\" while creating table \"%s\"",
+                            f->path, t->table);
+    if (!f->path || !f->path[0] || f->size < 0)
+        return st_error_set(err, ST_ERR_ARGUMENT,
+                            "cannot add file \"%s\" to table \"%s\": invalid path or size %"
+                            PRId64, f->path ? f->path : "", t->table, f->size);
+    txn_add a = { .size = f->size, .mtime = delta_now_ms() };
+    a.path = st_arena_strdup(t->arena, f->path);
+    a.pv_json = file_pv_json(t, f);
+    a.stats = f->stats ? st_arena_strdup(t->arena, f->stats) : NULL;
+    a.dv = f->has_dv ? copy_dv(t->arena, &f->dv) : NULL;
+    if (!a.path || !a.pv_json || (f->stats && !a.stats) || (f->has_dv && !a.dv))
+        return nomem(err);
+    st_status rc = push_add(t, &a, err);
+    if (rc == ST_OK)
+        t->n_readded++;
+    return rc;
+}
+
+void delta_txn_set_data_change(delta_txn *t, bool data_change)
+{
+    t->data_change = data_change;
+}
+
+st_status delta_txn_set_metrics(delta_txn *t, const char *metrics_json, st_error *err)
+{
+    json_error_t je;
+    json_t *o = json_loads(metrics_json ? metrics_json : "", JSON_DECODE_ANY, &je);
+    bool ok = o && json_is_object(o);
+    json_decref(o);
+    if (!ok)
+        return st_error_set(err, ST_ERR_ARGUMENT,
+                            "operation metrics for table \"%s\" are not a JSON object: %s",
+                            t->table, o ? "another JSON value" : je.text);
+    t->metrics = st_arena_strdup(t->arena, metrics_json);
+    return t->metrics ? ST_OK : nomem(err);
+}
+
+void delta_txn_written(const delta_txn *t, int64_t *files, int64_t *rows, int64_t *bytes)
+{
+    int64_t nf = 0, nr = 0, nb = 0;
+    for (size_t i = 0; i < t->n_adds; i++)
+        if (t->adds[i].local) {
+            nf++;
+            nr += t->adds[i].n_rows;
+            nb += t->adds[i].size;
+        }
+    for (size_t i = 0; i < t->n_open; i++) {
+        nf++;
+        nr += t->open[i].n_rows;
+        nb += t->open[i].in_bytes;
+    }
+    if (files)
+        *files = nf;
+    if (rows)
+        *rows = nr;
+    if (bytes)
+        *bytes = nb;
+}
+
+st_status delta_txn_flush(delta_txn *t, st_error *err)
+{
+    return open_finish_all(t, err);
+}
+
 /* ---- abort --------------------------------------------------------------- */
 
 static void delete_written(delta_txn *t)
 {
     for (size_t i = 0; i < t->n_adds; i++)
-        store_remove(t->adds[i].local, NULL);
+        if (t->adds[i].local)       /* re-added files belong to the table */
+            store_remove(t->adds[i].local, NULL);
 }
 
 static void txn_free(delta_txn *t)
@@ -1007,21 +1632,30 @@ void delta_txn_abort(delta_txn *t)
 
 /* ---- commit: building the actions ------------------------------------------ */
 
+/* protocol (when new or raised) and metaData of a new table or of
+** delta_txn_set_metadata; an existing table keeps its id and createdTime. */
 static st_status append_protocol_meta(delta_txn *t, st_buf *b, int64_t now, st_error *err)
 {
-    bool ntz = false;
-    for (int i = 0; i < t->schema->n_fields; i++)
-        ntz |= type_has_ntz(&t->schema->fields[i].type);
-    st_status rc = ntz ? st_buf_append_str(b, "{\"protocol\":{\"minReaderVersion\":3,"
-                                           "\"minWriterVersion\":7,\"readerFeatures\":"
-                                           "[\"timestampNtz\"],\"writerFeatures\":"
-                                           "[\"timestampNtz\"]}}\n", err)
-                       : st_buf_append_str(b, "{\"protocol\":{\"minReaderVersion\":1,"
-                                           "\"minWriterVersion\":2}}\n", err);
+    const delta_protocol *old = t->snap ? &t->snap->protocol : NULL;
+    const char *need[ST_ARRAY_LEN(txn_features)];
+    int n_need = needed_features(t, need);
+    delta_protocol p;
+    st_status rc = protocol_compute(old, need, n_need, t->arena, &p, err);
+    if (rc == ST_OK && (!old || !protocol_same(old, &p)))
+        rc = append_protocol(&p, b, err);
     char id[37];
     delta_uuid(id);
+    const delta_metadata *om = t->snap ? &t->snap->meta : NULL;
     if (rc == ST_OK)
-        rc = st_buf_printf(b, err, "{\"metaData\":{\"id\":\"%s\",", id);
+        rc = st_buf_append_str(b, "{\"metaData\":{\"id\":", err);
+    if (rc == ST_OK) {
+        const char *mid = om && om->id ? om->id : id;
+        rc = delta_json_quote(b, mid, strlen(mid), err);
+    }
+    if (rc == ST_OK)
+        rc = st_buf_append_byte(b, ',', err);
+    if (om && om->has_created_time)
+        now = om->created_time;
     const delta_create_options *c = t->create;
     if (rc == ST_OK && c->name) {
         rc = st_buf_append_str(b, "\"name\":", err);
@@ -1043,7 +1677,7 @@ static st_status append_protocol_meta(delta_txn *t, st_buf *b, int64_t now, st_e
     st_buf schema;
     st_buf_init(&schema);
     if (rc == ST_OK)
-        rc = delta_schema_format(t->schema, NULL, &schema, err);
+        rc = delta_schema_format(t->schema, t->info, &schema, err);
     if (rc == ST_OK)
         rc = delta_json_quote(b, (const char *)schema.data, schema.len, err);
     st_buf_destroy(&schema);
@@ -1070,48 +1704,59 @@ static st_status append_protocol_meta(delta_txn *t, st_buf *b, int64_t now, st_e
     return rc == ST_OK ? st_buf_printf(b, err, "},\"createdTime\":%" PRId64 "}}\n", now) : rc;
 }
 
-static st_status append_remove(const txn_remove *r, st_buf *b, int64_t now, st_error *err)
+/* Appends ,"deletionVector":{...} for dv. */
+static st_status append_dv(const delta_dv *dv, st_buf *b, st_error *err)
+{
+    st_status rc = st_buf_printf(b, err, ",\"deletionVector\":{\"storageType\":\"%c\","
+                                 "\"pathOrInlineDv\":", dv->storage_type);
+    if (rc == ST_OK)
+        rc = delta_json_quote(b, dv->path_or_inline_dv, strlen(dv->path_or_inline_dv), err);
+    if (rc == ST_OK && dv->has_offset)
+        rc = st_buf_printf(b, err, ",\"offset\":%d", (int)dv->offset);
+    if (rc == ST_OK)
+        rc = st_buf_printf(b, err, ",\"sizeInBytes\":%d,\"cardinality\":%" PRId64 "}",
+                           (int)dv->size_in_bytes, dv->cardinality);
+    return rc;
+}
+
+static st_status append_remove(const delta_txn *t, const txn_remove *r, st_buf *b, int64_t now,
+                               st_error *err)
 {
     st_status rc = st_buf_append_str(b, "{\"remove\":{\"path\":", err);
     if (rc == ST_OK)
         rc = delta_json_quote(b, r->path, strlen(r->path), err);
     if (rc == ST_OK)
-        rc = st_buf_printf(b, err, ",\"deletionTimestamp\":%" PRId64 ",\"dataChange\":true,"
+        rc = st_buf_printf(b, err, ",\"deletionTimestamp\":%" PRId64 ",\"dataChange\":%s,"
                            "\"extendedFileMetadata\":true,\"partitionValues\":%s,\"size\":%"
-                           PRId64, now, r->pv_json, r->size);
-    if (rc == ST_OK && r->file && r->file->has_dv) {
-        const delta_dv *dv = &r->file->dv;
-        rc = st_buf_printf(b, err, ",\"deletionVector\":{\"storageType\":\"%c\","
-                           "\"pathOrInlineDv\":", dv->storage_type);
-        if (rc == ST_OK)
-            rc = delta_json_quote(b, dv->path_or_inline_dv, strlen(dv->path_or_inline_dv), err);
-        if (rc == ST_OK && dv->has_offset)
-            rc = st_buf_printf(b, err, ",\"offset\":%d", (int)dv->offset);
-        if (rc == ST_OK)
-            rc = st_buf_printf(b, err, ",\"sizeInBytes\":%d,\"cardinality\":%" PRId64 "}",
-                               (int)dv->size_in_bytes, dv->cardinality);
-    }
+                           PRId64, now, t->data_change ? "true" : "false", r->pv_json, r->size);
+    if (rc == ST_OK && r->file && r->file->has_dv)
+        rc = append_dv(&r->file->dv, b, err);
     return rc == ST_OK ? st_buf_append_str(b, "}}\n", err) : rc;
 }
 
-static st_status append_add(const txn_add *a, st_buf *b, st_error *err)
+static st_status append_add(const delta_txn *t, const txn_add *a, st_buf *b, st_error *err)
 {
     st_status rc = st_buf_append_str(b, "{\"add\":{\"path\":", err);
     if (rc == ST_OK)
         rc = delta_json_quote(b, a->path, strlen(a->path), err);
     if (rc == ST_OK)
         rc = st_buf_printf(b, err, ",\"partitionValues\":%s,\"size\":%" PRId64
-                           ",\"modificationTime\":%" PRId64 ",\"dataChange\":true,\"stats\":",
-                           a->pv_json, a->size, a->mtime);
-    if (rc == ST_OK)
-        rc = delta_json_quote(b, a->stats, strlen(a->stats), err);
+                           ",\"modificationTime\":%" PRId64 ",\"dataChange\":%s",
+                           a->pv_json, a->size, a->mtime, t->data_change ? "true" : "false");
+    if (rc == ST_OK && a->stats) {
+        rc = st_buf_append_str(b, ",\"stats\":", err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, a->stats, strlen(a->stats), err);
+    }
+    if (rc == ST_OK && a->dv)
+        rc = append_dv(a->dv, b, err);
     return rc == ST_OK ? st_buf_append_str(b, "}}\n", err) : rc;
 }
 
 /* Every action after commitInfo; the same for each attempt. */
 static st_status build_body(delta_txn *t, st_buf *b, int64_t now, st_error *err)
 {
-    st_status rc = t->creating ? append_protocol_meta(t, b, now, err) : ST_OK;
+    st_status rc = t->creating || t->new_meta ? append_protocol_meta(t, b, now, err) : ST_OK;
     if (rc == ST_OK && t->app_id) {
         rc = st_buf_append_str(b, "{\"txn\":{\"appId\":", err);
         if (rc == ST_OK)
@@ -1121,15 +1766,18 @@ static st_status build_body(delta_txn *t, st_buf *b, int64_t now, st_error *err)
                                t->app_version, now);
     }
     for (size_t i = 0; i < t->n_removes && rc == ST_OK; i++)
-        rc = append_remove(&t->removes[i], b, now, err);
+        rc = append_remove(t, &t->removes[i], b, now, err);
     for (size_t i = 0; i < t->n_adds && rc == ST_OK; i++)
-        rc = append_add(&t->adds[i], b, err);
+        rc = append_add(t, &t->adds[i], b, err);
     return rc;
 }
 
+/* Whether files appended concurrently could change what this transaction
+** decided (Delta's Serializable check). A transaction that changes no data
+** (OPTIMIZE: dataChange false) runs at snapshot isolation, as in Delta. */
 static bool txn_read_table(const delta_txn *t)
 {
-    return t->mode == DELTA_OVERWRITE || t->n_removes > 0;
+    return t->data_change && (t->mode == DELTA_OVERWRITE || t->n_removes > 0 || t->n_readded > 0);
 }
 
 static st_status append_default_params(const delta_txn *t, st_buf *b, st_error *err)
@@ -1174,19 +1822,28 @@ static st_status append_commit_info(const delta_txn *t, st_buf *b, const char *o
         rc = params ? st_buf_append_str(b, params, err) : append_default_params(t, b, err);
     if (rc == ST_OK && t->snap)
         rc = st_buf_printf(b, err, ",\"readVersion\":%" PRId64, t->snap->version);
-    bool blind = t->mode == DELTA_APPEND && t->n_removes == 0;
+    /* A blind append read nothing: no removes, no re-added files, no
+    ** metadata change (those decisions depend on the snapshot). */
+    bool blind = t->mode == DELTA_APPEND && t->n_removes == 0 && t->n_readded == 0 &&
+                 !t->new_meta;
     if (rc == ST_OK)
-        rc = st_buf_printf(b, err, ",\"isolationLevel\":\"Serializable\",\"isBlindAppend\":%s,"
-                           "\"operationMetrics\":{\"numFiles\":\"%zu\",\"numOutputRows\":\"%"
-                           PRId64 "\",\"numOutputBytes\":\"%" PRId64 "\"", blind ? "true" : "false",
-                           t->n_adds, rows, bytes);
-    if (rc == ST_OK && t->n_removes > 0)
+        rc = st_buf_printf(b, err, ",\"isolationLevel\":\"%s\",\"isBlindAppend\":%s,"
+                           "\"operationMetrics\":", t->data_change ? "Serializable"
+                           : "SnapshotIsolation", blind ? "true" : "false");
+    if (rc == ST_OK && t->metrics)
+        rc = st_buf_append_str(b, t->metrics, err);
+    if (rc == ST_OK && !t->metrics)
+        rc = st_buf_printf(b, err, "{\"numFiles\":\"%zu\",\"numOutputRows\":\"%" PRId64
+                           "\",\"numOutputBytes\":\"%" PRId64 "\"", t->n_adds, rows, bytes);
+    if (rc == ST_OK && !t->metrics && t->n_removes > 0)
         rc = st_buf_printf(b, err, ",\"numRemovedFiles\":\"%zu\",\"numRemovedBytes\":\"%" PRId64
                            "\"", t->n_removes, removed_bytes);
+    if (rc == ST_OK && !t->metrics)
+        rc = st_buf_append_byte(b, '}', err);
     char id[37];
     delta_uuid(id);
     if (rc == ST_OK)
-        rc = st_buf_printf(b, err, "},\"engineInfo\":\"" DELTA_ENGINE_INFO "\",\"txnId\":\"%s\"}}\n",
+        rc = st_buf_printf(b, err, ",\"engineInfo\":\"" DELTA_ENGINE_INFO "\",\"txnId\":\"%s\"}}\n",
                            id);
     return rc;
 }
@@ -1349,13 +2006,18 @@ static void maybe_checkpoint(const delta_txn *t, int64_t v)
 st_status delta_txn_commit(delta_txn *t, const char *operation, const char *params_json,
                            int64_t *out_version, st_error *err)
 {
+    int64_t ignored;
+    if (!out_version)
+        out_version = &ignored;
     *out_version = -1;
     if (app_version_seen(t)) {      /* this (appId, version) already committed */
         delta_txn_abort(t);
         return ST_OK;
     }
     /* Data files are complete and durable before the log can name them. */
-    st_status rc = open_finish_all(t, err);
+    st_status rc = check_partitions_kept(t, err);
+    if (rc == ST_OK)
+        rc = open_finish_all(t, err);
     if (rc == ST_OK)
         rc = prepare_removes(t, err);
     int64_t v = -1;

@@ -3,7 +3,9 @@
 ** arena) and appended under a lock, so batches arrive in the order the
 ** pipeline delivered them (the whole order when the source is ordered and
 ** runs on one worker). The batches' schema pointer is left NULL: the session
-** that takes them sets it to the result schema it owns. */
+** that takes them sets it to the result schema it owns. With a callback set
+** (ex_collect_set_fn, what DML uses to stream rows into a Delta transaction)
+** each chunk is handed to it under the lock instead and nothing is kept. */
 #include "ex_int.h"
 
 typedef struct collect_state {
@@ -11,6 +13,8 @@ typedef struct collect_state {
     vec_batch     **batches;       /* owned until ex_collect_take */
     int             n, cap;
     int64_t         rows;
+    ex_collect_fn   fn;            /* when set: chunks go here instead of batches */
+    void           *ud;
 } collect_state;
 
 static st_status collect_sink(ex_op *op, void *local, ex_thread *t, const ex_chunk *in,
@@ -19,6 +23,13 @@ static st_status collect_sink(ex_op *op, void *local, ex_thread *t, const ex_chu
     collect_state *s = op->state;
     if (in->n_rows == 0) return ST_OK;
     atomic_fetch_add(&op->rows_out, in->n_rows);
+    if (s->fn) {
+        pthread_mutex_lock(&s->lock);
+        st_status rc = s->fn(s->ud, in, err);
+        s->rows += rc == ST_OK ? in->n_rows : 0;
+        pthread_mutex_unlock(&s->lock);
+        return rc;
+    }
     vec_batch *b = vec_batch_new(NULL, in->n_cols, 0);
     if (!b) return st_error_set(err, ST_ERR_NOMEM, "out of memory collecting the result");
     ex_chunk copy;
@@ -72,6 +83,13 @@ st_status ex_collect_new(ex_query *q, const vec_type *types, int n_types, ex_op 
     op->state = s;
     *out = op;
     return ST_OK;
+}
+
+void ex_collect_set_fn(ex_op *op, ex_collect_fn fn, void *ud)
+{
+    collect_state *s = op->state;
+    s->fn = fn;
+    s->ud = ud;
 }
 
 void ex_collect_take(ex_op *op, vec_batch ***batches, int *n_batches, int64_t *n_rows)

@@ -39,6 +39,10 @@ st_status ex_plan_explain(const ex_query *q, const ex_plan *p, st_buf *out, st_e
 ** vec_batch with its own arena, in arrival order. */
 st_status ex_collect_new(ex_query *q, const vec_type *types, int n_types, ex_op **out,
                          st_error *err);
+/* Streams the result instead of keeping it: fn gets every chunk, one call at
+** a time (under a lock; the chunk is valid only during the call). */
+typedef st_status (*ex_collect_fn)(void *ud, const ex_chunk *c, st_error *err);
+void      ex_collect_set_fn(ex_op *op, ex_collect_fn fn, void *ud);
 /* Moves the collected batches out (the caller owns them and the array). */
 void      ex_collect_take(ex_op *op, vec_batch ***batches, int *n_batches, int64_t *n_rows);
 

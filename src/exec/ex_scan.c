@@ -34,6 +34,7 @@
 ** snapshot) outlives the query. */
 #include "exec.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <strings.h>
@@ -97,7 +98,11 @@ typedef struct scan_file {
 typedef struct scan_state {
     const lp_node *node;         /* borrowed: the plan outlives the query */
     const lp_source *src;        /* borrowed: node->source */
-    int          n_cols;
+    int          n_cols;         /* output columns read from the data (and partition
+                                 ** values); row-id columns come after them */
+    int          rid[2];         /* row-id outputs after the n_cols data ones: which id
+                                 ** each is (0 _file_index, 1 _row_index) */
+    int          n_rid;          /* 0..2 row-id output columns (Delta DML scans) */
     const int   *fields;         /* source field of each output column (node->scan_fields,
                                  ** or the identity in q->arena); never NULL */
     int64_t      batch_rows;
@@ -126,7 +131,23 @@ typedef struct scan_local {
     delta_scan  *ds;             /* owned: Delta morsel */
     csv_reader  *csv;            /* owned */
     json_reader *json;           /* owned */
+    int64_t      range_next;     /* RANGE: next id of the open morsel */
+    int64_t      range_left;     /* RANGE: ids still to emit */
 } scan_local;
+
+#define RANGE_MORSEL_ROWS ((int64_t)1 << 20)
+
+/* Rows of range(start, end, step). */
+static int64_t range_rows(const lp_source *s)
+{
+    if (s->range_step > 0 && s->range_end > s->range_start)
+        return (int64_t)(((__int128)s->range_end - s->range_start + s->range_step - 1) /
+                         s->range_step);
+    if (s->range_step < 0 && s->range_end < s->range_start)
+        return (int64_t)(((__int128)s->range_start - s->range_end - s->range_step - 1) /
+                         -(__int128)s->range_step);
+    return 0;
+}
 
 static st_status oom(st_error *err)
 {
@@ -226,6 +247,8 @@ static bool pred_fits(const scan_pred *p, const vec_type *col_type)
 
 static st_status add_pred(ex_query *q, scan_state *st, const scan_pred *p, st_error *err)
 {
+    if (p->col >= st->n_cols)
+        return ST_OK;                  /* a row-id column: nothing to prune with */
     if (st->n_preds == st->cap_preds) {
         int cap = st->cap_preds ? st->cap_preds * 2 : 8;
         scan_pred *n = st_arena_realloc(q->arena, st->preds, sizeof *n * (size_t)st->cap_preds,
@@ -832,6 +855,20 @@ static st_status scan_init(ex_op *op, st_error *err)
     st->inited = true;
     if (st->src->kind == LP_SRC_DELTA)
         return init_delta(q, st, err);
+    if (st->src->kind == LP_SRC_RANGE) {   /* morsels of 1Mi ids */
+        int64_t n = range_rows(st->src), m = (n + RANGE_MORSEL_ROWS - 1) / RANGE_MORSEL_ROWS;
+        if (m > INT32_MAX)
+            return st_error_set(err, ST_ERR_LIMIT, "range() of %" PRId64 " rows is too large", n);
+        st->morsels = st_arena_calloc(q->arena, (size_t)m + 1, sizeof *st->morsels);
+        st->files = st_arena_calloc(q->arena, 1, sizeof *st->files);
+        if (!st->morsels || !st->files)
+            return oom(err);
+        st->files[0].path = "range";
+        st->n_files = 1;
+        for (int64_t i = 0; i < m; i++)
+            st->morsels[st->n_morsels++] = (scan_morsel){.file = 0, .rg = (int)i};
+        return ST_OK;
+    }
     st->n_files = st->src->n_files;
     st->files = st_arena_calloc(q->arena, (size_t)st->n_files + 1, sizeof *st->files);
     if (!st->files)
@@ -956,7 +993,7 @@ static st_status open_morsel(ex_op *op, scan_local *l, int m, st_error *err)
         break;
     case LP_SRC_DELTA: {
         const delta_snapshot *s = st->src->snapshot;
-        if (sf->stats_rows >= 0) {     /* OPT: results identical if removed */
+        if (sf->stats_rows >= 0 && st->n_rid == 0) { /* OPT: results identical if removed */
             l->rows_left = sf->stats_rows;
             l->counting = true;
             break;
@@ -968,11 +1005,19 @@ static st_status open_morsel(ex_op *op, scan_local *l, int m, st_error *err)
         dso.batch_rows = st->batch_rows;
         dso.files = &sf->delta_index;
         dso.n_files = 1;
+        dso.row_ids = st->n_rid > 0;
         dso.one_row_group = mo->rg >= 0;
         dso.row_group = mo->rg;
         int64_t size = mo->rg >= 0 ? mo->bytes : s->files[sf->delta_index].size;
         atomic_fetch_add(&op->bytes_read, size > 0 ? size : 0);
         rc = delta_scan_open(s, &dso, &l->ds, err);
+        break;
+    }
+    case LP_SRC_RANGE: {
+        int64_t total = range_rows(st->src), first = (int64_t)mo->rg * RANGE_MORSEL_ROWS;
+        l->range_next = st->src->range_start + first * st->src->range_step;
+        l->range_left = ST_MIN(RANGE_MORSEL_ROWS, total - first);
+        l->counting = true;
         break;
     }
     case LP_SRC_CSV: {
@@ -1032,13 +1077,18 @@ static st_status build_chunk(ex_op *op, vec_batch *b, const int *pos, int64_t n_
 {
     scan_state *st = op->state;
     out->n_rows = n_rows;
-    out->n_cols = st->n_cols;
+    out->n_cols = st->n_cols + st->n_rid;
     out->cols = NULL;
-    if (st->n_cols == 0)
+    if (out->n_cols == 0)
         return ST_OK;
-    out->cols = st_arena_calloc(a, (size_t)st->n_cols, sizeof(vec *));
+    out->cols = st_arena_calloc(a, (size_t)out->n_cols, sizeof(vec *));
     if (!out->cols)
         return oom(err);
+    for (int j = 0; j < st->n_rid; j++) {  /* delta_scan appends the two ids last */
+        if (!b || b->n_cols < 2)
+            return st_error_set(err, ST_ERR_INTERNAL, "delta scan returned no row ids");
+        out->cols[st->n_cols + j] = b->cols[b->n_cols - 2 + st->rid[j]];
+    }
     for (int i = 0; i < st->n_cols; i++) {
         int p = pos ? pos[i] : i;
         st_status rc = p >= 0 && b && p < b->n_cols
@@ -1073,6 +1123,30 @@ static st_status morsel_next(ex_op *op, scan_local *l, ex_thread *t, ex_chunk *o
     const int *pos = NULL;
     st_status rc = ST_OK;
     *got = false;
+    if (st->src->kind == LP_SRC_RANGE) {
+        int64_t n = ST_MIN(st->batch_rows, l->range_left);
+        if (n <= 0)
+            return ST_OK;
+        out->n_rows = n;
+        out->n_cols = st->n_cols;
+        out->cols = st->n_cols ? st_arena_calloc(t->arena, (size_t)st->n_cols, sizeof(vec *))
+                               : NULL;
+        if (st->n_cols && !out->cols)
+            return oom(err);
+        for (int c = 0; c < st->n_cols; c++) {
+            vec *v = vec_new(t->arena, &op->types[c], n);
+            if (!v)
+                return oom(err);
+            int64_t *d = v->values, x = l->range_next, step = st->src->range_step;
+            for (int64_t i = 0; i < n; i++, x += step)
+                d[i] = x;
+            out->cols[c] = v;
+        }
+        l->range_next += n * st->src->range_step;
+        l->range_left -= n;
+        *got = true;
+        return ST_OK;
+    }
     if (l->counting) {
         int64_t n = ST_MIN(st->batch_rows, l->rows_left);
         if (n <= 0)
@@ -1257,6 +1331,18 @@ st_status ex_scan_new(ex_query *q, const lp_node *scan, ex_op **out, st_error *e
     st->node = scan;
     st->src = scan->source;
     st->n_cols = scan->n_cols;
+    if (st->src->row_ids) {            /* trailing _file_index/_row_index outputs */
+        int nf = st->src->schema.n_fields - 2;
+        while (st->n_cols > 0 && st->fields[st->n_cols - 1] >= nf)
+            st->n_cols--;
+        st->n_rid = scan->n_cols - st->n_cols;
+        for (int j = 0; j < st->n_rid; j++)
+            st->rid[j] = st->fields[st->n_cols + j] - nf;
+        for (int i = 0; i < st->n_cols; i++)
+            if (st->fields[i] >= nf)
+                return st_error_set(err, ST_ERR_INTERNAL, "row-id columns of a scan must "
+                                                          "come last");
+    }
     st->batch_rows = q->set.batch_rows > 0 ? q->set.batch_rows : 2048;
     atomic_init(&st->next, 0);
     op->state = st;

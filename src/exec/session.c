@@ -5,16 +5,15 @@
 ** Each query gets its own lp_ctx (the bound plan, snapshots it loaded) and
 ** ex_query (operators, memory accounting); both are freed before the result
 ** is handed back, which owns only its batches and schema. */
-#include "session.h"
+#include "lake.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <unistd.h>
 
-#include "ex_int.h"
-#include "../sql/bind.h"
 #include "../sql/opt.h"
 
 typedef struct reg_entry {
@@ -36,6 +35,11 @@ struct ex_session {
     int          n_reg, cap_reg;
     kv          *extra;          /* other settings as given */
     int          n_extra, cap_extra;
+    cat_db      *cat;            /* owned: the warehouse's catalog, opened on first use */
+    char        *cur_catalog;    /* heap: USE CATALOG (default "main") */
+    char        *cur_schema;     /* heap: USE SCHEMA (default "default") */
+    const lake_overlay *ov;      /* names a lake statement's query sees first */
+    int          n_ov;
 };
 
 void ex_result_free(ex_result *r)
@@ -77,7 +81,113 @@ void ex_session_free(ex_session *s)
     st_free(s->extra);
     st_free((char *)s->set.temp_dir);
     st_free(s->warehouse);
+    cat_close(s->cat);
+    st_free(s->cur_catalog);
+    st_free(s->cur_schema);
     st_free(s);
+}
+
+/* ---- catalog ------------------------------------------------------------------- */
+
+static const char *warehouse_dir(const ex_session *s)
+{
+    if (s->warehouse) return s->warehouse;
+    const char *e = getenv("STRATA_WAREHOUSE");
+    return e && *e ? e : "warehouse";
+}
+
+st_status ex_session_catalog(ex_session *s, bool create, cat_db **out, st_error *err)
+{
+    if (!s->cat) {
+        const char *w = warehouse_dir(s);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/metastore.db", w);
+        if (!create && access(path, F_OK) != 0)
+            return st_error_set(err, ST_ERR_NOTFOUND, "no warehouse at %s", w);
+        st_status rc = cat_open(w, &s->cat, err);
+        if (rc != ST_OK) return rc;
+    }
+    *out = s->cat;
+    return ST_OK;
+}
+
+const char *ex_session_current_catalog(const ex_session *s)
+{
+    return s->cur_catalog ? s->cur_catalog : CAT_DEFAULT_CATALOG;
+}
+
+const char *ex_session_current_schema(const ex_session *s)
+{
+    return s->cur_schema ? s->cur_schema : CAT_DEFAULT_SCHEMA;
+}
+
+st_status ex_session_use(ex_session *s, const char *catalog, const char *schema, st_error *err)
+{
+    cat_db *db;
+    st_status rc = ex_session_catalog(s, true, &db, err);
+    if (rc != ST_OK) return rc;
+    st_arena *a = st_arena_new(0);
+    if (!a) return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    cat_object o;
+    const char *c = catalog ? catalog : ex_session_current_catalog(s);
+    if (schema) rc = cat_schema_get(db, c, schema, a, &o, err);
+    else rc = cat_catalog_get(db, c, a, &o, err);
+    st_arena_free(a);
+    if (rc != ST_OK) return rc;
+    char *nc = st_strdup(c), *ns = st_strdup(schema ? schema : CAT_DEFAULT_SCHEMA);
+    if (!nc || !ns) {
+        st_free(nc);
+        st_free(ns);
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    }
+    for (char *p = nc; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = ns; *p; p++) *p = (char)tolower((unsigned char)*p);
+    st_free(s->cur_catalog);
+    st_free(s->cur_schema);
+    s->cur_catalog = nc;
+    s->cur_schema = ns;
+    return ST_OK;
+}
+
+st_status ex_session_unregister(ex_session *s, const char *name, st_error *err)
+{
+    for (int i = 0; i < s->n_reg; i++)
+        if (!strcasecmp(s->reg[i].name, name)) {
+            st_free(s->reg[i].name);
+            st_free(s->reg[i].text);
+            s->reg[i] = s->reg[--s->n_reg];
+            return ST_OK;
+        }
+    return st_error_set(err, ST_ERR_NOTFOUND, "'%s' is not registered", name);
+}
+
+int ex_session_n_registered(const ex_session *s)
+{
+    return s->n_reg;
+}
+
+const char *ex_session_registered(const ex_session *s, int i, bool *is_view, const char **text,
+                                  lp_source_kind *format)
+{
+    *is_view = s->reg[i].kind == BIND_TABLE_VIEW;
+    *text = s->reg[i].text;
+    *format = s->reg[i].format;
+    return s->reg[i].name;
+}
+
+const char *ex_session_extra(const ex_session *s, const char *key)
+{
+    for (int i = 0; i < s->n_extra; i++)
+        if (!strcasecmp(s->extra[i].key, key)) return s->extra[i].value;
+    return NULL;
+}
+
+bool ex_session_flag(const ex_session *s, const char *key, bool def)
+{
+    const char *v = ex_session_extra(s, key);
+    if (!v) return def;
+    while (*v == '\'' || *v == '"' || *v == ' ') v++;
+    return !strncasecmp(v, "true", 4);
 }
 
 static st_status reg_put(ex_session *s, const char *name, bind_table_kind kind,
@@ -318,6 +428,9 @@ static st_status result_new(const char *stmt, ex_result **out, st_error *err)
 }
 
 /* A result of string columns from rows of text (names[0..n_cols)). */
+st_status lake_text_result(const char *stmt, const char *const *names, int n_cols,
+                           const char *const *cells, int64_t n_rows, ex_result **out,
+                           st_error *err);
 static st_status text_result(const char *stmt, const char *const *names, int n_cols,
                              const char *const *cells, int64_t n_rows, ex_result **out,
                              st_error *err)
@@ -362,17 +475,69 @@ static st_status text_result(const char *stmt, const char *const *names, int n_c
     return ST_OK;
 }
 
+st_status lake_text_result(const char *stmt, const char *const *names, int n_cols,
+                           const char *const *cells, int64_t n_rows, ex_result **out,
+                           st_error *err)
+{
+    return text_result(stmt, names, n_cols, cells, n_rows, out, err);
+}
+
+st_status lake_int_result(const char *stmt, const char *const *names, int n_cols,
+                          const int64_t *vals, ex_result **out, st_error *err)
+{
+    ex_result *r;
+    st_status rc = result_new(stmt, &r, err);
+    if (rc != ST_OK) return rc;
+    r->schema.n_fields = n_cols;
+    r->schema.fields = st_arena_calloc(r->arena, (size_t)n_cols + 1, sizeof *r->schema.fields);
+    vec_batch *b = vec_batch_new(&r->schema, n_cols, 0);
+    r->batches = st_calloc(1, sizeof *r->batches);
+    if (!r->schema.fields || !b || !r->batches) {
+        vec_batch_free(b);
+        ex_result_free(r);
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    }
+    r->batches[0] = b;
+    r->n_batches = 1;
+    for (int c = 0; c < n_cols; c++) {
+        vec_field *f = &r->schema.fields[c];
+        f->name = st_arena_strdup(r->arena, names[c]);
+        f->type.id = VEC_INT64;
+        f->nullable = false;
+        if (!f->name || !(b->cols[c] = vec_new(b->arena, &f->type, 1))) {
+            ex_result_free(r);
+            return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+        }
+        ((int64_t *)b->cols[c]->values)[0] = vals[c];
+    }
+    b->n_rows = r->n_rows = 1;
+    *out = r;
+    return ST_OK;
+}
+
 /* ---- binding environment --------------------------------------------------------- */
 
-static st_status session_lookup(void *ud, const char *const *parts, int n_parts, st_arena *a,
-                                bind_table *out, st_error *err)
+static lp_source_kind format_of(const char *f)
 {
-    ex_session *s = ud;
+    lp_source_kind k = LP_SRC_DELTA;
+    if (f) lp_source_kind_parse(f, &k);
+    return k;
+}
+
+st_status ex_session_lookup(ex_session *s, const char *const *parts, int n_parts, st_arena *a,
+                            bind_table *out, st_error *err)
+{
     if (n_parts < 1) return ST_ERR_NOTFOUND;
     const char *name = parts[n_parts - 1];
+    if (n_parts == 1)
+        for (int i = 0; i < s->n_ov; i++)
+            if (!strcasecmp(s->ov[i].name, name)) {
+                *out = s->ov[i].table;
+                return ST_OK;
+            }
     /* Session names are one-part; "default.x" and "main.default.x" reach them too. */
-    if (n_parts >= 2 && strcasecmp(parts[n_parts - 2], "default") != 0) return ST_ERR_NOTFOUND;
-    for (int i = 0; i < s->n_reg; i++) {
+    bool session_name = n_parts == 1 || !strcasecmp(parts[n_parts - 2], "default");
+    for (int i = 0; session_name && i < s->n_reg; i++) {
         if (strcasecmp(s->reg[i].name, name) != 0) continue;
         memset(out, 0, sizeof *out);
         out->kind = s->reg[i].kind;
@@ -384,7 +549,41 @@ static st_status session_lookup(void *ud, const char *const *parts, int n_parts,
             return st_error_set(err, ST_ERR_NOMEM, "out of memory");
         return ST_OK;
     }
-    return ST_ERR_NOTFOUND;
+    if (n_parts > 3) return ST_ERR_NOTFOUND;
+    cat_db *db;
+    st_error tmp;
+    st_error_init(&tmp);
+    if (ex_session_catalog(s, false, &db, &tmp) != ST_OK) return ST_ERR_NOTFOUND;
+    const char *c = n_parts == 3 ? parts[0] : ex_session_current_catalog(s);
+    const char *sc = n_parts >= 2 ? parts[n_parts - 2] : ex_session_current_schema(s);
+    cat_table t;
+    st_status rc = cat_table_get(db, c, sc, name, a, &t, err);
+    if (rc == ST_ERR_NOTFOUND) {
+        st_error_init(err);
+        return ST_ERR_NOTFOUND;
+    }
+    if (rc != ST_OK) return rc;
+    memset(out, 0, sizeof *out);
+    char *full = st_arena_alloc(a, strlen(t.catalog) + strlen(t.schema) + strlen(t.name) + 3);
+    if (!full) return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    sprintf(full, "%s.%s.%s", t.catalog, t.schema, t.name);
+    out->name = full;
+    if (t.type == CAT_VIEW) {
+        out->kind = BIND_TABLE_VIEW;
+        out->sql = t.view_sql;
+    } else {
+        out->kind = BIND_TABLE_SOURCE;
+        out->format = format_of(t.format);
+        out->path = t.location;
+        out->options_json = t.options_json;
+    }
+    return ST_OK;
+}
+
+static st_status session_lookup(void *ud, const char *const *parts, int n_parts, st_arena *a,
+                                bind_table *out, st_error *err)
+{
+    return ex_session_lookup(ud, parts, n_parts, a, out, err);
 }
 
 static int64_t now_micros(void)
@@ -430,6 +629,57 @@ static st_status qrun_prepare(ex_session *s, const char *sql, const sql_query *q
     r->q = ex_query_new(&set, &fc, r->lp);
     if (!r->q) return st_error_set(err, ST_ERR_NOMEM, "out of memory planning a query");
     return ex_plan_build(r->q, r->root, &r->plan, err);
+}
+
+struct lake_query {
+    qrun r;
+};
+
+st_status lake_query_prepare(ex_session *s, const char *sql, const sql_query *q,
+                             const lake_overlay *ov, int n_ov, lake_query **out, st_error *err)
+{
+    lake_query *lq = st_calloc(1, sizeof *lq);
+    if (!lq) return st_error_set(err, ST_ERR_NOMEM, "out of memory planning a query");
+    const lake_overlay *old = s->ov;
+    int old_n = s->n_ov;
+    s->ov = ov;
+    s->n_ov = n_ov;
+    st_status rc = qrun_prepare(s, sql, q, &lq->r, err);
+    s->ov = old;
+    s->n_ov = old_n;
+    if (rc != ST_OK) {
+        lake_query_free(lq);
+        return rc;
+    }
+    *out = lq;
+    return ST_OK;
+}
+
+const lp_node *lake_query_root(const lake_query *lq)
+{
+    return lq->r.root;
+}
+
+st_status lake_query_run(lake_query *lq, ex_collect_fn fn, void *ud, int64_t *rows,
+                         st_error *err)
+{
+    ex_collect_set_fn(lq->r.plan->root, fn, ud);
+    st_status rc = ex_plan_run(lq->r.q, lq->r.plan, err);
+    if (rows) {
+        vec_batch **b;
+        int nb;
+        ex_collect_take(lq->r.plan->root, &b, &nb, rows);
+        for (int i = 0; i < nb; i++) vec_batch_free(b[i]);
+        st_free(b);
+    }
+    return rc;
+}
+
+void lake_query_free(lake_query *lq)
+{
+    if (!lq) return;
+    qrun_free(&lq->r);
+    st_free(lq);
 }
 
 static st_status run_query(ex_session *s, const char *sql, const sql_query *query,
@@ -614,9 +864,30 @@ static st_status run_stmt(ex_session *s, const char *sql, const sql_stmt *st, ex
         }
         return ST_OK;
     case SQL_S_SHOW:
+        if (st->show && st->show->kind != SQL_SHOW_OTHER)
+            return lake_run_ddl(s, sql, st, out, err);
         return run_show(s, st, out, err);
     case SQL_S_USE:
-        return st_error_set(err, ST_ERR_UNSUPPORTED, "USE needs the catalog, which is not available yet");
+    case SQL_S_CREATE:
+    case SQL_S_DROP:
+    case SQL_S_ALTER:
+    case SQL_S_COMMENT:
+        return lake_run_ddl(s, sql, st, out, err);
+    case SQL_S_DESCRIBE:
+        if (st->describe->kind == SQL_DESC_HISTORY || st->describe->kind == SQL_DESC_DETAIL)
+            return lake_run_maint(s, sql, st, out, err);
+        return lake_run_ddl(s, sql, st, out, err);
+    case SQL_S_INSERT:
+    case SQL_S_UPDATE:
+    case SQL_S_DELETE:
+    case SQL_S_MERGE:
+    case SQL_S_COPY:
+    case SQL_S_TRUNCATE:
+        return lake_run_dml(s, sql, st, out, err);
+    case SQL_S_RESTORE:
+    case SQL_S_OPTIMIZE:
+    case SQL_S_VACUUM:
+        return lake_run_maint(s, sql, st, out, err);
     }
     return st_error_set(err, ST_ERR_INTERNAL, "unknown statement kind %d", st->kind);
 }

@@ -669,6 +669,494 @@ static void quoted_or_none(printer *pr, const char *s)
     }
 }
 
+/* ---- lakehouse statements ---------------------------------------------------- */
+
+static const char *object_name(sql_object o)
+{
+    switch (o) {
+    case SQL_OBJ_TABLE: return "table";
+    case SQL_OBJ_VIEW: return "view";
+    case SQL_OBJ_CATALOG: return "catalog";
+    case SQL_OBJ_SCHEMA: return "schema";
+    }
+    return "?";
+}
+
+static void qstr(printer *pr, const char *s)
+{
+    str_lit(pr, s, (int32_t)strlen(s));
+}
+
+/* " (tag 'text')" when s is set */
+static void tagged_str(printer *pr, const char *tag, const char *s)
+{
+    if (!s)
+        return;
+    out(pr, " (");
+    out(pr, tag);
+    out(pr, " ");
+    qstr(pr, s);
+    out(pr, ")");
+}
+
+/* " (tag expr)" when e is set */
+static void tagged_expr(printer *pr, const char *tag, const sql_expr *e)
+{
+    if (!e)
+        return;
+    out(pr, " (");
+    out(pr, tag);
+    out(pr, " ");
+    expr(pr, e);
+    out(pr, ")");
+}
+
+/* " (tag a b c)" when n > 0 (always when force) */
+static void tagged_idents(printer *pr, const char *tag, const char *const *l, int n, bool force)
+{
+    if (!n && !force)
+        return;
+    out(pr, " (");
+    out(pr, tag);
+    for (int k = 0; k < n; k++) {
+        out(pr, " ");
+        ident(pr, l[k]);
+    }
+    out(pr, ")");
+}
+
+static void tagged_names(printer *pr, const char *tag, const sql_name *l, int n)
+{
+    if (!n)
+        return;
+    out(pr, " (");
+    out(pr, tag);
+    for (int k = 0; k < n; k++) {
+        out(pr, " ");
+        name(pr, &l[k]);
+    }
+    out(pr, ")");
+}
+
+/* " (tag ('k' 'v') ('k2'))" when n > 0 */
+static void props(printer *pr, const char *tag, const sql_property *l, int n)
+{
+    if (!n)
+        return;
+    out(pr, " (");
+    out(pr, tag);
+    for (int k = 0; k < n; k++) {
+        out(pr, " (");
+        qstr(pr, l[k].key);
+        if (l[k].value) {
+            out(pr, " ");
+            qstr(pr, l[k].value);
+        }
+        out(pr, ")");
+    }
+    out(pr, ")");
+}
+
+static void column_def(printer *pr, const sql_column_def *c)
+{
+    char buf[64];
+    out(pr, "(col ");
+    name(pr, &c->name);
+    if (c->type) {
+        out(pr, " ");
+        type(pr, c->type);
+    }
+    if (c->not_null)
+        out(pr, " not-null");
+    tagged_expr(pr, "generated", c->generated);
+    if (c->identity) {
+        snprintf(buf, sizeof buf, " %lld %lld)", (long long)c->identity_start,
+                 (long long)c->identity_step);
+        out(pr, c->identity_always ? " (identity always" : " (identity by-default");
+        out(pr, buf);
+    }
+    tagged_expr(pr, "default", c->default_value);
+    tagged_str(pr, "comment", c->comment);
+    if (c->first)
+        out(pr, " first");
+    if (c->after) {
+        out(pr, " (after ");
+        ident(pr, c->after);
+        out(pr, ")");
+    }
+    out(pr, ")");
+}
+
+static void column_defs(printer *pr, const char *tag, const sql_column_def *l, int n)
+{
+    if (!n)
+        return;
+    out(pr, " (");
+    out(pr, tag);
+    for (int k = 0; k < n; k++) {
+        out(pr, " ");
+        column_def(pr, &l[k]);
+    }
+    out(pr, ")");
+}
+
+static void create_stmt(printer *pr, const sql_create *c)
+{
+    out(pr, "(create-");
+    out(pr, object_name(c->what));
+    if (c->or_replace)
+        out(pr, " or-replace");
+    if (c->temporary)
+        out(pr, " temporary");
+    if (c->external)
+        out(pr, " external");
+    if (c->if_not_exists)
+        out(pr, " if-not-exists");
+    out(pr, " ");
+    name(pr, &c->name);
+    column_defs(pr, "columns", c->cols, c->n_cols);
+    for (int k = 0; k < c->n_checks; k++) {
+        out(pr, " (check ");
+        ident(pr, c->check_names[k]);
+        out(pr, " ");
+        expr(pr, c->checks[k]);
+        out(pr, ")");
+    }
+    if (c->using_fmt) {
+        out(pr, " (using ");
+        ident(pr, c->using_fmt);
+        out(pr, ")");
+    }
+    props(pr, "options", c->options, c->n_options);
+    if (c->partition_defs)
+        column_defs(pr, "partitioned-by", c->partition_defs, c->n_partition_cols);
+    else
+        tagged_idents(pr, "partitioned-by", c->partition_cols, c->n_partition_cols, false);
+    tagged_idents(pr, "cluster-by", c->cluster_cols, c->n_cluster_cols, false);
+    tagged_str(pr, "location", c->location);
+    tagged_str(pr, "comment", c->comment);
+    props(pr, "props", c->props, c->n_props);
+    if (c->query) {
+        out(pr, " (as ");
+        query(pr, c->query);
+        out(pr, ")");
+    }
+    out(pr, ")");
+}
+
+static void alter_column(printer *pr, const sql_alter *a)
+{
+    out(pr, " (alter-column ");
+    name(pr, &a->column);
+    switch (a->col_action) {
+    case SQL_COL_SET_NOT_NULL: out(pr, " set-not-null"); break;
+    case SQL_COL_DROP_NOT_NULL: out(pr, " drop-not-null"); break;
+    case SQL_COL_COMMENT: tagged_str(pr, "comment", a->comment); break;
+    case SQL_COL_TYPE:
+        out(pr, " (type ");
+        type(pr, a->type);
+        out(pr, ")");
+        break;
+    case SQL_COL_SET_DEFAULT: tagged_expr(pr, "set-default", a->default_value); break;
+    case SQL_COL_DROP_DEFAULT: out(pr, " drop-default"); break;
+    case SQL_COL_POSITION:
+        if (a->first) {
+            out(pr, " first");
+        } else {
+            out(pr, " (after ");
+            ident(pr, a->after);
+            out(pr, ")");
+        }
+        break;
+    }
+    out(pr, ")");
+}
+
+static void alter_stmt(printer *pr, const sql_alter *a)
+{
+    out(pr, a->what == SQL_OBJ_VIEW ? "(alter-view " : "(alter-table ");
+    name(pr, &a->name);
+    switch (a->kind) {
+    case SQL_ALTER_ADD_COLUMNS: column_defs(pr, "add-columns", a->cols, a->n_cols); break;
+    case SQL_ALTER_DROP_COLUMNS:
+        out(pr, a->if_exists ? " (drop-columns if-exists" : " (drop-columns");
+        for (int k = 0; k < a->n_names; k++) {
+            out(pr, " ");
+            name(pr, &a->names[k]);
+        }
+        out(pr, ")");
+        break;
+    case SQL_ALTER_RENAME_COLUMN:
+        out(pr, " (rename-column ");
+        name(pr, &a->column);
+        out(pr, " ");
+        ident(pr, a->new_name);
+        out(pr, ")");
+        break;
+    case SQL_ALTER_COLUMN: alter_column(pr, a); break;
+    case SQL_ALTER_SET_PROPS: props(pr, "set-props", a->props, a->n_props); break;
+    case SQL_ALTER_UNSET_PROPS:
+        props(pr, a->if_exists ? "unset-props if-exists" : "unset-props", a->props, a->n_props);
+        break;
+    case SQL_ALTER_ADD_CONSTRAINT:
+        out(pr, " (add-constraint ");
+        ident(pr, a->constraint);
+        out(pr, " ");
+        expr(pr, a->check);
+        out(pr, ")");
+        break;
+    case SQL_ALTER_DROP_CONSTRAINT:
+        out(pr, a->if_exists ? " (drop-constraint if-exists " : " (drop-constraint ");
+        ident(pr, a->constraint);
+        out(pr, ")");
+        break;
+    case SQL_ALTER_RENAME_TO:
+        out(pr, " (rename-to ");
+        name(pr, &a->new_table);
+        out(pr, ")");
+        break;
+    case SQL_ALTER_SET_LOCATION: tagged_str(pr, "set-location", a->location); break;
+    case SQL_ALTER_CLUSTER_BY:
+        tagged_idents(pr, "cluster-by", a->cluster_cols, a->n_cluster_cols, true);
+        break;
+    case SQL_ALTER_SET_OWNER:
+        out(pr, " (set-owner ");
+        ident(pr, a->new_name);
+        out(pr, ")");
+        break;
+    case SQL_ALTER_VIEW_AS:
+        out(pr, " (as ");
+        query(pr, a->query);
+        out(pr, ")");
+        break;
+    }
+    out(pr, ")");
+}
+
+static void assigns(printer *pr, const sql_assign *l, int n)
+{
+    for (int k = 0; k < n; k++) {
+        out(pr, " (= ");
+        name(pr, &l[k].column);
+        out(pr, " ");
+        if (l[k].value)
+            expr(pr, l[k].value);
+        else
+            out(pr, "default");
+        out(pr, ")");
+    }
+}
+
+static void insert_stmt(printer *pr, const sql_insert *i)
+{
+    out(pr, i->overwrite ? "(insert-overwrite " : "(insert ");
+    tref(pr, i->target);
+    if (i->n_partition) {
+        out(pr, " (partition");
+        for (int k = 0; k < i->n_partition; k++) {
+            out(pr, " (");
+            ident(pr, i->partition[k].key);
+            if (i->partition_values[k]) {
+                out(pr, " ");
+                expr(pr, i->partition_values[k]);
+            }
+            out(pr, ")");
+        }
+        out(pr, ")");
+    }
+    tagged_idents(pr, "columns", i->cols, i->n_cols, false);
+    if (i->by_name)
+        out(pr, " by-name");
+    tagged_expr(pr, "replace-where", i->replace_where);
+    out(pr, " ");
+    query(pr, i->query);
+    out(pr, ")");
+}
+
+static void merge_stmt(printer *pr, const sql_merge *m)
+{
+    static const char *const match[] = {
+        [SQL_MERGE_MATCHED] = " (when-matched",
+        [SQL_MERGE_NOT_MATCHED] = " (when-not-matched",
+        [SQL_MERGE_NOT_MATCHED_BY_SOURCE] = " (when-not-matched-by-source",
+    };
+    out(pr, m->schema_evolution ? "(merge schema-evolution " : "(merge ");
+    tref(pr, m->target);
+    out(pr, " ");
+    tref(pr, m->source);
+    tagged_expr(pr, "on", m->on);
+    for (int k = 0; k < m->n_clauses; k++) {
+        const sql_merge_clause *c = &m->clauses[k];
+        out(pr, match[c->match]);
+        tagged_expr(pr, "and", c->cond);
+        switch (c->action) {
+        case SQL_MERGE_UPDATE:
+            out(pr, " (update");
+            assigns(pr, c->sets, c->n_sets);
+            out(pr, ")");
+            break;
+        case SQL_MERGE_UPDATE_STAR: out(pr, " update-star"); break;
+        case SQL_MERGE_DELETE: out(pr, " delete"); break;
+        case SQL_MERGE_INSERT:
+            out(pr, " (insert");
+            if (c->insert_cols) {
+                out(pr, " ");
+                name_list(pr, c->insert_cols, c->n_insert_cols);
+            }
+            out(pr, " (values");
+            expr_list(pr, c->insert_values, c->n_insert_values);
+            out(pr, "))");
+            break;
+        case SQL_MERGE_INSERT_STAR: out(pr, " insert-star"); break;
+        }
+        out(pr, ")");
+    }
+    out(pr, ")");
+}
+
+static void copy_stmt(printer *pr, const sql_copy *c)
+{
+    out(pr, "(copy-into ");
+    tref(pr, c->target);
+    out(pr, " ");
+    qstr(pr, c->from);
+    if (c->fileformat) {
+        out(pr, " (fileformat ");
+        ident(pr, c->fileformat);
+        out(pr, ")");
+    }
+    if (c->n_files) {
+        out(pr, " (files");
+        for (int k = 0; k < c->n_files; k++) {
+            out(pr, " ");
+            qstr(pr, c->files[k]);
+        }
+        out(pr, ")");
+    }
+    tagged_str(pr, "pattern", c->pattern);
+    props(pr, "format-options", c->format_options, c->n_format_options);
+    props(pr, "copy-options", c->copy_options, c->n_copy_options);
+    out(pr, ")");
+}
+
+static void describe_stmt(printer *pr, const sql_describe *d)
+{
+    static const char *const kinds[] = {
+        [SQL_DESC_TABLE] = "(describe ", [SQL_DESC_TABLE_EXTENDED] = "(describe-extended ",
+        [SQL_DESC_HISTORY] = "(describe-history ", [SQL_DESC_DETAIL] = "(describe-detail ",
+        [SQL_DESC_CATALOG] = "(describe-catalog ", [SQL_DESC_SCHEMA] = "(describe-schema ",
+        [SQL_DESC_QUERY] = "(describe-query ",
+    };
+    out(pr, kinds[d->kind]);
+    switch (d->kind) {
+    case SQL_DESC_CATALOG: case SQL_DESC_SCHEMA:
+        if (d->extended)
+            out(pr, "extended ");
+        name(pr, &d->name);
+        break;
+    case SQL_DESC_QUERY:
+        query(pr, d->query);
+        break;
+    default:
+        tref(pr, d->target);
+        if (d->column.n_parts) {
+            out(pr, " ");
+            name(pr, &d->column);
+        }
+        tagged_expr(pr, "limit", d->limit);
+        break;
+    }
+    out(pr, ")");
+}
+
+static void comment_stmt(printer *pr, const sql_comment_on *c)
+{
+    out(pr, "(comment-on ");
+    out(pr, c->column.n_parts ? "column" : object_name(c->what));
+    out(pr, " ");
+    name(pr, &c->name);
+    if (c->column.n_parts) {
+        out(pr, " ");
+        name(pr, &c->column);
+    }
+    out(pr, " ");
+    if (c->text)
+        qstr(pr, c->text);
+    else
+        out(pr, "null");
+    out(pr, ")");
+}
+
+/* DDL, DML and maintenance statements. */
+static void lake_stmt(printer *pr, const sql_stmt *s)
+{
+    switch (s->kind) {
+    case SQL_S_CREATE: create_stmt(pr, s->create); return;
+    case SQL_S_DROP:
+        out(pr, "(drop ");
+        out(pr, object_name(s->drop->what));
+        if (s->drop->if_exists)
+            out(pr, " if-exists");
+        out(pr, " ");
+        name(pr, &s->drop->name);
+        if (s->drop->cascade)
+            out(pr, " cascade");
+        out(pr, ")");
+        return;
+    case SQL_S_ALTER: alter_stmt(pr, s->alter); return;
+    case SQL_S_INSERT: insert_stmt(pr, s->insert); return;
+    case SQL_S_UPDATE:
+        out(pr, "(update ");
+        tref(pr, s->update->target);
+        out(pr, " (set");
+        assigns(pr, s->update->sets, s->update->n_sets);
+        out(pr, ")");
+        tagged_expr(pr, "where", s->update->where);
+        out(pr, ")");
+        return;
+    case SQL_S_DELETE:
+        out(pr, "(delete ");
+        tref(pr, s->delete_->target);
+        tagged_expr(pr, "where", s->delete_->where);
+        out(pr, ")");
+        return;
+    case SQL_S_MERGE: merge_stmt(pr, s->merge); return;
+    case SQL_S_COPY: copy_stmt(pr, s->copy); return;
+    case SQL_S_DESCRIBE: describe_stmt(pr, s->describe); return;
+    case SQL_S_RESTORE:
+        out(pr, "(restore ");
+        tref(pr, s->restore->target);
+        tagged_expr(pr, s->restore->travel == SQL_TRAVEL_VERSION ? "version-as-of"
+                        : "timestamp-as-of", s->restore->at);
+        out(pr, ")");
+        return;
+    case SQL_S_OPTIMIZE:
+        out(pr, "(optimize ");
+        tref(pr, s->optimize->target);
+        tagged_expr(pr, "where", s->optimize->where);
+        tagged_names(pr, "zorder", s->optimize->zorder, s->optimize->n_zorder);
+        out(pr, ")");
+        return;
+    case SQL_S_VACUUM:
+        out(pr, "(vacuum ");
+        tref(pr, s->vacuum->target);
+        tagged_expr(pr, "retain-hours", s->vacuum->retain_hours);
+        if (s->vacuum->dry_run)
+            out(pr, " dry-run");
+        out(pr, ")");
+        return;
+    case SQL_S_COMMENT: comment_stmt(pr, s->comment_on); return;
+    case SQL_S_TRUNCATE:
+        out(pr, "(truncate ");
+        tref(pr, s->truncate);
+        out(pr, ")");
+        return;
+    default:
+        out(pr, "?");
+        return;
+    }
+}
+
 static void stmt(printer *pr, const sql_stmt *s)
 {
     switch (s->kind) {
@@ -693,9 +1181,12 @@ static void stmt(printer *pr, const sql_stmt *s)
         out(pr, ")");
         return;
     case SQL_S_USE:
-        out(pr, "(use ");
+        out(pr, s->use_what == SQL_OBJ_CATALOG ? "(use catalog " : "(use ");
         name(pr, &s->name);
         out(pr, ")");
+        return;
+    default:
+        lake_stmt(pr, s);
         return;
     }
 }

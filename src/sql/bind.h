@@ -38,6 +38,14 @@ typedef struct bind_table {
     const char     *path;     /* SOURCE */
     const char     *sql;      /* VIEW: the query text */
     const char     *name;     /* canonical name for EXPLAIN and messages */
+    const delta_snapshot *snapshot; /* SOURCE, DELTA: read this snapshot (borrowed; it
+                              ** outlives the plan) instead of loading the latest;
+                              ** time travel on such a name is an error */
+    bool            row_ids;  /* SOURCE, DELTA: add the hidden columns _file_index and
+                              ** _row_index (LP_ROW_FILE / LP_ROW_INDEX), reachable
+                              ** only qualified (t._row_index) -- what DML reads */
+    const char     *options_json; /* SOURCE, CSV/JSON: reader options as a JSON object
+                              ** ({"header": "true", "sep": ";"}), or NULL */
 } bind_table;
 
 typedef struct bind_env {

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,6 +30,8 @@ typedef struct source_opts {
     int64_t      ts_ms;       /* the timestamp asked for, ms since the epoch */
     csv_options  csv;         /* CSV reader options (read_files) */
     json_options json;        /* NDJSON reader options */
+    const delta_snapshot *snapshot; /* bind_table.snapshot: use it, load nothing */
+    bool         row_ids;     /* bind_table.row_ids */
 } source_opts;
 
 /* Sum of numRecords over the files' stats, -1 if a file has none. */
@@ -56,15 +59,30 @@ static st_status load_delta(binder *b, lp_source *src, const source_opts *o, int
 {
     delta_read_options ro = {.has_version = o->has_version, .version = o->version,
                              .has_timestamp = o->has_ts, .timestamp_ms = o->ts_ms};
-    delta_snapshot *snap = NULL;
-    st_status rc = delta_snapshot_load(src->path, &ro, &snap, b->err);
-    if (rc != ST_OK)
-        return bind_error_at(b, pos, rc);
-    if ((rc = lp_ctx_add_snapshot(b->c, snap, b->err)) != ST_OK)
-        return rc;
+    delta_snapshot *snap = (delta_snapshot *)o->snapshot;
+    st_status rc;
+    if (!snap) {
+        if ((rc = delta_snapshot_load(src->path, &ro, &snap, b->err)) != ST_OK)
+            return bind_error_at(b, pos, rc);
+        if ((rc = lp_ctx_add_snapshot(b->c, snap, b->err)) != ST_OK)
+            return rc;
+    }
     src->snapshot = snap;
     src->schema = snap->meta.schema;
     src->est_rows = delta_est_rows(snap);
+    if (o->row_ids) {                  /* the schema plus _file_index, _row_index */
+        int nf = snap->meta.schema.n_fields;
+        vec_field *f = bind_alloc(b, sizeof *f * (size_t)(nf + 2));
+        if (!f)
+            return bind_nomem(b);
+        memcpy(f, snap->meta.schema.fields, sizeof *f * (size_t)nf);
+        f[nf] = (vec_field){.name = LP_ROW_FILE, .type = {.id = VEC_INT64}, .nullable = false};
+        f[nf + 1] = (vec_field){.name = LP_ROW_INDEX, .type = {.id = VEC_INT64},
+                                .nullable = false};
+        src->schema.fields = f;
+        src->schema.n_fields = nf + 2;
+        src->row_ids = true;
+    }
     return ST_OK;
 }
 
@@ -163,7 +181,9 @@ static st_status scope_of_node(binder *b, const lp_node *n, const char *qual,
                           t->alias ? t->alias : "?", t->n_col_aliases, n->n_cols);
     for (int i = 0; i < n->n_cols; i++) {
         const char *name = i < t->n_col_aliases ? t->col_aliases[i] : n->cols[i].name;
-        st_status rc = bind_scope_add(b, scope, qual, name, &n->cols[i], false);
+        bool hidden = n->kind == LP_SCAN && n->source && n->source->row_ids &&
+                      i >= n->n_cols - 2;  /* row ids: only t._row_index reaches them */
+        st_status rc = bind_scope_add(b, scope, qual, name, &n->cols[i], hidden);
         if (rc != ST_OK)
             return rc;
     }
@@ -240,6 +260,97 @@ static st_status apply_option(binder *b, source_opts *o, const char *key, const 
         return bind_error(b, v->pos, "unknown option '%s' for read_files", key);
     }
     return rc;
+}
+
+/* OPTIONS of a catalog table (a JSON object of strings) applied like
+** read_files options; keys read_files does not know are ignored. */
+static st_status table_options(binder *b, const char *json, int32_t pos, source_opts *o)
+{
+    json_t *root = json_loads(json, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return ST_OK;
+    }
+    const char *key;
+    json_t *val;
+    st_status rc = ST_OK;
+    json_object_foreach(root, key, val) {
+        if (!json_is_string(val) || !strcasecmp(key, "columns"))
+            continue;
+        sql_expr lit = {.kind = SQL_E_LITERAL, .lit = SQL_LIT_STRING, .pos = pos,
+                        .str = json_string_value(val),
+                        .str_len = (int32_t)json_string_length(val)};
+        if (!strcasecmp(json_string_value(val), "true")) lit.lit = SQL_LIT_TRUE;
+        else if (!strcasecmp(json_string_value(val), "false")) lit.lit = SQL_LIT_FALSE;
+        st_error_init(b->err);
+        rc = apply_option(b, o, key, &lit);
+        if (rc != ST_OK && strstr(b->err->msg, "unknown option")) {
+            st_error_init(b->err);
+            rc = ST_OK;
+        }
+        if (rc != ST_OK)
+            break;
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* An integer literal argument of range(), with an optional sign. */
+static st_status range_arg(binder *b, const sql_expr *e, int64_t *out)
+{
+    bool neg = false;
+    const sql_expr *x = e;
+    while (x && x->kind == SQL_E_UNARY && (x->op == SQL_OP_NEG || x->op == SQL_OP_POS)) {
+        neg ^= x->op == SQL_OP_NEG;
+        x = x->a;
+    }
+    if (!x || x->kind != SQL_E_LITERAL || !x->str ||
+        (x->lit != SQL_LIT_INT && x->lit != SQL_LIT_BIGINT && x->lit != SQL_LIT_SMALLINT &&
+         x->lit != SQL_LIT_TINYINT))
+        return bind_error(b, e ? e->pos : -1, "range() takes integer literals");
+    char *end;
+    long long v = strtoll(x->str, &end, 10);
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return ST_OK;
+}
+
+/* range(end) / range(start, end [, step]): rows id = start, start+step, ...
+** below end (above it for a negative step), as in Spark. */
+static st_status bind_range(binder *b, const sql_tableref *t, lp_node **out)
+{
+    int64_t v[3] = {0, 0, 1};
+    if (t->n_args < 1 || t->n_args > 3)
+        return bind_error(b, t->pos, "range() takes 1 to 3 arguments");
+    for (int i = 0; i < t->n_args; i++) {
+        st_status rc = range_arg(b, t->args[i], &v[t->n_args == 1 ? 1 : i]);
+        if (rc != ST_OK)
+            return rc;
+    }
+    if (v[2] == 0)
+        return bind_error(b, t->args[2]->pos, "range() step must not be 0");
+    lp_source *src = bind_alloc(b, sizeof *src);
+    vec_field *f = bind_alloc(b, sizeof *f);
+    lp_node *n = lp_node_new(b->c, LP_SCAN, t->pos);
+    if (!src || !f || !n || !(n->cols = bind_alloc(b, sizeof *n->cols)) ||
+        !(n->scan_fields = bind_alloc(b, sizeof *n->scan_fields)))
+        return bind_nomem(b);
+    src->kind = LP_SRC_RANGE;
+    src->name = src->path = "range";
+    src->range_start = v[0];
+    src->range_end = v[1];
+    src->range_step = v[2];
+    *f = (vec_field){.name = "id", .type = {.id = VEC_INT64}, .nullable = false};
+    src->schema.n_fields = 1;
+    src->schema.fields = f;
+    double span = ((double)v[1] - (double)v[0]) / (double)v[2];
+    src->est_rows = span > 0 ? span : 0;
+    n->source = src;
+    n->n_cols = 1;
+    n->est_rows = src->est_rows;
+    n->cols[0] = bind_new_col(b, "id", &f->type, false);
+    n->scan_fields[0] = 0;
+    *out = n;
+    return ST_OK;
 }
 
 static st_status bind_read_files(binder *b, const sql_tableref *t, lp_node **out)
@@ -417,6 +528,13 @@ static st_status bind_named(binder *b, const sql_tableref *t, bind_scope *scope,
         source_opts o = {0};
         csv_options_init(&o.csv);
         if ((rc = travel_opts(b, t, &o)) != ST_OK)
+            return rc;
+        if (bt.snapshot && (o.has_version || o.has_ts))
+            return bind_error(b, t->pos, "time travel is not allowed on the target of this "
+                                         "statement '%s'", full);
+        o.snapshot = bt.snapshot;
+        o.row_ids = bt.row_ids && bt.format == LP_SRC_DELTA;
+        if (bt.options_json && (rc = table_options(b, bt.options_json, t->pos, &o)) != ST_OK)
             return rc;
         rc = bind_source(b, bt.format, bt.path, bt.name ? bt.name : full, &o, t->pos, out);
     }
@@ -666,6 +784,11 @@ st_status bind_from(binder *b, const sql_tableref *t, const bind_scope *outer, l
     }
     case SQL_T_FUNC: {
         const char *fn = t->name.parts[t->name.n_parts - 1];
+        if (!strcasecmp(fn, "range")) {
+            if ((rc = bind_range(b, t, out)) != ST_OK)
+                return rc;
+            return scope_of_node(b, *out, t->alias, t, scope);
+        }
         if (strcasecmp(fn, "read_files") != 0)
             return bind_error(b, t->pos, "table function '%s' does not exist", fn);
         if ((rc = bind_read_files(b, t, out)) != ST_OK)

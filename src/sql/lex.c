@@ -10,7 +10,10 @@
 ** of letters and digits longer than the number is an identifier (Spark's
 ** longest match). Comments: -- to end of line, and slash-star ... star-slash.
 ** Bytes no token starts with become LEX_OTHER so the parser can report them
-** with a position; only unterminated or malformed literals fail here. */
+** with a position; only unterminated or malformed literals fail here.
+** The words of the lakehouse statements (CREATE, MERGE, LOCATION, ...) are
+** deliberately not in the keyword table: parse_stmt.c matches them by
+** spelling, so they never become reserved and stay usable as names. */
 #include <ctype.h>
 
 #include "sql_int.h"

@@ -8,7 +8,8 @@
 ** goes to err->hint. Nesting of queries, joins and set operations counts
 ** against the same SQL_MAX_DEPTH as expressions (see parse_enter). SET and
 ** RESET keep their key and value as raw source text, as Spark does; SHOW
-** keeps its words. Grammar summary: src/sql/README.md. */
+** keeps its words (and gets a structured sql_show from parse_stmt.c, which
+** parses every lakehouse statement). Grammar summary: src/sql/README.md. */
 #include <ctype.h>
 #include <stdio.h>
 #include <strings.h>
@@ -49,6 +50,23 @@ bool parse_accept(parse_state *p, lex_kind k)
 bool parse_is_name_tok(const lex_token *t)
 {
     return t->kind == LEX_QIDENT || (t->kind == LEX_IDENT && !t->reserved);
+}
+
+/* An unquoted identifier spelled w (any case) at the cursor + ahead. The
+** lakehouse statements match their words this way, so none of them becomes
+** a keyword of the lexer (and none is reserved). */
+bool parse_is_word(parse_state *p, int ahead, const char *w)
+{
+    lex_token *t = parse_peek(p, ahead);
+    return t->kind == LEX_IDENT && strcasecmp(t->text, w) == 0;
+}
+
+bool parse_accept_word(parse_state *p, const char *w)
+{
+    if (!parse_is_word(p, 0, w))
+        return false;
+    p->i++;
+    return true;
 }
 
 void sql_pos_linecol(const char *text, int32_t pos, int32_t *line, int32_t *col)
@@ -211,7 +229,7 @@ st_status parse_push(parse_state *p, void ***arr, int *n, int *cap, void *item)
 }
 
 /* Name list "(a, b, c)" into an arena array of strings. */
-static st_status parse_name_list(parse_state *p, const char ***out, int *n)
+st_status parse_name_list(parse_state *p, const char ***out, int *n)
 {
     int cap = 0;
     st_status rc = parse_expect(p, LEX_LPAREN);
@@ -668,8 +686,10 @@ static st_status parse_alias(parse_state *p, sql_tableref *t)
 
 st_status parse_call_args(parse_state *p, sql_expr ***args, int *n);
 
-/* name, format.`path`, or name(args) */
-static st_status parse_named_tref(parse_state *p, sql_tableref **out)
+/* A table name (a.b.c) or format.`path` (SQL_T_PATH when the format is
+** known and the last part is back-quoted), without time travel or alias.
+** The first token must be an identifier (callers check reservedness). */
+st_status parse_table_name(parse_state *p, sql_tableref **out)
 {
     sql_tableref *t = new_tref(p, SQL_T_NAME, parse_peek(p, 0)->pos);
     int cap = 0;
@@ -691,12 +711,7 @@ static st_status parse_named_tref(parse_state *p, sql_tableref **out)
         if (!parse_accept(p, LEX_DOT))
             break;
     }
-    if (parse_peek(p, 0)->kind == LEX_LPAREN) {
-        t->kind = SQL_T_FUNC;
-        p->i++;
-        if ((rc = parse_call_args(p, &t->args, &t->n_args)) != ST_OK)
-            return rc;
-    } else if (t->name.n_parts == 2 && last_quoted) {
+    if (t->name.n_parts == 2 && last_quoted) {
         for (size_t k = 0; k < ST_ARRAY_LEN(PATH_FORMATS); k++) {
             if (strcasecmp(PATH_FORMATS[k], t->name.parts[0]) == 0) {
                 t->kind = SQL_T_PATH;
@@ -706,6 +721,25 @@ static st_status parse_named_tref(parse_state *p, sql_tableref **out)
             }
         }
     }
+    return ST_OK;
+}
+
+/* name, format.`path`, or name(args) */
+static st_status parse_named_tref(parse_state *p, sql_tableref **out)
+{
+    sql_tableref *t = NULL;
+    st_status rc = parse_table_name(p, out);
+    if (rc != ST_OK)
+        return rc;
+    t = *out;
+    if (parse_peek(p, 0)->kind == LEX_LPAREN) {
+        t->kind = SQL_T_FUNC;                    /* even fmt.`x`(...) */
+        t->format = NULL;
+        t->path = NULL;
+        p->i++;
+        if ((rc = parse_call_args(p, &t->args, &t->n_args)) != ST_OK)
+            return rc;
+    }
     if ((t->kind == SQL_T_NAME || t->kind == SQL_T_PATH) && (rc = parse_travel(p, t)) != ST_OK)
         return rc;
     return parse_alias(p, t);
@@ -713,7 +747,7 @@ static st_status parse_named_tref(parse_state *p, sql_tableref **out)
 
 static st_status parse_join_chain(parse_state *p, sql_tableref **out);
 
-static st_status parse_table_primary(parse_state *p, sql_tableref **out)
+st_status parse_table_primary(parse_state *p, sql_tableref **out)
 {
     st_status rc = parse_enter(p);
     if (rc != ST_OK)
@@ -903,9 +937,11 @@ static st_status parse_set(parse_state *p, sql_stmt *s)
     return nomem ? parse_nomem(p) : ST_OK;
 }
 
+/* SHOW: words keeps every token's text as written (session.c reads it);
+** parse_show_body then fills s->show from the same tokens. */
 static st_status parse_show(parse_state *p, sql_stmt *s)
 {
-    int32_t end = stmt_end_tok(p);
+    int32_t end = stmt_end_tok(p), start = p->i;
     int cap = 0;
     bool nomem;
     if (end == p->i)
@@ -917,12 +953,24 @@ static st_status parse_show(parse_state *p, sql_stmt *s)
         if (rc != ST_OK)
             return rc;
     }
-    return ST_OK;
+    p->i = start;
+    return parse_show_body(p, s, end);
 }
 
+/* USE CATALOG c | USE {SCHEMA | DATABASE} s | USE s | USE c.s. CATALOG,
+** SCHEMA and DATABASE are names themselves unless a name follows them. */
 static st_status parse_use(parse_state *p, sql_stmt *s)
 {
     int cap = 0;
+    lex_kind next = parse_peek(p, 1)->kind;
+    bool named = next == LEX_IDENT || next == LEX_QIDENT;
+    s->use_what = SQL_OBJ_SCHEMA;
+    if (named && parse_is_word(p, 0, "catalog")) {
+        s->use_what = SQL_OBJ_CATALOG;
+        p->i++;
+    } else if (named && (parse_is_word(p, 0, "schema") || parse_is_word(p, 0, "database"))) {
+        p->i++;
+    }
     s->name.pos = parse_peek(p, 0)->pos;
     do {
         const char *part = NULL;
@@ -971,7 +1019,10 @@ static st_status parse_stmt(parse_state *p, sql_stmt **out)
         p->i++;
         rc = parse_use(p, s);
     } else {
-        return parse_syntax_error(p);
+        bool handled = false;
+        rc = parse_lake_stmt(p, s, &handled);  /* parse_stmt.c: DDL, DML, maintenance */
+        if (!handled)
+            return parse_syntax_error(p);
     }
     if (rc == ST_OK && p->i > 0)
         s->end = parse_peek(p, -1)->pos + parse_peek(p, -1)->len;

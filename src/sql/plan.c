@@ -71,6 +71,7 @@ const char *lp_source_kind_name(lp_source_kind k)
     case LP_SRC_DELTA: return "delta";
     case LP_SRC_PARQUET: return "parquet";
     case LP_SRC_CSV: return "csv";
+    case LP_SRC_RANGE: return "range";
     case LP_SRC_JSON: break;
     }
     return "json";

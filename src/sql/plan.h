@@ -170,7 +170,14 @@ typedef struct lp_winfn {
 
 /* ---- sources -------------------------------------------------------------- */
 
-typedef enum lp_source_kind { LP_SRC_DELTA, LP_SRC_PARQUET, LP_SRC_CSV, LP_SRC_JSON } lp_source_kind;
+/* Names of the row-id columns a DML scan adds (bind_table.row_ids). */
+#define LP_ROW_FILE  "_file_index"
+#define LP_ROW_INDEX "_row_index"
+
+typedef enum lp_source_kind {
+    LP_SRC_DELTA, LP_SRC_PARQUET, LP_SRC_CSV, LP_SRC_JSON,
+    LP_SRC_RANGE     /* range(start, end, step): one BIGINT column "id" */
+} lp_source_kind;
 
 typedef struct lp_source {
     lp_source_kind  kind;
@@ -184,6 +191,9 @@ typedef struct lp_source {
     json_options    json;     /* JSON: options (likewise) */
     vec_schema      schema;   /* every column the source has */
     double          est_rows; /* estimated rows (Delta stats, Parquet footers; -1 unknown) */
+    int64_t         range_start, range_end, range_step; /* RANGE */
+    bool            row_ids;  /* DELTA: schema ends with LP_ROW_FILE and LP_ROW_INDEX
+                              ** (delta_scan_options.row_ids) */
     double         *ndv;      /* per field: distinct values estimated from min/max
                               ** statistics (-1 unknown); filled by the optimizer
                               ** on first use (opt_order.c) */

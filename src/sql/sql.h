@@ -270,13 +270,306 @@ struct sql_query {
     sql_expr         *limit, *offset;
 };
 
+/* ---- lakehouse statements (catalog, DDL, DML, maintenance) ----------------
+** Names of catalogs, schemas, tables and columns are sql_name (1..3 parts as
+** written). A statement's target table is a sql_tableref of kind SQL_T_NAME
+** or SQL_T_PATH (delta.`/path`), with its alias when the grammar allows one.
+** Property keys are kept as written without quotes ('delta.appendOnly' and
+** delta.appendOnly both give "delta.appendOnly"); values are the literal's
+** text (strings decoded, TRUE/FALSE as "true"/"false", numbers as written). */
+
+typedef enum sql_object {
+    SQL_OBJ_TABLE = 0, SQL_OBJ_VIEW, SQL_OBJ_CATALOG, SQL_OBJ_SCHEMA
+} sql_object;
+
+typedef struct sql_property {
+    const char *key;
+    const char *value;       /* NULL: no value (UNSET TBLPROPERTIES keys) */
+    int32_t     pos;
+} sql_property;
+
+typedef struct sql_column_def {
+    sql_name    name;        /* one part, except ALTER TABLE ADD COLUMNS s.f */
+    sql_type   *type;        /* NULL when absent (CREATE VIEW v (a, b), CTAS) */
+    bool        not_null;
+    const char *comment;     /* or NULL */
+    sql_expr   *generated;   /* GENERATED ALWAYS AS (expr), or NULL */
+    bool        identity;    /* GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(...)] */
+    bool        identity_always;
+    int64_t     identity_start, identity_step;  /* defaults 1, 1 */
+    sql_expr   *default_value; /* DEFAULT expr, or NULL */
+    const char *after;       /* ADD COLUMNS / ALTER COLUMN: AFTER col, or NULL */
+    bool        first;       /* ... FIRST */
+    int32_t     pos;
+} sql_column_def;
+
+/* CREATE CATALOG | SCHEMA (DATABASE) | TABLE | VIEW */
+typedef struct sql_create {
+    sql_object      what;
+    sql_name        name;
+    bool            or_replace, if_not_exists, temporary;  /* TEMP/TEMPORARY (views) */
+    bool            external;        /* CREATE EXTERNAL TABLE */
+    sql_column_def *cols;            /* column list; NULL/0 when none written */
+    int             n_cols;
+    sql_expr      **checks;          /* table-level CONSTRAINT name CHECK (expr) */
+    const char    **check_names;
+    int             n_checks;
+    const char     *using_fmt;       /* USING x, lowercased (delta, parquet, csv,
+                                     ** json); NULL when absent */
+    const char    **partition_cols;  /* PARTITIONED BY (a, b) */
+    int             n_partition_cols;
+    sql_column_def *partition_defs;  /* PARTITIONED BY (a INT, ...) typed form; same
+                                     ** count as partition_cols, or NULL */
+    const char    **cluster_cols;    /* CLUSTER BY (a, b) */
+    int             n_cluster_cols;
+    const char     *location;        /* LOCATION 'path' (catalog/schema: MANAGED
+                                     ** LOCATION too) */
+    const char     *comment;         /* COMMENT '...' */
+    sql_property   *props;           /* TBLPROPERTIES (...) / DBPROPERTIES */
+    int             n_props;
+    sql_property   *options;         /* OPTIONS (...) (file formats: header, sep...) */
+    int             n_options;
+    sql_query      *query;           /* AS query (CTAS, views) */
+    const char     *query_text;      /* the query's source text (views) */
+} sql_create;
+
+/* DROP CATALOG | SCHEMA | TABLE | VIEW [IF EXISTS] name [CASCADE | RESTRICT] */
+typedef struct sql_drop {
+    sql_object  what;
+    sql_name    name;
+    bool        if_exists, cascade;
+} sql_drop;
+
+typedef enum sql_alter_kind {
+    SQL_ALTER_ADD_COLUMNS,     /* cols */
+    SQL_ALTER_DROP_COLUMNS,    /* names (each a column, maybe dotted), if_exists */
+    SQL_ALTER_RENAME_COLUMN,   /* column -> new_name */
+    SQL_ALTER_COLUMN,          /* column; col_action */
+    SQL_ALTER_SET_PROPS,       /* props */
+    SQL_ALTER_UNSET_PROPS,     /* props (keys only), if_exists */
+    SQL_ALTER_ADD_CONSTRAINT,  /* constraint, check */
+    SQL_ALTER_DROP_CONSTRAINT, /* constraint, if_exists */
+    SQL_ALTER_RENAME_TO,       /* new_table */
+    SQL_ALTER_SET_LOCATION,    /* location */
+    SQL_ALTER_CLUSTER_BY,      /* cluster_cols (NONE: n 0) */
+    SQL_ALTER_SET_OWNER,       /* new_name: the principal */
+    SQL_ALTER_VIEW_AS          /* ALTER VIEW v AS query: query, query_text (added
+                               ** with the parser) */
+} sql_alter_kind;
+
+typedef enum sql_col_action {
+    SQL_COL_SET_NOT_NULL, SQL_COL_DROP_NOT_NULL, SQL_COL_COMMENT, SQL_COL_TYPE,
+    SQL_COL_SET_DEFAULT, SQL_COL_DROP_DEFAULT, SQL_COL_POSITION  /* FIRST / AFTER x */
+} sql_col_action;
+
+/* ALTER TABLE | VIEW name ... */
+typedef struct sql_alter {
+    sql_object      what;            /* TABLE or VIEW */
+    sql_name        name;
+    sql_alter_kind  kind;
+    sql_column_def *cols;            /* ADD COLUMNS */
+    int             n_cols;
+    sql_name       *names;           /* DROP COLUMNS */
+    int             n_names;
+    bool            if_exists;
+    sql_name        column;          /* RENAME COLUMN / ALTER COLUMN */
+    const char     *new_name;        /* RENAME COLUMN ... TO new_name; SET OWNER */
+    sql_name        new_table;       /* RENAME TO */
+    sql_col_action  col_action;
+    const char     *comment;         /* SQL_COL_COMMENT */
+    sql_type       *type;            /* SQL_COL_TYPE */
+    sql_expr       *default_value;   /* SQL_COL_SET_DEFAULT */
+    const char     *after;           /* SQL_COL_POSITION: AFTER x, or NULL with first */
+    bool            first;
+    sql_property   *props;           /* SET / UNSET TBLPROPERTIES */
+    int             n_props;
+    const char     *constraint;      /* ADD / DROP CONSTRAINT name */
+    sql_expr       *check;           /* ADD CONSTRAINT name CHECK (expr) */
+    const char     *location;
+    const char    **cluster_cols;
+    int             n_cluster_cols;
+    sql_query      *query;           /* SQL_ALTER_VIEW_AS: the new definition */
+    const char     *query_text;      /* SQL_ALTER_VIEW_AS: its source text */
+} sql_alter;
+
+/* INSERT INTO | OVERWRITE [TABLE] t [PARTITION (k = v, k2)] [(cols) | BY NAME]
+** {query | VALUES ...} and INSERT INTO t REPLACE WHERE cond query. */
+typedef struct sql_insert {
+    sql_tableref   *target;
+    bool            overwrite;
+    sql_property   *partition;       /* PARTITION spec: key = column, value = literal
+                                     ** text, or NULL for a dynamic column (k) */
+    sql_expr      **partition_values;/* the literal expressions (NULL entries: dynamic) */
+    int             n_partition;
+    const char    **cols;            /* column list, or NULL */
+    int             n_cols;
+    bool            by_name;         /* BY NAME */
+    sql_expr       *replace_where;   /* REPLACE WHERE cond, or NULL */
+    sql_query      *query;           /* a SELECT or a VALUES query */
+} sql_insert;
+
+typedef struct sql_assign {
+    sql_name    column;              /* target column (t.c, c, or s.f for a field) */
+    sql_expr   *value;               /* NULL: DEFAULT */
+    int32_t     pos;
+} sql_assign;
+
+/* UPDATE t [AS a] SET c = e, ... [WHERE cond] */
+typedef struct sql_update {
+    sql_tableref   *target;
+    sql_assign     *sets;
+    int             n_sets;
+    sql_expr       *where;
+} sql_update;
+
+/* DELETE FROM t [AS a] [WHERE cond] */
+typedef struct sql_delete {
+    sql_tableref   *target;
+    sql_expr       *where;
+} sql_delete;
+
+typedef enum sql_merge_match {
+    SQL_MERGE_MATCHED,               /* WHEN MATCHED */
+    SQL_MERGE_NOT_MATCHED,           /* WHEN NOT MATCHED [BY TARGET] */
+    SQL_MERGE_NOT_MATCHED_BY_SOURCE  /* WHEN NOT MATCHED BY SOURCE */
+} sql_merge_match;
+
+typedef enum sql_merge_action {
+    SQL_MERGE_UPDATE,                /* UPDATE SET sets */
+    SQL_MERGE_UPDATE_STAR,           /* UPDATE SET * */
+    SQL_MERGE_DELETE,
+    SQL_MERGE_INSERT,                /* INSERT (cols) VALUES (values); cols may be absent */
+    SQL_MERGE_INSERT_STAR            /* INSERT * */
+} sql_merge_action;
+
+typedef struct sql_merge_clause {
+    sql_merge_match  match;
+    sql_expr        *cond;           /* AND cond, or NULL */
+    sql_merge_action action;
+    sql_assign      *sets;           /* UPDATE SET */
+    int              n_sets;
+    const char     **insert_cols;    /* INSERT (cols); NULL when not written */
+    int              n_insert_cols;
+    sql_expr       **insert_values;  /* INSERT ... VALUES (...) */
+    int              n_insert_values;
+    int32_t          pos;            /* the WHEN keyword */
+} sql_merge_clause;
+
+/* MERGE [WITH SCHEMA EVOLUTION] INTO t [AS a] USING src [AS s] ON cond clauses */
+typedef struct sql_merge {
+    sql_tableref     *target;
+    sql_tableref     *source;        /* a table, path or (subquery) with its alias */
+    sql_expr         *on;
+    sql_merge_clause *clauses;       /* in the order written */
+    int               n_clauses;
+    bool              schema_evolution;
+} sql_merge;
+
+/* COPY INTO t FROM 'path' FILEFORMAT = fmt [FILES = ('a', ...)] [PATTERN = 'glob']
+** [FORMAT_OPTIONS (...)] [COPY_OPTIONS (...)] */
+typedef struct sql_copy {
+    sql_tableref   *target;
+    const char     *from;            /* source folder or file */
+    const char     *fileformat;      /* lowercased: csv, json, parquet, ... */
+    const char    **files;
+    int             n_files;
+    const char     *pattern;
+    sql_property   *format_options;
+    int             n_format_options;
+    sql_property   *copy_options;
+    int             n_copy_options;
+} sql_copy;
+
+typedef enum sql_describe_kind {
+    SQL_DESC_TABLE,                  /* DESCRIBE [TABLE] t [col] */
+    SQL_DESC_TABLE_EXTENDED,         /* DESCRIBE [TABLE] EXTENDED t */
+    SQL_DESC_HISTORY,                /* DESCRIBE HISTORY t [LIMIT n] */
+    SQL_DESC_DETAIL,                 /* DESCRIBE DETAIL t */
+    SQL_DESC_CATALOG,                /* DESCRIBE CATALOG [EXTENDED] c */
+    SQL_DESC_SCHEMA,                 /* DESCRIBE SCHEMA|DATABASE [EXTENDED] s */
+    SQL_DESC_QUERY                   /* DESCRIBE [QUERY] SELECT ... */
+} sql_describe_kind;
+
+typedef struct sql_describe {
+    sql_describe_kind kind;
+    bool              extended;      /* CATALOG / SCHEMA EXTENDED */
+    sql_tableref     *target;        /* tables (name or path) */
+    sql_name          name;          /* CATALOG / SCHEMA */
+    sql_name          column;        /* DESCRIBE t col (n_parts 0: none) */
+    sql_expr         *limit;         /* HISTORY LIMIT n */
+    sql_query        *query;         /* QUERY */
+} sql_describe;
+
+typedef enum sql_show_kind {
+    SQL_SHOW_OTHER,                  /* anything else: stmt->words */
+    SQL_SHOW_CATALOGS,               /* [LIKE pattern] */
+    SQL_SHOW_SCHEMAS,                /* [FROM|IN catalog] [LIKE pattern] (DATABASES too) */
+    SQL_SHOW_TABLES,                 /* [FROM|IN schema] [LIKE pattern] */
+    SQL_SHOW_VIEWS,                  /* [FROM|IN schema] [LIKE pattern] */
+    SQL_SHOW_COLUMNS,                /* {FROM|IN} table [{FROM|IN} schema] */
+    SQL_SHOW_TBLPROPERTIES,          /* table [(key)] */
+    SQL_SHOW_CREATE_TABLE            /* table */
+} sql_show_kind;
+
+typedef struct sql_show {
+    sql_show_kind   kind;
+    sql_name        in;              /* FROM/IN catalog or schema (n_parts 0: none) */
+    sql_tableref   *target;          /* COLUMNS / TBLPROPERTIES / CREATE TABLE */
+    const char     *like;            /* LIKE 'pattern' (or a bare 'pattern'), or NULL */
+    const char     *key;             /* TBLPROPERTIES t (key) */
+} sql_show;
+
+/* RESTORE [TABLE] t [TO] {VERSION | TIMESTAMP} AS OF x */
+typedef struct sql_restore {
+    sql_tableref   *target;
+    sql_travel      travel;
+    sql_expr       *at;
+} sql_restore;
+
+/* OPTIMIZE t [WHERE cond] [ZORDER BY (cols)] */
+typedef struct sql_optimize {
+    sql_tableref   *target;
+    sql_expr       *where;
+    sql_name       *zorder;
+    int             n_zorder;
+} sql_optimize;
+
+/* VACUUM t [RETAIN n HOURS] [DRY RUN] */
+typedef struct sql_vacuum {
+    sql_tableref   *target;
+    sql_expr       *retain_hours;    /* or NULL */
+    bool            dry_run;
+} sql_vacuum;
+
+/* COMMENT ON {CATALOG | SCHEMA | TABLE | COLUMN} name IS 'text' | NULL */
+typedef struct sql_comment_on {
+    sql_object      what;            /* TABLE for COLUMN too (column set) */
+    sql_name        name;
+    sql_name        column;          /* COMMENT ON COLUMN t.c: t in name, c here */
+    const char     *text;            /* NULL for IS NULL */
+} sql_comment_on;
+
 typedef enum sql_stmt_kind {
     SQL_S_QUERY,    /* query */
     SQL_S_EXPLAIN,  /* analyze, inner */
     SQL_S_SET,      /* key (NULL: bare SET), value (NULL: SET key) */
     SQL_S_RESET,    /* key or NULL */
-    SQL_S_SHOW,     /* words: the tokens after SHOW as written */
-    SQL_S_USE       /* name */
+    SQL_S_SHOW,     /* show (kind OTHER: words, the tokens after SHOW as written) */
+    SQL_S_USE,      /* use_what, name */
+    SQL_S_CREATE,   /* create */
+    SQL_S_DROP,     /* drop */
+    SQL_S_ALTER,    /* alter */
+    SQL_S_INSERT,   /* insert */
+    SQL_S_UPDATE,   /* update */
+    SQL_S_DELETE,   /* delete_ */
+    SQL_S_MERGE,    /* merge */
+    SQL_S_COPY,     /* copy */
+    SQL_S_DESCRIBE, /* describe */
+    SQL_S_RESTORE,  /* restore */
+    SQL_S_OPTIMIZE, /* optimize */
+    SQL_S_VACUUM,   /* vacuum */
+    SQL_S_COMMENT,  /* comment_on */
+    SQL_S_TRUNCATE  /* truncate: target */
 } sql_stmt_kind;
 
 typedef struct sql_stmt sql_stmt;
@@ -291,6 +584,23 @@ struct sql_stmt {
     const char  **words;      /* SHOW: source text of each token */
     int           n_words;
     sql_name      name;       /* USE */
+    sql_object    use_what;   /* USE CATALOG c (CATALOG), USE [SCHEMA|DATABASE] s
+                              ** (SCHEMA; plain USE x is SCHEMA too) */
+    sql_show     *show;       /* SHOW (always set) */
+    sql_create   *create;
+    sql_drop     *drop;
+    sql_alter    *alter;
+    sql_insert   *insert;
+    sql_update   *update;
+    sql_delete   *delete_;
+    sql_merge    *merge;
+    sql_copy     *copy;
+    sql_describe *describe;
+    sql_restore  *restore;
+    sql_optimize *optimize;
+    sql_vacuum   *vacuum;
+    sql_comment_on *comment_on;
+    sql_tableref *truncate;   /* TRUNCATE TABLE t */
 };
 
 typedef struct sql_stmt_list {

@@ -1,5 +1,7 @@
 /* sql_int.h -- internals shared by the lexer (lex.c) and the parser
-** (parse.c, parse_expr.c): tokens, keyword ids and the parser state.
+** (parse.c, parse_expr.c, parse_stmt.c): tokens, keyword ids and the parser
+** state. The lakehouse statements (parse_stmt.c) match their words with
+** parse_is_word instead of keyword ids, so they add no reserved words.
 ** Not part of the module contract; only src/sql includes it.
 ** Invariant: the token array always ends with one LEX_EOF token whose pos is
 ** the text length, so the parser may peek past any token without checks. */
@@ -83,6 +85,9 @@ void      *parse_alloc(parse_state *p, size_t n);
 st_status  parse_ident(parse_state *p, const char **out);
 bool       parse_is_name_tok(const lex_token *t);
 st_status  parse_push(parse_state *p, void ***arr, int *n, int *cap, void *item);
+bool       parse_is_word(parse_state *p, int ahead, const char *w);
+bool       parse_accept_word(parse_state *p, const char *w);
+st_status  parse_name_list(parse_state *p, const char ***out, int *n);
 
 st_status  parse_expr(parse_state *p, sql_expr **out);
 st_status  parse_expr_list(parse_state *p, sql_expr ***out, int *n);
@@ -91,5 +96,15 @@ st_status  parse_order_list(parse_state *p, sql_order_item **out, int *n);
 st_status  parse_window_spec(parse_state *p, sql_window **out);
 st_status  parse_query(parse_state *p, sql_query **out);
 bool       parse_query_starts(parse_state *p, int ahead);
+st_status  parse_table_name(parse_state *p, sql_tableref **out);
+st_status  parse_table_primary(parse_state *p, sql_tableref **out);
+
+/* parse_stmt.c: the lakehouse statements. parse_lake_stmt parses the
+** statement at the cursor into s when its first word is one of them
+** (*handled true), else leaves the cursor alone. parse_show_body fills
+** s->show from the tokens after SHOW up to token index end (always set;
+** SQL_SHOW_OTHER for forms it does not know, skipping to end). */
+st_status  parse_lake_stmt(parse_state *p, sql_stmt *s, bool *handled);
+st_status  parse_show_body(parse_state *p, sql_stmt *s, int32_t end);
 
 #endif /* STRATA_SQL_SQL_INT_H */

@@ -1,10 +1,13 @@
 /* delta_scan_test.c -- the read path's pieces that need no log replay: Z85
 ** decoding, RoaringBitmapArray deletion vectors (inline and the golden
-** table-with-dv-small file), partition value parsing and timestamps. */
+** table-with-dv-small file), partition value parsing and timestamps; row ids
+** (_file_index, _row_index) over deletion vectors, file subsets, one row
+** group, zero projected columns and partition columns. */
 #include <criterion/criterion.h>
 #include <roaring/roaring.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "delta/delta_scan_int.h"
 
@@ -175,4 +178,137 @@ Test(delta_scan, parse_timestamp)
     cr_assert_eq(us, INT64_C(1704067200000000) - INT64_C(3600000000));
     cr_assert(!delta_parse_timestamp("2024-01-01 25:00:00", &us));
     cr_assert(!delta_parse_timestamp("yesterday", &us));
+}
+
+/* ---- row ids ------------------------------------------------------------------ */
+
+/* Scans s with opt into flat arrays: the INT64/INT32 value of column vcol
+** (-1: none), _file_index and _row_index (the last two columns). */
+static int64_t scan_ids(const delta_snapshot *s, const delta_scan_options *opt, int vcol,
+                        int64_t *vals, int64_t *fidx, int64_t *ridx, int64_t cap)
+{
+    st_error err;
+    delta_scan *sc = NULL;
+    cr_assert_eq(delta_scan_open(s, opt, &sc, &err), ST_OK, "%s", err.msg);
+    const vec_schema *sch = delta_scan_schema(sc);
+    int nf = sch->n_fields;
+    cr_assert(nf >= 2);
+    cr_assert_str_eq(sch->fields[nf - 2].name, "_file_index");
+    cr_assert_str_eq(sch->fields[nf - 1].name, "_row_index");
+    cr_assert_eq(sch->fields[nf - 1].type.id, VEC_INT64);
+    cr_assert(!sch->fields[nf - 2].nullable && !sch->fields[nf - 1].nullable);
+    int64_t n = 0;
+    for (;;) {
+        vec_batch *b = NULL;
+        cr_assert_eq(delta_scan_next(sc, &b, &err), ST_OK, "%s", err.msg);
+        if (!b)
+            break;
+        cr_assert_eq(b->n_cols, nf);
+        for (int64_t i = 0; i < b->n_rows; i++, n++) {
+            cr_assert(n < cap);
+            if (vcol >= 0) {
+                const vec *v = b->cols[vcol];
+                vals[n] = v->type->id == VEC_INT32 ? ((const int32_t *)v->values)[i]
+                                                   : ((const int64_t *)v->values)[i];
+            }
+            fidx[n] = ((const int64_t *)b->cols[nf - 2]->values)[i];
+            ridx[n] = ((const int64_t *)b->cols[nf - 1]->values)[i];
+        }
+        vec_batch_free(b);
+    }
+    delta_scan_close(sc);
+    return n;
+}
+
+Test(delta_scan, row_ids_count_deleted_rows)
+{
+    char tbl[1024];
+    snprintf(tbl, sizeof tbl, "%s", testdata("delta/golden/table-with-dv-small"));
+    st_error err;
+    delta_snapshot *s = NULL;
+    cr_assert_eq(delta_snapshot_load(tbl, NULL, &s, &err), ST_OK, "%s", err.msg);
+    int64_t vals[16], fi[16], ri[16];
+    /* values 0..9 at positions 0..9; the deletion vector drops rows 0 and 9 */
+    delta_scan_options o = { .row_ids = true };
+    cr_assert_eq(scan_ids(s, &o, 0, vals, fi, ri, 16), 8);
+    for (int i = 0; i < 8; i++) {
+        cr_assert_eq(vals[i], i + 1);
+        cr_assert_eq(ri[i], i + 1, "row %d: _row_index %lld", i, (long long)ri[i]);
+        cr_assert_eq(fi[i], 0);
+    }
+    /* zero projected columns: only the ids, same positions */
+    int none = 0;
+    delta_scan_options z = { .row_ids = true, .columns = &none, .n_columns = 0 };
+    delta_scan *sc = NULL;
+    cr_assert_eq(delta_scan_open(s, &z, &sc, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_scan_schema(sc)->n_fields, 2);
+    delta_scan_close(sc);
+    cr_assert_eq(scan_ids(s, &z, -1, vals, fi, ri, 16), 8);
+    for (int i = 0; i < 8; i++)
+        cr_assert(ri[i] == i + 1 && fi[i] == 0);
+    /* one row group, small batches */
+    delta_scan_options g = { .row_ids = true, .one_row_group = true, .row_group = 0,
+                             .batch_rows = 3 };
+    cr_assert_eq(scan_ids(s, &g, 0, vals, fi, ri, 16), 8);
+    for (int i = 0; i < 8; i++)
+        cr_assert(ri[i] == vals[i] && vals[i] == i + 1);
+    delta_snapshot_free(s);
+}
+
+Test(delta_scan, row_ids_partitioned_subset)
+{
+    char table[256];
+    snprintf(table, sizeof table, "/tmp/strata-dscan-rid-%d-XXXXXX", (int)getpid());
+    cr_assert(mkdtemp(table) != NULL);
+    vec_field f[2] = { { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true },
+                       { .name = "p", .type = { .id = VEC_INT64 }, .nullable = true } };
+    vec_schema sch = { .n_fields = 2, .fields = f };
+    const char *pc[] = { "p" };
+    delta_create_options co = { .schema = &sch, .n_partition_cols = 1, .partition_cols = pc };
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    /* 30 rows: id i in partition i % 3, so partition k holds ids k, k+3, ... */
+    vec_batch *b = vec_batch_new(&sch, 2, 0);
+    vec_builder *ib = vec_builder_new(&f[0].type), *pb = vec_builder_new(&f[1].type);
+    for (int64_t i = 0; i < 30; i++) {
+        cr_assert_eq(vec_builder_append_i64(ib, i, &err), ST_OK);
+        cr_assert_eq(vec_builder_append_i64(pb, i % 3, &err), ST_OK);
+    }
+    cr_assert_eq(vec_builder_finish(ib, b->arena, &b->cols[0], &err), ST_OK);
+    cr_assert_eq(vec_builder_finish(pb, b->arena, &b->cols[1], &err), ST_OK);
+    vec_builder_free(ib);
+    vec_builder_free(pb);
+    b->n_rows = 30;
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    int64_t v;
+    cr_assert_eq(delta_txn_commit(t, "CREATE TABLE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    delta_snapshot *s = NULL;
+    cr_assert_eq(delta_snapshot_load(table, NULL, &s, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(s->n_files, 3);
+
+    /* files 2 then 0, projecting only the partition column */
+    size_t files[2] = { 2, 0 };
+    int cols[1] = { 1 };
+    delta_scan_options o = { .row_ids = true, .files = files, .n_files = 2, .columns = cols,
+                             .n_columns = 1, .batch_rows = 4 };
+    int64_t vals[32], fi[32], ri[32];
+    cr_assert_eq(scan_ids(s, &o, 0, vals, fi, ri, 32), 20);
+    for (int i = 0; i < 20; i++) {
+        int64_t want_f = i < 10 ? 2 : 0;
+        cr_assert_eq(fi[i], (int64_t)want_f, "row %d", i);
+        cr_assert_eq(ri[i], i % 10, "row %d", i);
+        cr_assert_str_eq(s->files[fi[i]].partition_values[0], i < 10 ? "2" : "0");
+        cr_assert_eq(vals[i], strtoll(s->files[fi[i]].partition_values[0], NULL, 10));
+    }
+    /* all columns: the id at (file, position) is p + 3 * position */
+    delta_scan_options all = { .row_ids = true };
+    cr_assert_eq(scan_ids(s, &all, 0, vals, fi, ri, 32), 30);
+    for (int i = 0; i < 30; i++)
+        cr_assert_eq(vals[i], strtoll(s->files[fi[i]].partition_values[0], NULL, 10) + 3 * ri[i]);
+    delta_snapshot_free(s);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", table);
+    cr_assert_eq(system(cmd), 0);
 }

@@ -134,3 +134,76 @@ Test(delta_schema, column_mapping_golden)
     st_buf_destroy(&out);
     delta_snapshot_free(s);
 }
+
+/* Field metadata other than column mapping survives parse + format, byte for
+** byte (keys in order, mapping entries first as Delta writes them). */
+static const char *EXTRA =
+    "{\"type\":\"struct\",\"fields\":["
+    "{\"name\":\"id\",\"type\":\"long\",\"nullable\":false,\"metadata\":{"
+    "\"delta.columnMapping.id\":1,\"delta.columnMapping.physicalName\":\"col-a1\","
+    "\"delta.identity.start\":1,\"delta.identity.step\":1,"
+    "\"delta.identity.allowExplicitInsert\":false,\"comment\":\"the key\"}},"
+    "{\"name\":\"d\",\"type\":\"date\",\"nullable\":true,\"metadata\":{"
+    "\"delta.columnMapping.id\":2,\"delta.columnMapping.physicalName\":\"col-b2\","
+    "\"delta.generationExpression\":\"CAST(ts AS DATE)\"}},"
+    "{\"name\":\"s\",\"type\":\"string\",\"nullable\":true,\"metadata\":{"
+    "\"delta.columnMapping.id\":3,\"delta.columnMapping.physicalName\":\"s\","
+    "\"CURRENT_DEFAULT\":\"'x'\",\"EXISTS_DEFAULT\":\"'x'\",\"comment\":\"quote \\\" here\"}},"
+    "{\"name\":\"st\",\"type\":{\"type\":\"struct\",\"fields\":["
+    "{\"name\":\"z\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{"
+    "\"delta.columnMapping.id\":5,\"delta.columnMapping.physicalName\":\"col-c5\","
+    "\"comment\":\"inner\"}}]},\"nullable\":true,\"metadata\":{"
+    "\"delta.columnMapping.id\":4,\"delta.columnMapping.physicalName\":\"col-d4\"}}"
+    "]}";
+
+Test(delta_schema, extra_metadata_round_trip)
+{
+    st_arena *a = st_arena_new(0);
+    vec_schema s;
+    delta_field_info *info = NULL;
+    st_error e;
+    st_error_init(&e);
+    cr_assert_eq(delta_schema_parse(EXTRA, a, &s, &info, &e), ST_OK, "%s", e.msg);
+    cr_assert_eq(s.n_fields, 4);
+    cr_assert_eq(info[0].field_id, 1);
+    cr_assert_str_eq(info[0].physical_name, "col-a1");
+    cr_assert_str_eq(info[0].extra_metadata, "{\"delta.identity.start\":1,"
+                     "\"delta.identity.step\":1,\"delta.identity.allowExplicitInsert\":false,"
+                     "\"comment\":\"the key\"}");
+    cr_assert_str_eq(info[1].extra_metadata,
+                     "{\"delta.generationExpression\":\"CAST(ts AS DATE)\"}");
+    cr_assert_str_eq(info[2].extra_metadata, "{\"CURRENT_DEFAULT\":\"'x'\",\"EXISTS_DEFAULT\":"
+                     "\"'x'\",\"comment\":\"quote \\\" here\"}");
+    cr_assert_null(info[3].extra_metadata);
+    cr_assert_eq(info[3].n_children, 1);
+    cr_assert_str_eq(info[3].children[0].extra_metadata, "{\"comment\":\"inner\"}");
+
+    st_buf out;
+    st_buf_init(&out);
+    cr_assert_eq(delta_schema_format(&s, info, &out, &e), ST_OK, "%s", e.msg);
+    cr_assert_eq(st_buf_append_byte(&out, 0, &e), ST_OK);
+    cr_expect_str_eq((const char *)out.data, EXTRA);
+
+    /* a comment added by the caller (COMMENT ON COLUMN) is written; a plain
+    ** format (info NULL) drops every metadata entry */
+    info[3].extra_metadata = "{\"comment\":\"outer\"}";
+    st_buf_clear(&out);
+    cr_assert_eq(delta_schema_format(&s, info, &out, &e), ST_OK, "%s", e.msg);
+    cr_assert_eq(st_buf_append_byte(&out, 0, &e), ST_OK);
+    cr_expect(strstr((const char *)out.data, "\"physicalName\":\"col-d4\",\"comment\":\"outer\"}")
+              != NULL || strstr((const char *)out.data,
+                                "\"delta.columnMapping.physicalName\":\"col-d4\","
+                                "\"comment\":\"outer\"}") != NULL, "%s", (const char *)out.data);
+    st_buf_clear(&out);
+    cr_assert_eq(delta_schema_format(&s, NULL, &out, &e), ST_OK, "%s", e.msg);
+    cr_assert_eq(st_buf_append_byte(&out, 0, &e), ST_OK);
+    cr_expect(strstr((const char *)out.data, "comment") == NULL);
+    cr_expect(strstr((const char *)out.data, "\"metadata\":{}") != NULL);
+    /* extra metadata that is not an object is refused, naming the column */
+    info[1].extra_metadata = "[1]";
+    st_buf_clear(&out);
+    cr_assert_eq(delta_schema_format(&s, info, &out, &e), ST_ERR_ARGUMENT);
+    cr_expect(strstr(e.msg, "metadata of column \"d\""), "%s", e.msg);
+    st_buf_destroy(&out);
+    st_arena_free(a);
+}

@@ -1019,3 +1019,699 @@ Test(delta_txn, abort_deletes_open_files)
     rm_rf(table);
     free(table);
 }
+
+/* ---- re-added files, dataChange, metrics ------------------------------------------ */
+
+/* The first action with key in commit arr (borrowed), or NULL. */
+static json_t *first_action(json_t *arr, const char *key)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+        if (json_object_get(o, key))
+            return json_object_get(o, key);
+    return NULL;
+}
+
+Test(delta_txn, add_file_restores_old_file)
+{
+    kv_init();
+    char *table = tmp_table("readd");
+    const char *pc[] = { "name" };
+    delta_create_options co = { .schema = &kv_schema, .n_partition_cols = 1, .partition_cols = pc };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
+    delta_snapshot *s0 = load(table);
+    cr_assert_eq(s0->n_files, 1);
+    cr_assert_eq(commit_rows(table, NULL, DELTA_OVERWRITE, 10, 1), 1);
+
+    /* RESTORE-like: remove the live file, put back version 0's file */
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_remove(t, &delta_txn_snapshot(t)->files[0], &err), ST_OK);
+    cr_assert_eq(delta_txn_add_file(t, &s0->files[0], &err), ST_OK, "%s", err.msg);
+    int64_t nf = -1, nr = -1, nb = -1;
+    delta_txn_written(t, &nf, &nr, &nb);
+    cr_assert(nf == 0 && nr == 0 && nb == 0, "re-added files are not written files");
+    cr_assert_eq(delta_txn_set_metrics(t, "[1,2]", &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "not a JSON object"), "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metrics(t, "{\"numRestoredFiles\":\"1\",\"numRemovedFiles\":\"1\"}",
+                                       &err), ST_OK, "%s", err.msg);
+    int64_t v = -2;
+    cr_assert_eq(delta_txn_commit(t, "RESTORE", "{\"version\":0}", &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 2);
+
+    json_t *c = read_commit(table, 2);
+    json_t *ci = first_action(c, "commitInfo"), *add = first_action(c, "add");
+    json_t *rm = first_action(c, "remove");
+    cr_assert(ci && add && rm);
+    cr_assert(json_is_false(json_object_get(ci, "isBlindAppend")));
+    cr_assert_str_eq(json_string_value(json_object_get(ci, "isolationLevel")), "Serializable");
+    json_t *m = json_object_get(ci, "operationMetrics");
+    cr_assert_eq(json_object_size(m), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(m, "numRestoredFiles")), "1");
+    cr_assert_null(json_object_get(m, "numFiles"));
+    cr_assert_str_eq(json_string_value(json_object_get(add, "path")), s0->files[0].path);
+    cr_assert_eq(json_integer_value(json_object_get(add, "size")), s0->files[0].size);
+    cr_assert_str_eq(json_string_value(json_object_get(add, "stats")), s0->files[0].stats);
+    cr_assert(json_is_true(json_object_get(add, "dataChange")));
+    cr_assert(json_is_true(json_object_get(rm, "dataChange")));
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(add, "partitionValues"),
+                                                       "name")), "row0");
+    cr_assert_eq(json_object_size(json_object_get(add, "partitionValues")), 1);
+    cr_assert(json_integer_value(json_object_get(add, "modificationTime")) >=
+              s0->files[0].modification_time);
+    cr_assert_null(json_object_get(add, "deletionVector"));
+    json_decref(c);
+
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->n_files, 1);
+    int64_t sum = -1;
+    cr_assert_eq(scan_rows(s, &sum), 1);
+    cr_assert_eq(sum, 0);
+    delta_snapshot_free(s);
+
+    /* a deletion vector travels with the re-added file */
+    delta_file f = s0->files[0];
+    f.has_dv = true;
+    f.dv = (delta_dv){ .storage_type = 'u', .path_or_inline_dv = "ab^-aqEH.-t@S}K{vb[*k^",
+                       .has_offset = true, .offset = 4, .size_in_bytes = 40, .cardinality = 6 };
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_add_file(t, &f, &err), ST_OK, "%s", err.msg);
+    delta_txn_abort(t);   /* must not delete the table's file */
+    struct stat st;
+    char *local = delta_resolve_path(table, s0->files[0].path, s0->arena);
+    cr_assert_eq(stat(local, &st), 0, "abort deleted a re-added file");
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_add_file(t, &f, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "RESTORE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    c = read_commit(table, 3);
+    json_t *dv = json_object_get(first_action(c, "add"), "deletionVector");
+    cr_assert(dv);
+    cr_assert_str_eq(json_string_value(json_object_get(dv, "storageType")), "u");
+    cr_assert_str_eq(json_string_value(json_object_get(dv, "pathOrInlineDv")),
+                     "ab^-aqEH.-t@S}K{vb[*k^");
+    cr_assert_eq(json_integer_value(json_object_get(dv, "offset")), 4);
+    cr_assert_eq(json_integer_value(json_object_get(dv, "sizeInBytes")), 40);
+    cr_assert_eq(json_integer_value(json_object_get(dv, "cardinality")), 6);
+    json_decref(c);
+    delta_snapshot_free(s0);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, data_change_false_rearranges)
+{
+    kv_init();
+    char *table = tmp_table("nodc");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 3), 0);
+    cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 3, 2), 1);
+
+    /* OPTIMIZE-like: both files rewritten as one, dataChange false */
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    const delta_snapshot *s = delta_txn_snapshot(t);
+    for (size_t i = 0; i < s->n_files; i++)
+        cr_assert_eq(delta_txn_remove(t, &s->files[i], &err), ST_OK);
+    vec_batch *b = kv_batch(0, 5);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    delta_txn_set_data_change(t, false);
+    int64_t nf = -1, nr = -1, nb = -1;
+    delta_txn_written(t, &nf, &nr, &nb);
+    cr_assert_eq(nf, 1);
+    cr_assert_eq(nr, 5);
+    cr_assert(nb > 0);
+    cr_assert_eq(delta_txn_flush(t, &err), ST_OK, "%s", err.msg);
+    delta_txn_written(t, &nf, &nr, &nb);
+    cr_assert_eq(nf, 1);
+    cr_assert_eq(nr, 5);
+    /* a concurrent append does not conflict with a rearrangement */
+    put_competing(table, 2, competing_add);
+    int64_t v = -2;
+    cr_assert_eq(delta_txn_commit(t, "OPTIMIZE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 3);
+    json_t *c = read_commit(table, 3);
+    size_t i;
+    json_t *o;
+    int n_add = 0, n_rm = 0;
+    json_array_foreach(c, i, o) {
+        json_t *a = json_object_get(o, "add"), *r = json_object_get(o, "remove");
+        if (a) {
+            n_add++;
+            cr_assert(json_is_false(json_object_get(a, "dataChange")));
+            cr_assert_eq(json_integer_value(json_object_get(a, "size")), nb);
+        }
+        if (r) {
+            n_rm++;
+            cr_assert(json_is_false(json_object_get(r, "dataChange")));
+        }
+    }
+    cr_assert_eq(n_add, 1);
+    cr_assert_eq(n_rm, 2);
+    json_t *ci = first_action(c, "commitInfo");
+    cr_assert_str_eq(json_string_value(json_object_get(ci, "isolationLevel")),
+                     "SnapshotIsolation");
+    cr_assert(json_is_false(json_object_get(ci, "isBlindAppend")));
+    char want[32];
+    snprintf(want, sizeof want, "%lld", (long long)nb);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(ci, "operationMetrics"),
+                                                       "numOutputBytes")), want);
+    json_decref(c);
+
+    /* with dataChange true, the same concurrent append conflicts */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_remove(t, &delta_txn_snapshot(t)->files[0], &err), ST_OK);
+    put_competing(table, 4, competing_add);
+    cr_assert_eq(delta_txn_commit(t, "DELETE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent append"), "%s", err.msg);
+    rm_rf(table);
+    free(table);
+}
+
+/* ---- metadata changes ---------------------------------------------------------------- */
+
+/* kv_schema's create options with the given config pairs. */
+static delta_create_options kv_meta(const char *const *keys, const char *const *vals, int n)
+{
+    return (delta_create_options){ .schema = &kv_schema, .n_config = n, .config_keys = keys,
+                                   .config_values = vals };
+}
+
+static json_t *schema_of(json_t *meta)
+{
+    json_error_t je;
+    json_t *s = json_loads(json_string_value(json_object_get(meta, "schemaString")), 0, &je);
+    cr_assert(s != NULL, "%s", je.text);
+    return s;
+}
+
+Test(delta_txn, set_metadata_replaces_metadata)
+{
+    kv_init();
+    char *table = tmp_table("setmeta");
+    delta_create_options co = { .schema = &kv_schema, .description = "first" };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 3), 0);
+    delta_snapshot *s0 = load(table);
+
+    /* a comment, a constraint and a new description */
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    const char *k[] = { "delta.constraints.pos" }, *v[] = { "id >= 0" };
+    delta_create_options m = kv_meta(k, v, 1);
+    m.description = "second";
+    m.name = "kv";
+    delta_field_info info[2] = {
+        { .physical_name = "id", .field_id = -1, .extra_metadata = "{\"comment\":\"the key\"}" },
+        { .physical_name = "name", .field_id = -1 },
+    };
+    cr_assert_eq(delta_txn_set_metadata(t, &m, info, &err), ST_OK, "%s", err.msg);
+    int64_t ver = -2;
+    cr_assert_eq(delta_txn_commit(t, "ADD CONSTRAINT", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(ver, 1);
+    json_t *c = read_commit(table, 1);
+    json_t *md = first_action(c, "metaData"), *pr = first_action(c, "protocol");
+    cr_assert(md && pr);
+    cr_assert_str_eq(json_string_value(json_object_get(md, "id")), s0->meta.id);
+    cr_assert_eq(json_integer_value(json_object_get(md, "createdTime")), s0->meta.created_time);
+    cr_assert_str_eq(json_string_value(json_object_get(md, "description")), "second");
+    cr_assert_str_eq(json_string_value(json_object_get(md, "name")), "kv");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "configuration"),
+                                                       "delta.constraints.pos")), "id >= 0");
+    json_t *sch = schema_of(md);
+    json_t *f0 = json_array_get(json_object_get(sch, "fields"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(f0, "metadata"),
+                                                       "comment")), "the key");
+    json_decref(sch);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 3);
+    cr_assert_null(json_object_get(pr, "writerFeatures"));
+    cr_assert(json_is_false(json_object_get(first_action(c, "commitInfo"), "isBlindAppend")));
+    json_decref(c);
+
+    /* a second change needing nothing new: metaData only, no protocol */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    m.description = "third";
+    cr_assert_eq(delta_txn_set_metadata(t, &m, info, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "SET TBLPROPERTIES", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    c = read_commit(table, 2);
+    cr_assert_eq(count_action(c, "protocol"), 0);
+    cr_assert_eq(count_action(c, "metaData"), 1);
+    json_decref(c);
+
+    delta_snapshot *s = load(table);
+    cr_assert_str_eq(s->meta.description, "third");
+    cr_assert_str_eq(s->meta.field_info[0].extra_metadata, "{\"comment\":\"the key\"}");
+    cr_assert_null(s->meta.field_info[1].extra_metadata);
+    cr_assert_eq(s->protocol.min_writer, 3);
+    int64_t sum;
+    cr_assert_eq(scan_rows(s, &sum), 3);
+    delta_snapshot_free(s);
+
+    /* partition columns may not change, unless the table is replaced */
+    const char *pc[] = { "name" };
+    delta_create_options part = { .schema = &kv_schema, .n_partition_cols = 1,
+                                  .partition_cols = pc };
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &part, NULL, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "cannot change the partition columns"), "%s", err.msg);
+    /* the txn kept its metadata: a write still works and commits unpartitioned */
+    vec_batch *b = kv_batch(3, 1);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, info, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "after writing data"), "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    c = read_commit(table, 3);
+    cr_assert_eq(count_action(c, "metaData"), 0);
+    json_decref(c);
+
+    /* CREATE OR REPLACE: overwrite + new partitioning; createdTime and id kept */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    delta_txn_set_mode(t, DELTA_OVERWRITE);
+    cr_assert_eq(delta_txn_set_metadata(t, &part, NULL, &err), ST_OK, "%s", err.msg);
+    b = kv_batch(50, 2);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_commit(t, "CREATE OR REPLACE TABLE", NULL, NULL, &err), ST_OK,
+                 "%s", err.msg);
+    s = load(table);
+    cr_assert_eq(s->version, 4);
+    cr_assert_str_eq(s->meta.id, s0->meta.id);
+    cr_assert_eq(s->meta.n_partition_cols, 1);
+    cr_assert_str_eq(s->meta.partition_cols[0], "name");
+    cr_assert_null(s->meta.description);
+    cr_assert_eq(s->n_files, 2);
+    cr_assert_eq(s->protocol.min_writer, 3, "the protocol is never lowered");
+    cr_assert_eq(scan_rows(s, &sum), 2);
+    cr_assert_eq(sum, 101);
+    delta_snapshot_free(s);
+    delta_snapshot_free(s0);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, set_metadata_protocol_upgrades)
+{
+    kv_init();
+    char *table = tmp_table("proto");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
+    st_error err;
+    delta_txn *t = NULL;
+    int64_t ver;
+    /* a generated column -> writer 4 */
+    delta_field_info gen[2] = {
+        { .physical_name = "id", .field_id = -1 },
+        { .physical_name = "name", .field_id = -1,
+          .extra_metadata = "{\"delta.generationExpression\":\"CAST(id AS STRING)\"}" },
+    };
+    delta_create_options m = kv_meta(NULL, NULL, 0);
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, gen, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "ALTER", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->protocol.min_reader, 1);
+    cr_assert_eq(s->protocol.min_writer, 4);
+    delta_snapshot_free(s);
+
+    /* deletion vectors: table features, the legacy ones listed explicitly */
+    const char *k[] = { "delta.enableDeletionVectors" }, *v[] = { "true" };
+    m = kv_meta(k, v, 1);
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, gen, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "ALTER", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    json_t *c = read_commit(table, ver);
+    json_t *pr = first_action(c, "protocol");
+    cr_assert(pr);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 3);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 7);
+    json_t *rf = json_object_get(pr, "readerFeatures"), *wf = json_object_get(pr, "writerFeatures");
+    cr_assert_eq(json_array_size(rf), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(rf, 0)), "deletionVectors");
+    const char *want[] = { "appendOnly", "invariants", "checkConstraints", "changeDataFeed",
+                           "generatedColumns", "deletionVectors" };
+    cr_assert_eq(json_array_size(wf), ST_ARRAY_LEN(want), "%s", json_dumps(wf, 0));
+    for (size_t i = 0; i < ST_ARRAY_LEN(want); i++) {
+        bool found = false;
+        for (size_t j = 0; j < json_array_size(wf); j++)
+            found |= strcmp(json_string_value(json_array_get(wf, j)), want[i]) == 0;
+        cr_assert(found, "writer feature %s missing", want[i]);
+    }
+    json_decref(c);
+    /* the upgraded table is still writable and readable */
+    cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 1, 2), ver + 1);
+    s = load(table);
+    int64_t sum;
+    cr_assert_eq(scan_rows(s, &sum), 3);
+    cr_assert_eq(sum, 3);
+    delta_snapshot_free(s);
+
+    /* identity column on a reader 3 / writer 7 table: one more feature */
+    delta_field_info ident[2] = {
+        { .physical_name = "id", .field_id = -1,
+          .extra_metadata = "{\"delta.identity.start\":1,\"delta.identity.step\":1}" },
+        gen[1],
+    };
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, ident, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "ALTER", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    s = load(table);
+    cr_assert_eq(s->protocol.n_writer_features, 7);
+    cr_assert_str_eq(s->protocol.writer_features[6], "identityColumns");
+    cr_assert_eq(s->protocol.n_reader_features, 1);
+    delta_snapshot_free(s);
+
+    /* dropping everything again lowers nothing and emits no protocol */
+    m = kv_meta(NULL, NULL, 0);
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "ALTER", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    c = read_commit(table, ver);
+    cr_assert_eq(count_action(c, "protocol"), 0);
+    json_decref(c);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, concurrent_set_metadata_conflicts)
+{
+    kv_init();
+    char *table = tmp_table("metaconf");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
+    st_error err;
+    delta_txn *a = NULL, *b = NULL;
+    cr_assert_eq(delta_txn_begin(table, NULL, &a, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_begin(table, NULL, &b, &err), ST_OK, "%s", err.msg);
+    const char *k[] = { "x.a" }, *va[] = { "1" }, *vb[] = { "2" };
+    delta_create_options ma = kv_meta(k, va, 1), mb = kv_meta(k, vb, 1);
+    cr_assert_eq(delta_txn_set_metadata(a, &ma, NULL, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(b, &mb, NULL, &err), ST_OK, "%s", err.msg);
+    int64_t v = -2;
+    cr_assert_eq(delta_txn_commit(a, "SET TBLPROPERTIES", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 1);
+    cr_assert_eq(delta_txn_commit(b, "SET TBLPROPERTIES", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent metadata change in version 1"), "%s", err.msg);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->version, 1);
+    cr_assert_str_eq(delta_config_get(&s->meta, "x.a"), "1");
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+}
+
+/* Batch of (id bigint, <name> string[, extra int]) rows from..from+n. */
+static vec_batch *cm_batch(const vec_schema *sch, int64_t from, int64_t n)
+{
+    st_error err;
+    vec_batch *b = vec_batch_new(sch, sch->n_fields, 0);
+    for (int c = 0; c < sch->n_fields; c++) {
+        vec_builder *vb = vec_builder_new(&sch->fields[c].type);
+        for (int64_t i = from; i < from + n; i++) {
+            char s[32];
+            snprintf(s, sizeof s, "row%lld", (long long)i);
+            if (c == 0)
+                cr_assert_eq(vec_builder_append_i64(vb, i, &err), ST_OK);
+            else if (c == 1)
+                cr_assert_eq(vec_builder_append_bytes(vb, s, strlen(s), &err), ST_OK);
+            else
+                cr_assert_eq(vec_builder_append_i64(vb, 10 * i, &err), ST_OK);
+        }
+        cr_assert_eq(vec_builder_finish(vb, b->arena, &b->cols[c], &err), ST_OK);
+        vec_builder_free(vb);
+    }
+    b->n_rows = n;
+    return b;
+}
+
+/* Scans s: per row (id, the string column's text, the third column or -1). */
+static int64_t cm_scan(const delta_snapshot *s, int64_t *ids, char (*names)[16], int64_t *extra,
+                       int64_t cap)
+{
+    st_error err;
+    delta_scan *sc = NULL;
+    cr_assert_eq(delta_scan_open(s, NULL, &sc, &err), ST_OK, "%s", err.msg);
+    int64_t n = 0;
+    for (;;) {
+        vec_batch *b = NULL;
+        cr_assert_eq(delta_scan_next(sc, &b, &err), ST_OK, "%s", err.msg);
+        if (!b)
+            break;
+        for (int64_t i = 0; i < b->n_rows; i++, n++) {
+            cr_assert(n < cap);
+            ids[n] = ((const int64_t *)b->cols[0]->values)[i];
+            const vec *sv = b->cols[1];
+            const int32_t *off = vec_offsets(sv);
+            cr_assert(vec_is_valid(sv, i));
+            snprintf(names[n], 16, "%.*s", (int)(off[i + 1] - off[i]), sv->bytes + off[i]);
+            extra[n] = -1;
+            if (b->n_cols > 2 && vec_is_valid(b->cols[2], i))
+                extra[n] = ((const int64_t *)b->cols[2]->values)[i];
+        }
+        vec_batch_free(b);
+    }
+    delta_scan_close(sc);
+    return n;
+}
+
+Test(delta_txn, column_mapping_enable_rename_add)
+{
+    kv_init();
+    char *table = tmp_table("cm");
+    const char *pc[] = { "id" };
+    vec_field f3[3] = { { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true },
+                        { .name = "name", .type = { .id = VEC_STRING }, .nullable = true },
+                        { .name = "part", .type = { .id = VEC_INT64 }, .nullable = true } };
+    vec_schema s3 = { .n_fields = 3, .fields = f3 };
+    delta_create_options co = { .schema = &s3, .n_partition_cols = 1, .partition_cols = pc + 0 };
+    /* partitioned by "part" */
+    const char *pc2[] = { "part" };
+    co.partition_cols = pc2;
+    st_error err;
+    delta_txn *t = NULL;
+    int64_t ver;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    vec_batch *b = cm_batch(&s3, 0, 4);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_commit(t, "CREATE TABLE", NULL, &ver, &err), ST_OK, "%s", err.msg);
+
+    /* enable column mapping: ids 1..3, physical names = the names */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    const delta_snapshot *s0 = delta_txn_snapshot(t);
+    st_arena *a = st_arena_new(0);
+    delta_field_info *info = NULL;
+    int64_t max_id = 0;
+    cr_assert_eq(delta_enable_column_mapping(&s0->meta.schema, s0->meta.field_info, a, &info,
+                                             &max_id, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(max_id, 3);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(info[i].field_id, i + 1);
+        cr_assert_str_eq(info[i].physical_name, f3[i].name);
+    }
+    const char *k[] = { "delta.columnMapping.mode" }, *v[] = { "name" };
+    delta_create_options m = { .schema = &s3, .n_partition_cols = 1, .partition_cols = pc2,
+                               .n_config = 1, .config_keys = k, .config_values = v };
+    cr_assert_eq(delta_txn_set_metadata(t, &m, info, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "SET TBLPROPERTIES", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    json_t *c = read_commit(table, ver);
+    json_t *pr = first_action(c, "protocol"), *md = first_action(c, "metaData");
+    cr_assert(pr && md);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 2);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 5);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(md, "configuration"),
+                                       "delta.columnMapping.maxColumnId")), "3");
+    json_t *sch = schema_of(md);
+    json_t *mdf = json_object_get(json_array_get(json_object_get(sch, "fields"), 1), "metadata");
+    cr_assert_eq(json_integer_value(json_object_get(mdf, "delta.columnMapping.id")), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(mdf, "delta.columnMapping.physicalName")),
+                     "name");
+    json_decref(sch);
+    json_decref(c);
+
+    /* rename name -> label: same physical name */
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->meta.column_mapping, 1);
+    vec_field r3[3] = { f3[0], f3[1], f3[2] };
+    r3[1].name = "label";
+    vec_schema rs = { .n_fields = 3, .fields = r3 };
+    delta_create_options rm = m;
+    rm.schema = &rs;
+    rm.n_config = s->meta.n_config;
+    rm.config_keys = s->meta.config_keys;
+    rm.config_values = s->meta.config_values;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &rm, s->meta.field_info, &err), ST_OK, "%s", err.msg);
+    b = cm_batch(&rs, 4, 2);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_commit(t, "RENAME COLUMN", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    c = read_commit(table, ver);
+    cr_assert_eq(count_action(c, "protocol"), 0);
+    json_t *add = first_action(c, "add");
+    cr_assert(add);
+    /* stats and partition values by physical name */
+    cr_assert(strstr(json_string_value(json_object_get(add, "stats")), "\"name\":\"row4\""),
+              "%s", json_string_value(json_object_get(add, "stats")));
+    cr_assert(json_object_get(json_object_get(add, "partitionValues"), "part"));
+    json_decref(c);
+    delta_snapshot_free(s);
+
+    /* all six rows under the new name */
+    s = load(table);
+    cr_assert_str_eq(s->meta.schema.fields[1].name, "label");
+    cr_assert_str_eq(s->meta.field_info[1].physical_name, "name");
+    int64_t ids[16], extra[16];
+    char names[16][16];
+    int64_t n = cm_scan(s, ids, names, extra, 16);
+    cr_assert_eq(n, 6);
+    int64_t seen = 0;
+    for (int64_t i = 0; i < n; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "row%lld", (long long)ids[i]);
+        cr_assert_str_eq(names[i], want);
+        cr_assert_eq(extra[i], 10 * ids[i], "partition value of id %lld", (long long)ids[i]);
+        seen |= INT64_C(1) << ids[i];
+    }
+    cr_assert_eq(seen, 0x3f);
+
+    /* add a column: a fresh id and a col-<uuid> physical name */
+    vec_field r4[4] = { r3[0], r3[1], r3[2],
+                        { .name = "extra", .type = { .id = VEC_INT64 }, .nullable = true } };
+    vec_schema s4 = { .n_fields = 4, .fields = r4 };
+    delta_field_info i4[4];
+    memcpy(i4, s->meta.field_info, 3 * sizeof *i4);
+    i4[3] = (delta_field_info){ .physical_name = "extra", .field_id = -1 };
+    delta_create_options am = rm;
+    am.schema = &s4;
+    am.n_config = s->meta.n_config;
+    am.config_keys = s->meta.config_keys;
+    am.config_values = s->meta.config_values;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &am, i4, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "ADD COLUMNS", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    delta_snapshot_free(s);
+    s = load(table);
+    cr_assert_eq(s->meta.field_info[3].field_id, 4);
+    cr_assert(strncmp(s->meta.field_info[3].physical_name, "col-", 4) == 0);
+    cr_assert_str_eq(delta_config_get(&s->meta, "delta.columnMapping.maxColumnId"), "4");
+    /* rows with the new column: the file stores it under its physical name */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    b = cm_batch(&s4, 6, 1);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    c = read_commit(table, ver);
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\":60", s->meta.field_info[3].physical_name);
+    cr_assert(strstr(json_string_value(json_object_get(first_action(c, "add"), "stats")), key),
+              "%s", json_string_value(json_object_get(first_action(c, "add"), "stats")));
+    char *local = delta_resolve_path(table, json_string_value(json_object_get(
+                                     first_action(c, "add"), "path")), s->arena);
+    pq_file *pf = NULL;
+    cr_assert_eq(pq_file_open(local, &pf, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(pq_file_num_rows(pf), 1);
+    const vec_schema *ps = pq_file_schema(pf);
+    cr_assert_eq(ps->n_fields, 3, "the partition column is not stored");
+    cr_assert_str_eq(ps->fields[0].name, "id");
+    cr_assert_str_eq(ps->fields[1].name, "name");   /* renamed to label, physical kept */
+    cr_assert_str_eq(ps->fields[2].name, s->meta.field_info[3].physical_name);
+    pq_file_close(pf);
+    json_decref(c);
+    delta_snapshot_free(s);
+    s = load(table);
+    delta_scan *sc = NULL;
+    cr_assert_eq(delta_scan_open(s, NULL, &sc, &err), ST_OK, "%s", err.msg);
+    int64_t rows = 0;
+    for (;;) {
+        vec_batch *ob = NULL;
+        cr_assert_eq(delta_scan_next(sc, &ob, &err), ST_OK, "%s", err.msg);
+        if (!ob)
+            break;
+        cr_assert_eq(ob->n_cols, 4);
+        cr_assert_str_eq(ob->schema->fields[3].name, "extra");
+        for (int64_t i = 0; i < ob->n_rows; i++, rows++) {
+            int64_t id = ((const int64_t *)ob->cols[0]->values)[i];
+            bool valid = vec_is_valid(ob->cols[3], i);
+            cr_assert_eq(valid, id == 6, "id %lld", (long long)id);
+            if (valid)
+                cr_assert_eq(((const int64_t *)ob->cols[3]->values)[i], 60);
+        }
+        vec_batch_free(ob);
+    }
+    delta_scan_close(sc);
+    cr_assert_eq(rows, 7);
+    /* changing the mode back is refused */
+    const char *kn[] = { "delta.columnMapping.mode" }, *vn[] = { "none" };
+    delta_create_options none = am;
+    none.n_config = 1;
+    none.config_keys = kn;
+    none.config_values = vn;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &none, s->meta.field_info, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "from name to none"), "%s", err.msg);
+    delta_txn_abort(t);
+    delta_snapshot_free(s);
+    st_arena_free(a);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, create_with_field_metadata_and_mapping)
+{
+    kv_init();
+    char *table = tmp_table("cmcreate");
+    delta_create_options co = { .schema = &kv_schema };
+    st_error err;
+    delta_txn *t = NULL;
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    const char *k[] = { "delta.columnMapping.mode" }, *v[] = { "name" };
+    delta_create_options m = kv_meta(k, v, 1);
+    delta_field_info info[2] = {
+        { .field_id = -1, .extra_metadata = "{\"comment\":\"key\"}" },
+        { .field_id = -1, .extra_metadata = "{\"CURRENT_DEFAULT\":\"'n'\"}" },
+    };
+    cr_assert_eq(delta_txn_set_metadata(t, &m, info, &err), ST_OK, "%s", err.msg);
+    vec_batch *b = kv_batch(0, 3);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    int64_t ver;
+    cr_assert_eq(delta_txn_commit(t, "CREATE TABLE", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(ver, 0);
+    json_t *c = read_commit(table, 0);
+    json_t *pr = first_action(c, "protocol");
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 2);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 5);
+    json_decref(c);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->meta.column_mapping, 1);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(s->meta.field_info[i].field_id, i + 1);
+        cr_assert(strncmp(s->meta.field_info[i].physical_name, "col-", 4) == 0);
+    }
+    cr_assert_str_eq(s->meta.field_info[0].extra_metadata, "{\"comment\":\"key\"}");
+    cr_assert_str_eq(s->meta.field_info[1].extra_metadata, "{\"CURRENT_DEFAULT\":\"'n'\"}");
+    cr_assert_str_eq(delta_config_get(&s->meta, "delta.columnMapping.maxColumnId"), "2");
+    /* the data file holds physical names; the scan gives logical ones back */
+    char *local = delta_resolve_path(table, s->files[0].path, s->arena);
+    pq_file *pf = NULL;
+    cr_assert_eq(pq_file_open(local, &pf, &err), ST_OK, "%s", err.msg);
+    cr_assert_str_eq(pq_file_schema(pf)->fields[0].name, s->meta.field_info[0].physical_name);
+    pq_file_close(pf);
+    int64_t ids[8], extra[8];
+    char names[8][16];
+    cr_assert_eq(cm_scan(s, ids, names, extra, 8), 3);
+    for (int i = 0; i < 3; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "row%lld", (long long)ids[i]);
+        cr_assert_str_eq(names[i], want);
+    }
+    cr_assert_eq(ids[0] + ids[1] + ids[2], 3);
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+}
