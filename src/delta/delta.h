@@ -288,9 +288,33 @@ void      delta_txn_abort(delta_txn *t);   /* deletes written files; frees t */
 ** (generatedColumns), delta.enableChangeDataFeed=true -> writer 4,
 ** delta.enableDeletionVectors=true -> reader 3 / writer 7 with
 ** deletionVectors, delta.appendOnly -> writer 2, identity columns -> writer 6
-** (identityColumns), timestamp_ntz columns -> the timestampNtz feature; a
-** legacy table moved to reader 3 / writer 7 lists the features its old
-** versions implied. The delta layer does not evaluate CHECK constraints,
+** (identityColumns), timestamp_ntz columns -> the timestampNtz feature, a
+** field with CURRENT_DEFAULT -> allowColumnDefaults (writer 7), a field with
+** delta.typeChanges or delta.enableTypeWidening=true or a widened column ->
+** typeWidening (reader 3 / writer 7); a legacy table moved to reader 3 /
+** writer 7 lists the features its old versions implied.
+** Table feature properties: delta.feature.<name> = 'supported' (or
+** 'enabled'; names case-insensitive) in the configuration, here or at
+** creation, lists the feature in the protocol and is not stored in
+** metaData.configuration (Delta consumes it). Features that can be asked
+** for: appendOnly, invariants, checkConstraints, changeDataFeed,
+** generatedColumns, columnMapping, identityColumns, deletionVectors,
+** timestampNtz, domainMetadata, allowColumnDefaults, clustering (brings
+** domainMetadata) and typeWidening; any other name is ST_ERR_UNSUPPORTED
+** naming it, another value ST_ERR_ARGUMENT.
+** Type changes: while the table keeps its files (not DELTA_OVERWRITE) a
+** column (matched by name; under column mapping by physical name; nested
+** fields too) may only be widened as Delta's type widening allows: byte /
+** short / int to a wider integer, to double or to a decimal with enough
+** integer digits; float to double; decimal(p, s) to decimal(p + k1, s + k2)
+** with k1 >= k2 >= 0; date to timestamp_ntz. New files get the wide type and
+** the scan widens old ones. The executor records the change in the field's
+** metadata as Delta does ("delta.typeChanges": [{"fromType": "integer",
+** "toType": "long"}], with "fieldPath": "element" / "key" / "value" for
+** changes inside arrays and maps). Anything else is ST_ERR_ARGUMENT naming
+** the column and both types -- except in a transaction that already removed
+** or re-added files (RESTORE: an older version's metadata comes back with
+** that version's files). The delta layer does not evaluate CHECK constraints,
 ** generation expressions or identity values: the statement executor does.
 ** Concurrent metadata changes conflict as in Delta (MetadataChangedException):
 ** "concurrent metadata change in version N". On failure the transaction keeps
@@ -308,6 +332,25 @@ st_status delta_txn_set_metadata(delta_txn *t, const delta_create_options *m,
 st_status delta_enable_column_mapping(const vec_schema *s, const delta_field_info *old_info,
                                       st_arena *a, delta_field_info **out_info, int64_t *max_id,
                                       st_error *err);
+/* Domain metadata (PROTOCOL.md "Domain Metadata"): at commit a
+** {"domainMetadata":{"domain":..,"configuration":"<text>","removed":false}}
+** action; configuration_json NULL removes the domain (removed=true, the old
+** configuration repeated; nothing when the table does not have the domain).
+** The last call per domain wins. The domainMetadata writer feature is added
+** to the protocol when missing. A concurrent commit that changed the same
+** domain is a conflict ("concurrent change of domain "d""); other domains do
+** not conflict. The snapshot's live domains are s->domains.
+** Liquid clustering (PROTOCOL.md "Clustered Table"): the table needs
+** delta.feature.clustering = 'supported' (which brings domainMetadata) and
+** the domain "delta.clustering" with configuration
+** {"clusteringColumns":[["a"],["b"]]} -- one array per clustering column,
+** holding the column's path of PHYSICAL names (under column mapping the
+** delta_field_info physical_name of each level, e.g. [["col-5f1c..."]];
+** without mapping the column names; a nested column is ["s","x"]).
+** CLUSTER BY NONE writes {"clusteringColumns":[]}. Clustering columns must
+** have stats (among the first delta.dataSkippingNumIndexedCols columns). */
+st_status delta_txn_set_domain(delta_txn *t, const char *domain, const char *configuration_json,
+                               st_error *err);
 /* Adds an existing data file (RESTORE puts back files of an older version):
 ** an add action with f's path, size, partition values, stats and deletion
 ** vector, modificationTime now. */
@@ -330,6 +373,32 @@ void      delta_txn_written(const delta_txn *t, int64_t *files, int64_t *rows, i
 /* Closes (footer, fsync) every data file still open; later writes start new
 ** files. Makes delta_txn_written's byte count exact. */
 st_status delta_txn_flush(delta_txn *t, st_error *err);
+
+/* ---- deletion vectors: merge-on-read DML (delta_dv_write.c) -------------- */
+
+/* Marks rows of data file f as deleted (PROTOCOL.md "Deletion Vectors").
+** f: a live file of the transaction's snapshot (matched by path). rows:
+** sorted, distinct positions in the physical file (counting rows f's
+** existing deletion vector already removed), n of them; every one below the
+** file's row count. They are merged (union) with f's existing DV and with
+** earlier calls for f in this transaction. At commit all DVs go into one new
+** file <table>/deletion_vector_<uuid>.bin (fsync'd first; deleted if the
+** transaction aborts or its commit fails) and each touched file gets a
+** remove (with its old DV) plus an add of the same path with the new
+** deletionVector ('u' storage), its size and partition values, stats with
+** the physical numRecords and "tightBounds":false; a file whose every row
+** ends up deleted is only removed. Do not also delta_txn_remove f.
+** Errors: ST_ERR_UNSUPPORTED "table ... does not have deletion vectors
+** enabled (delta.enableDeletionVectors)" when the protocol lacks the
+** deletionVectors feature; ST_ERR_ARGUMENT for a file that is not live,
+** unsorted/duplicate positions, a position past the end of the file or
+** while creating a table. */
+st_status delta_txn_delete_rows(delta_txn *t, const delta_file *f, const uint64_t *rows,
+                                size_t n, st_error *err);
+/* Whether DML on the table at s should write deletion vectors: the protocol
+** has the deletionVectors reader and writer feature and the configuration
+** delta.enableDeletionVectors is "true" (case-insensitive). */
+bool      delta_dv_enabled(const delta_snapshot *s);
 
 /* ---- maintenance (delta_maint.c) ------------------------------------------ */
 

@@ -129,7 +129,7 @@ static int cmp_bytes(const vec *va, int64_t a, const vec *vb, int64_t b)
 {
     const int32_t *oa = vec_offsets(va), *ob = vec_offsets(vb);
     size_t la = (size_t)(oa[a + 1] - oa[a]), lb = (size_t)(ob[b + 1] - ob[b]);
-    int c = memcmp(va->bytes + oa[a], vb->bytes + ob[b], ST_MIN(la, lb));
+    int c = st_memcmp(va->bytes + oa[a], vb->bytes + ob[b], ST_MIN(la, lb));
     if (c != 0)
         return c;
     return la < lb ? -1 : la > lb;

@@ -7,14 +7,18 @@
 ** files -- and on commit publishes _delta_log/<version>.json through
 ** store_put_if_absent. The commit file is NDJSON: commitInfo first, then
 ** protocol (when new or raised) + metaData (creation or
-** delta_txn_set_metadata), txn (idempotent writers), remove and add actions
+** delta_txn_set_metadata), domainMetadata (delta_txn_set_domain), txn
+** (idempotent writers), remove and add actions
 ** (dataChange per delta_txn_set_data_change; re-added files from
 ** delta_txn_add_file keep their stats and deletion vector).
 **
 ** Metadata: the protocol a metadata needs is computed in one place
 ** (protocol_compute) for creation and for changes -- legacy versions while
 ** they suffice, else reader 3 / writer 7 with explicit feature lists; never
-** lowered. Under column mapping (mode name) data files, stats and
+** lowered; delta.feature.<name> properties ask for a feature and are
+** consumed (not stored). A metadata change that alters a column's type
+** must be one of Delta's widenings (old files stay; the scan widens them).
+** Under column mapping (mode name) data files, stats and
 ** partitionValues use the fields' physical names (t->data_schema is the
 ** physical schema); fields without an id get one when metadata is written.
 **
@@ -31,7 +35,7 @@
 ** data files and never a partial commit; a failed or aborted transaction
 ** deletes the data files it wrote. Losing the race for version v reads the
 ** winning commit and applies Delta's conflict rules (metadata/protocol
-** change, concurrent delete of a file this txn removes, concurrent append
+** change, a change of a domain this transaction sets, concurrent delete of a file this txn removes, concurrent append
 ** when this txn read the table, a moved app id version); without a conflict
 ** the commit is retried at v + 1 (up to DELTA_TXN_MAX_TRIES times). A
 ** transaction that changes no data (dataChange false: OPTIMIZE) runs at
@@ -43,6 +47,7 @@
 ** failure of either does not fail the commit. */
 #include "delta_write.h"
 #include "delta_cleanup.h"
+#include "delta_dv_int.h"
 
 #include "../format/parquet/pq.h"
 #include "../store/store.h"
@@ -104,6 +109,13 @@ typedef struct txn_remove {
     const delta_file *file;   /* borrowed: snapshot (for the deletion vector) */
 } txn_remove;
 
+/* A domainMetadata action (delta_txn_set_domain). */
+typedef struct txn_domain {
+    const char *domain;       /* arena */
+    const char *config;       /* arena; configuration string ("" for a removal) */
+    bool        removed;
+} txn_domain;
+
 struct delta_txn {
     st_arena        *arena;       /* owned: everything below */
     const char      *table;       /* root folder, no trailing slash */
@@ -142,6 +154,15 @@ struct delta_txn {
     const delta_field_info *info;    /* arena; field infos of t->create's schema, NULL = none */
     int              cm_mode;        /* column mapping of the metadata written to: 0 none,
                                      ** 1 name, 2 id */
+    const char     **feat;           /* arena; features asked for by delta.feature.<name>
+                                     ** properties of t->create (static names) */
+    int              n_feat;
+    bool             widened;        /* t->create widens a column type of the snapshot's
+                                     ** schema (needs typeWidening) */
+    txn_domain      *domains;        /* heap; domainMetadata actions to write */
+    int              n_domains, cap_domains;
+    delta_dvw       *dvw;            /* owned; pending deletion vectors (delta_dv_write.c),
+                                     ** NULL when none */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -320,6 +341,7 @@ static bool type_has_ntz(const vec_type *ty)
 }
 
 static st_status prepare_meta(delta_txn *t, const delta_field_info *info, st_error *err);
+static st_status take_feature_props(delta_txn *t, delta_create_options *d, st_error *err);
 
 /* ---- begin --------------------------------------------------------------- */
 
@@ -329,10 +351,16 @@ static bool writer_feature_known(const char *f)
     /* checkConstraints, generatedColumns and identityColumns hold SQL
     ** expressions and counters the statement executor enforces; deletion
     ** vectors only need removes to carry them (this writer adds none). */
+    /* allowColumnDefaults: the executor fills defaults; clustering: files
+    ** need no layout (OPTIMIZE clusters), only the delta.clustering domain
+    ** the executor maintains; typeWidening: new files are written with the
+    ** current (wide) types, old ones are widened by the scan. */
     static const char *const known[] = { "appendOnly", "invariants", "timestampNtz",
                                          "domainMetadata", "columnMapping", "deletionVectors",
                                          "checkConstraints", "generatedColumns",
-                                         "identityColumns", "changeDataFeed" };
+                                         "identityColumns", "changeDataFeed",
+                                         "allowColumnDefaults", "clustering", "typeWidening",
+                                         "typeWidening-preview" };
     for (size_t i = 0; i < ST_ARRAY_LEN(known); i++)
         if (strcmp(known[i], f) == 0)
             return true;
@@ -517,6 +545,9 @@ static st_status copy_create(delta_txn *t, const delta_create_options *c, st_err
     if (!d->partition_cols || !d->config_keys || !d->config_values ||
         (c->name && !d->name) || (c->description && !d->description))
         return nomem(err);
+    rc = take_feature_props(t, d, err);
+    if (rc != ST_OK)
+        return rc;
     t->create = d;
     t->schema = s;
     return ST_OK;
@@ -582,6 +613,11 @@ const delta_snapshot *delta_txn_snapshot(const delta_txn *t)
     return t->snap;
 }
 
+delta_dvw **delta_txn_dvw(delta_txn *t)
+{
+    return &t->dvw;
+}
+
 void delta_txn_set_mode(delta_txn *t, delta_write_mode mode)
 {
     t->mode = mode;
@@ -609,6 +645,8 @@ static const txn_feature txn_features[] = {
     { "appendOnly", 1, 2 },       { "invariants", 1, 2 },        { "checkConstraints", 1, 3 },
     { "changeDataFeed", 1, 4 },   { "generatedColumns", 1, 4 },  { "columnMapping", 2, 5 },
     { "identityColumns", 1, 6 },  { "deletionVectors", 3, 7 },   { "timestampNtz", 3, 7 },
+    { "domainMetadata", 1, 7 },   { "allowColumnDefaults", 1, 7 }, { "clustering", 1, 7 },
+    { "typeWidening", 3, 7 },
 };
 
 static const txn_feature *feature_find(const char *name)
@@ -617,6 +655,50 @@ static const txn_feature *feature_find(const char *name)
         if (strcmp(txn_features[i].name, name) == 0)
             return &txn_features[i];
     return NULL;
+}
+
+/* Moves the delta.feature.<name> = 'supported' (or 'enabled') properties of
+** d out of its configuration into t->feat: Delta consumes them (they list
+** the feature in the protocol and are not stored in metaData). Names match
+** case-insensitively, as in Delta. */
+static st_status take_feature_props(delta_txn *t, delta_create_options *d, st_error *err)
+{
+    const char **keys = (const char **)d->config_keys, **vals = (const char **)d->config_values;
+    const char **feat = st_arena_calloc(t->arena, ST_ARRAY_LEN(txn_features), sizeof(char *));
+    if (!feat)
+        return nomem(err);
+    int n_feat = 0, m = 0;
+    for (int i = 0; i < d->n_config; i++) {
+        if (strncasecmp(keys[i], "delta.feature.", 14) != 0) {
+            keys[m] = keys[i];
+            vals[m++] = vals[i];
+            continue;
+        }
+        const char *name = keys[i] + 14;
+        const txn_feature *f = NULL;
+        for (size_t k = 0; k < ST_ARRAY_LEN(txn_features) && !f; k++)
+            if (strcasecmp(txn_features[k].name, name) == 0)
+                f = &txn_features[k];
+        if (!f) {
+            st_error_set(err, ST_ERR_UNSUPPORTED, "cannot enable table feature \"%s\" on table "
+                         "\"%s\": strata does not support writing it", name, t->table);
+            return st_error_hint(err, "Remove the delta.feature.%s property.", name);
+        }
+        if (!vals[i] || (strcasecmp(vals[i], "supported") != 0 &&
+                         strcasecmp(vals[i], "enabled") != 0))
+            return st_error_set(err, ST_ERR_ARGUMENT, "table property \"%s\" of table \"%s\" "
+                                "must be 'supported', not '%s'", keys[i], t->table,
+                                vals[i] ? vals[i] : "");
+        bool seen = false;
+        for (int k = 0; k < n_feat; k++)
+            seen |= feat[k] == f->name;
+        if (!seen)
+            feat[n_feat++] = f->name;
+    }
+    d->n_config = m;
+    t->feat = feat;
+    t->n_feat = n_feat;
+    return ST_OK;
 }
 
 static bool name_in(const char *const *list, int n, const char *name)
@@ -635,7 +717,7 @@ static void name_add(const char **list, int *n, const char *name)
 }
 
 /* Field metadata flags of an info tree: bit 0 invariants, 1 generated
-** column, 2 identity column. */
+** column, 2 identity column, 3 column default, 4 type changes. */
 static int info_flags(const delta_field_info *info, int n)
 {
     int flags = 0;
@@ -648,6 +730,8 @@ static int info_flags(const delta_field_info *info, int n)
                 flags |= strcmp(k, "delta.invariants") == 0 ? 1 : 0;
                 flags |= strcmp(k, "delta.generationExpression") == 0 ? 2 : 0;
                 flags |= strncmp(k, "delta.identity.", 15) == 0 ? 4 : 0;
+                flags |= strcmp(k, "CURRENT_DEFAULT") == 0 ? 8 : 0;
+                flags |= strcmp(k, "delta.typeChanges") == 0 ? 16 : 0;
             }
             json_decref(o);
         }
@@ -662,36 +746,52 @@ static bool config_true(const delta_txn *t, const char *key)
     return v && strcasecmp(v, "true") == 0;
 }
 
-/* The features the metadata being written needs (names are static). */
+/* The features the transaction needs (names are static; each once, so at
+** most ST_ARRAY_LEN(txn_features)): those of the metadata being written
+** (t->create), if any, and domainMetadata when it writes domains. */
 static int needed_features(const delta_txn *t, const char **need)
 {
     int n = 0;
     const delta_create_options *c = t->create;
+    if (t->n_domains > 0)
+        name_add(need, &n, "domainMetadata");
+    if (!c)
+        return n;
     if (config_true(t, "delta.appendOnly"))
-        need[n++] = "appendOnly";
+        name_add(need, &n, "appendOnly");
     for (int i = 0; i < c->n_config; i++)
         if (strncmp(c->config_keys[i], "delta.constraints.", 18) == 0) {
-            need[n++] = "checkConstraints";
+            name_add(need, &n, "checkConstraints");
             break;
         }
     if (config_true(t, "delta.enableChangeDataFeed"))
-        need[n++] = "changeDataFeed";
+        name_add(need, &n, "changeDataFeed");
     if (t->cm_mode != 0)
-        need[n++] = "columnMapping";
+        name_add(need, &n, "columnMapping");
     if (config_true(t, "delta.enableDeletionVectors"))
-        need[n++] = "deletionVectors";
+        name_add(need, &n, "deletionVectors");
+    if (config_true(t, "delta.enableTypeWidening") || t->widened)
+        name_add(need, &n, "typeWidening");
     bool ntz = false;
     for (int i = 0; i < t->schema->n_fields; i++)
         ntz |= type_has_ntz(&t->schema->fields[i].type);
     if (ntz)
-        need[n++] = "timestampNtz";
+        name_add(need, &n, "timestampNtz");
     int flags = info_flags(t->info, t->info ? t->schema->n_fields : 0);
     if (flags & 1)
-        need[n++] = "invariants";
+        name_add(need, &n, "invariants");
     if (flags & 2)
-        need[n++] = "generatedColumns";
+        name_add(need, &n, "generatedColumns");
     if (flags & 4)
-        need[n++] = "identityColumns";
+        name_add(need, &n, "identityColumns");
+    if (flags & 8)
+        name_add(need, &n, "allowColumnDefaults");
+    if (flags & 16)
+        name_add(need, &n, "typeWidening");
+    for (int i = 0; i < t->n_feat; i++)
+        name_add(need, &n, t->feat[i]);
+    if (name_in(need, n, "clustering"))        /* its columns live in a domain */
+        name_add(need, &n, "domainMetadata");
     return n;
 }
 
@@ -1009,6 +1109,148 @@ static st_status check_partitions_kept(const delta_txn *t, st_error *err)
     return st_error_hint(err, "Replace the table (CREATE OR REPLACE TABLE) to repartition it.");
 }
 
+/* ---- type changes (PROTOCOL.md "Type Widening") ------------------------------ */
+
+static int int_rank(vec_type_id id)
+{
+    return id == VEC_INT8 ? 1 : id == VEC_INT16 ? 2 : id == VEC_INT32 ? 3 : id == VEC_INT64 ? 4 : 0;
+}
+
+/* Whether a column of scalar type `from` may become `to` while its old files
+** stay as they are (Delta's type widening; the scan widens old files with
+** vec_cast_widen): integers to wider integers, byte/short/int to double or
+** to a decimal with enough integer digits, float to double, decimal(p, s) to
+** decimal(p + k1, s + k2) with k1 >= k2 >= 0, date to timestamp_ntz. */
+static bool widening_ok(const vec_type *from, const vec_type *to)
+{
+    int rf = int_rank(from->id), rt = int_rank(to->id);
+    if (rf > 0 && rt > 0)
+        return rf <= rt;
+    if (rf > 0 && rf <= 3 && to->id == VEC_DOUBLE)
+        return true;
+    if (rf > 0 && to->id == VEC_DECIMAL) {
+        static const int digits[] = { 0, 3, 5, 10, 20 };
+        return to->precision - to->scale >= digits[rf];
+    }
+    if (from->id == VEC_DECIMAL && to->id == VEC_DECIMAL)
+        return to->scale >= from->scale && to->precision - to->scale >= from->precision - from->scale;
+    return (from->id == VEC_FLOAT && to->id == VEC_DOUBLE) ||
+           (from->id == VEC_DATE && to->id == VEC_TIMESTAMP_NTZ);
+}
+
+typedef struct widen_ctx {
+    const delta_txn *t;
+    bool             old_cm, new_cm; /* match struct fields by physical name */
+    bool             widened;        /* out: some type was widened */
+    st_error        *err;
+} widen_ctx;
+
+/* The name identifying a struct field across metadata versions. */
+static const char *field_key(const vec_field *f, const delta_field_info *fi, bool cm)
+{
+    return cm && fi && fi->physical_name ? fi->physical_name : f->name;
+}
+
+static st_status check_fields_change(widen_ctx *c, const char *path, const vec_field *of, int n_of,
+                                     const delta_field_info *oi, int n_oi, const vec_field *nf,
+                                     int n_nf, const delta_field_info *ni, int n_ni);
+
+/* Old type ot (infos oi) -> new type nt (ni) of the column at path: the
+** same, the same nesting with allowed changes inside, or a widening. */
+static st_status check_type_change(widen_ctx *c, const char *path, const vec_type *ot,
+                                   const delta_field_info *oi, const vec_type *nt,
+                                   const delta_field_info *ni)
+{
+    if (ot->id == VEC_STRUCT && nt->id == VEC_STRUCT)
+        return check_fields_change(c, path, ot->children, ot->n_children,
+                                   oi ? oi->children : NULL, oi ? oi->n_children : 0,
+                                   nt->children, nt->n_children, ni ? ni->children : NULL,
+                                   ni ? ni->n_children : 0);
+    bool map = ot->id == VEC_MAP;
+    if ((map || ot->id == VEC_LIST) && ot->id == nt->id && ot->n_children == 1 &&
+        nt->n_children == 1) {
+        const vec_type *oe = &ot->children[0].type, *ne = &nt->children[0].type;
+        if (!map)
+            return check_type_change(c, st_arena_printf(c->t->arena, "%s.element", path), oe,
+                                     oi && oi->n_children > 0 ? &oi->children[0] : NULL, ne,
+                                     ni && ni->n_children > 0 ? &ni->children[0] : NULL);
+        static const char *const part[2] = { "key", "value" };
+        st_status rc = ST_OK;
+        for (int j = 0; j < 2 && rc == ST_OK && oe->n_children == 2 && ne->n_children == 2; j++)
+            rc = check_type_change(c, st_arena_printf(c->t->arena, "%s.%s", path, part[j]),
+                                   &oe->children[j].type,
+                                   oi && oi->n_children > j ? &oi->children[j] : NULL,
+                                   &ne->children[j].type,
+                                   ni && ni->n_children > j ? &ni->children[j] : NULL);
+        return rc;
+    }
+    if (vec_type_equal(ot, nt))
+        return ST_OK;
+    if (!vec_type_is_nested(ot->id) && !vec_type_is_nested(nt->id) && widening_ok(ot, nt)) {
+        c->widened = true;
+        return ST_OK;
+    }
+    char ob[64], nb[64];
+    vec_type_format(ot, ob, sizeof ob);
+    vec_type_format(nt, nb, sizeof nb);
+    st_error_set(c->err, ST_ERR_ARGUMENT, "cannot change the type of column \"%s\" of table "
+                 "\"%s\" from %s to %s: not a supported type widening", path ? path : "?",
+                 c->t->table, ob, nb);
+    return st_error_hint(c->err, "Widening changes only (int to bigint, float to double, wider "
+                         "decimals, date to timestamp_ntz); replace the table to change a type "
+                         "otherwise.");
+}
+
+/* Struct fields: a new field matches the old one of the same name (under
+** column mapping: the same physical name); new fields are new columns. */
+static st_status check_fields_change(widen_ctx *c, const char *path, const vec_field *of, int n_of,
+                                     const delta_field_info *oi, int n_oi, const vec_field *nf,
+                                     int n_nf, const delta_field_info *ni, int n_ni)
+{
+    for (int j = 0; j < n_nf; j++) {
+        const delta_field_info *nj = ni && j < n_ni ? &ni[j] : NULL;
+        const char *key = field_key(&nf[j], nj, c->new_cm);
+        for (int i = 0; i < n_of; i++) {
+            const delta_field_info *oj = oi && i < n_oi ? &oi[i] : NULL;
+            if (strcmp(field_key(&of[i], oj, c->old_cm), key) != 0)
+                continue;
+            const char *p = path ? st_arena_printf(c->t->arena, "%s.%s", path, nf[j].name)
+                                 : nf[j].name;
+            st_status rc = check_type_change(c, p, &of[i].type, oj, &nf[j].type, nj);
+            if (rc != ST_OK)
+                return rc;
+            break;
+        }
+    }
+    return ST_OK;
+}
+
+/* Compares the new metadata's schema (t->create, t->info) with the
+** snapshot's, column by column: only widenings are allowed while the table
+** keeps its files; t->widened records whether there was one. RESTORE
+** (files removed or re-added before the metadata is set) puts back an older
+** version's metadata with that version's files, so it may narrow back. */
+static st_status check_type_changes(delta_txn *t, st_error *err)
+{
+    t->widened = false;
+    if (!t->snap || t->mode == DELTA_OVERWRITE)
+        return ST_OK;
+    bool restoring = t->n_removes > 0 || t->n_readded > 0;
+    const delta_metadata *m = &t->snap->meta;
+    widen_ctx c = { .t = t, .old_cm = m->column_mapping != 0, .new_cm = t->cm_mode != 0,
+                    .err = err };
+    st_status rc = check_fields_change(&c, NULL, m->schema.fields, m->schema.n_fields,
+                                       m->field_info, m->field_info ? m->schema.n_fields : 0,
+                                       t->schema->fields, t->schema->n_fields, t->info,
+                                       t->info ? t->schema->n_fields : 0);
+    t->widened = rc == ST_OK && c.widened;
+    if (rc != ST_OK && restoring) {
+        st_error_init(err);
+        rc = ST_OK;
+    }
+    return rc;
+}
+
 st_status delta_txn_set_metadata(delta_txn *t, const delta_create_options *m,
                                  const delta_field_info *field_info, st_error *err)
 {
@@ -1021,12 +1263,16 @@ st_status delta_txn_set_metadata(delta_txn *t, const delta_create_options *m,
     const delta_create_options *old_create = t->create;
     const delta_field_info *old_info = t->info;
     const vec_schema *old_schema = t->schema;
-    bool old_new_meta = t->new_meta;
+    bool old_new_meta = t->new_meta, old_widened = t->widened;
+    const char **old_feat = t->feat;
+    int old_n_feat = t->n_feat;
     st_status rc = copy_create(t, m, err);
     if (rc == ST_OK)
         rc = prepare_meta(t, field_info, err);
     if (rc == ST_OK)
         rc = begin_tail(t, err);
+    if (rc == ST_OK)
+        rc = check_type_changes(t, err);
     t->new_meta = t->snap != NULL;
     if (rc == ST_OK)
         rc = check_partitions_kept(t, err);
@@ -1035,6 +1281,9 @@ st_status delta_txn_set_metadata(delta_txn *t, const delta_create_options *m,
         t->info = old_info;
         t->schema = old_schema;
         t->new_meta = old_new_meta;
+        t->widened = old_widened;
+        t->feat = old_feat;
+        t->n_feat = old_n_feat;
         st_error e2;
         st_error_init(&e2);
         begin_tail(t, &e2);
@@ -1555,6 +1804,75 @@ st_status delta_txn_add_file(delta_txn *t, const delta_file *f, st_error *err)
     return rc;
 }
 
+/* ---- domain metadata (PROTOCOL.md "Domain Metadata") -------------------------- */
+
+static const delta_domain *snap_domain(const delta_txn *t, const char *domain)
+{
+    for (int i = 0; t->snap && i < t->snap->n_domains; i++)
+        if (strcmp(t->snap->domains[i].domain, domain) == 0)
+            return &t->snap->domains[i];
+    return NULL;
+}
+
+static txn_domain *txn_domain_find(const delta_txn *t, const char *domain)
+{
+    for (int i = 0; i < t->n_domains; i++)
+        if (strcmp(t->domains[i].domain, domain) == 0)
+            return &t->domains[i];
+    return NULL;
+}
+
+st_status delta_txn_set_domain(delta_txn *t, const char *domain, const char *configuration_json,
+                               st_error *err)
+{
+    if (!domain || !domain[0])
+        return st_error_set(err, ST_ERR_ARGUMENT, "domain metadata of table \"%s\" needs a "
+                            "domain name", t->table);
+    txn_domain *d = txn_domain_find(t, domain);
+    const delta_domain *cur = snap_domain(t, domain);
+    if (!configuration_json && !cur) {    /* nothing to remove: drop a pending set */
+        if (d)
+            *d = t->domains[--t->n_domains];
+        return ST_OK;
+    }
+    if (!d) {
+        if (t->n_domains == t->cap_domains) {
+            int cap = t->cap_domains ? 2 * t->cap_domains : 4;
+            txn_domain *p = st_realloc(t->domains, (size_t)cap * sizeof *p);
+            if (!p)
+                return nomem(err);
+            t->domains = p;
+            t->cap_domains = cap;
+        }
+        d = &t->domains[t->n_domains];
+        if (!(d->domain = st_arena_strdup(t->arena, domain)))
+            return nomem(err);
+        t->n_domains++;
+    }
+    /* A removal repeats the configuration it removes, as Delta writes it. */
+    d->removed = configuration_json == NULL;
+    d->config = st_arena_strdup(t->arena, d->removed ? cur->configuration : configuration_json);
+    return d->config ? ST_OK : nomem(err);
+}
+
+static st_status append_domains(const delta_txn *t, st_buf *b, st_error *err)
+{
+    st_status rc = ST_OK;
+    for (int i = 0; i < t->n_domains && rc == ST_OK; i++) {
+        const txn_domain *d = &t->domains[i];
+        rc = st_buf_append_str(b, "{\"domainMetadata\":{\"domain\":", err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, d->domain, strlen(d->domain), err);
+        if (rc == ST_OK)
+            rc = st_buf_append_str(b, ",\"configuration\":", err);
+        if (rc == ST_OK)
+            rc = delta_json_quote(b, d->config, strlen(d->config), err);
+        if (rc == ST_OK)
+            rc = st_buf_printf(b, err, ",\"removed\":%s}}\n", d->removed ? "true" : "false");
+    }
+    return rc;
+}
+
 void delta_txn_set_data_change(delta_txn *t, bool data_change)
 {
     t->data_change = data_change;
@@ -1617,6 +1935,8 @@ static void txn_free(delta_txn *t)
     delta_snapshot_free(t->snap);
     st_free(t->adds);
     st_free(t->removes);
+    st_free(t->domains);
+    delta_dvw_free(t->dvw);
     st_arena_free(t->arena);
     st_free(t);
 }
@@ -1627,6 +1947,8 @@ void delta_txn_abort(delta_txn *t)
         return;
     open_discard_all(t);
     delete_written(t);
+    delta_dvw_discard(t->dvw);      /* deletes the DV file if written */
+    t->dvw = NULL;
     txn_free(t);
 }
 
@@ -1753,10 +2075,28 @@ static st_status append_add(const delta_txn *t, const txn_add *a, st_buf *b, st_
     return rc == ST_OK ? st_buf_append_str(b, "}}\n", err) : rc;
 }
 
+/* The protocol action of a transaction that keeps the metadata but needs a
+** feature (domainMetadata for its domains), when the protocol changes. */
+static st_status append_feature_protocol(delta_txn *t, st_buf *b, st_error *err)
+{
+    const char *need[ST_ARRAY_LEN(txn_features)];
+    int n_need = needed_features(t, need);
+    if (n_need == 0)
+        return ST_OK;
+    delta_protocol p;
+    st_status rc = protocol_compute(&t->snap->protocol, need, n_need, t->arena, &p, err);
+    if (rc == ST_OK && !protocol_same(&t->snap->protocol, &p))
+        rc = append_protocol(&p, b, err);
+    return rc;
+}
+
 /* Every action after commitInfo; the same for each attempt. */
 static st_status build_body(delta_txn *t, st_buf *b, int64_t now, st_error *err)
 {
-    st_status rc = t->creating || t->new_meta ? append_protocol_meta(t, b, now, err) : ST_OK;
+    st_status rc = t->creating || t->new_meta ? append_protocol_meta(t, b, now, err)
+                                              : append_feature_protocol(t, b, err);
+    if (rc == ST_OK)
+        rc = append_domains(t, b, err);
     if (rc == ST_OK && t->app_id) {
         rc = st_buf_append_str(b, "{\"txn\":{\"appId\":", err);
         if (rc == ST_OK)
@@ -1865,7 +2205,13 @@ static st_status check_action(const delta_txn *t, int64_t v, json_t *line, st_er
         return conflict(t, v, err, "concurrent metadata change", NULL);
     if (json_object_get(line, "protocol"))
         return conflict(t, v, err, "concurrent protocol change", NULL);
-    json_t *x = json_object_get(line, "txn");
+    json_t *x = json_object_get(line, "domainMetadata");
+    if (x) {
+        const char *dom = json_string_value(json_object_get(x, "domain"));
+        if (dom && txn_domain_find(t, dom))
+            return conflict(t, v, err, "concurrent change of domain", dom);
+    }
+    x = json_object_get(line, "txn");
     if (x && t->app_id) {
         const char *app = json_string_value(json_object_get(x, "appId"));
         if (app && strcmp(app, t->app_id) == 0)
@@ -2018,6 +2364,8 @@ st_status delta_txn_commit(delta_txn *t, const char *operation, const char *para
     st_status rc = check_partitions_kept(t, err);
     if (rc == ST_OK)
         rc = open_finish_all(t, err);
+    if (rc == ST_OK)
+        rc = delta_dvw_finish(t, err);   /* DV file durable, remove/add recorded */
     if (rc == ST_OK)
         rc = prepare_removes(t, err);
     int64_t v = -1;

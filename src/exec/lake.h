@@ -50,6 +50,9 @@ st_status   ex_session_use(ex_session *s, const char *catalog, const char *schem
 /* A setting's value as text (spark.* / delta.* keys as SET stored them), or
 ** NULL when never set. */
 const char *ex_session_extra(const ex_session *s, const char *key);
+/* The stored spark./delta./strata. settings, by index. */
+int         ex_session_n_extra(const ex_session *s);
+const char *ex_session_extra_at(const ex_session *s, int i, const char **value);
 /* Is a setting "true" (case-insensitive)? def when unset. */
 bool        ex_session_flag(const ex_session *s, const char *key, bool def);
 /* Names registered in the session (temporary views, strata_register). */
@@ -66,6 +69,11 @@ st_status   lake_text_result(const char *stmt, const char *const *names, int n_c
                              const char *const *cells, int64_t n_rows, ex_result **out,
                              st_error *err);
 
+/* Like lake_text_result with column types (STRING, BIGINT, BOOLEAN or
+** TIMESTAMP -- "YYYY-MM-DD HH:MM:SS[.fff]" text); unparsable cells are NULL. */
+st_status   lake_typed_result(const char *stmt, const char *const *names,
+                              const vec_type_id *types, int n_cols, const char *const *cells,
+                              int64_t n_rows, ex_result **out, st_error *err);
 /* A one-row result of BIGINT columns (DML counts, as Databricks returns them). */
 st_status   lake_int_result(const char *stmt, const char *const *names, int n_cols,
                             const int64_t *vals, ex_result **out, st_error *err);
@@ -118,9 +126,15 @@ st_status lake_run_dml(ex_session *s, const char *sql, const sql_stmt *st, ex_re
 ** Delta table at path (CREATE TABLE ... AS SELECT; or_replace replaces an
 ** existing table's contents and schema as a new version). (lake_dml.c) */
 st_status lake_write_ctas(ex_session *s, const char *sql, const sql_query *q, const char *path,
-                          const delta_create_options *create, bool replace,
-                          const char *operation, int64_t *version, int64_t *rows,
-                          st_error *err);
+                          const delta_create_options *create, const delta_field_info *info,
+                          const char *clustering, bool replace, const char *operation,
+                          int64_t *version, int64_t *rows, st_error *err);
+/* The "delta.clustering" domain configuration for CLUSTER BY cols. */
+const char *lake_clustering_json(const char *const *cols, int n, st_arena *a);
+/* The clustering columns of a snapshot (its delta.clustering domain), or
+** n 0 when the table is not clustered. Arena-allocated. */
+void        lake_clustering_cols(const delta_snapshot *s, st_arena *a, const char ***cols,
+                                 int *n);
 /* DESCRIBE HISTORY / DETAIL, RESTORE, OPTIMIZE, VACUUM (lake_maint.c). */
 st_status lake_run_maint(ex_session *s, const char *sql, const sql_stmt *st, ex_result **out,
                          st_error *err);

@@ -144,6 +144,27 @@ static const char *type_text(st_arena *a, const vec_type *t)
     return st_arena_strdup(a, buf);
 }
 
+/* Spark's JSON name of a primitive type (delta.typeChanges), or NULL. */
+static const char *spark_type_name(st_arena *a, const vec_type *t)
+{
+    switch (t->id) {
+    case VEC_INT8: return "byte";
+    case VEC_INT16: return "short";
+    case VEC_INT32: return "integer";
+    case VEC_INT64: return "long";
+    case VEC_FLOAT: return "float";
+    case VEC_DOUBLE: return "double";
+    case VEC_DATE: return "date";
+    case VEC_TIMESTAMP_NTZ: return "timestamp_ntz";
+    case VEC_DECIMAL: {
+        char b[32];
+        snprintf(b, sizeof b, "decimal(%d,%d)", t->precision, t->scale);
+        return st_arena_strdup(a, b);
+    }
+    default: return NULL;
+    }
+}
+
 /* ---- USE ----------------------------------------------------------------------- */
 
 static st_status run_use(ex_session *s, const sql_stmt *st, st_error *err)
@@ -182,10 +203,50 @@ static st_status schema_name(ex_session *s, const sql_name *n, const char **c, c
 /* The Delta create options of a CREATE TABLE (schema from the column list). */
 static st_status field_meta_set(st_arena *a, delta_field_info *fi, const char *key,
                                 const char *value, st_error *err);
+static int field_index(const vec_schema *s, const char *name);
 
-static st_status create_options(const char *sql, st_arena *a, const sql_create *cr,
-                                delta_create_options *co, vec_schema *schema,
-                                delta_field_info **info, st_error *err)
+#define PROP_DEFAULTS "spark.databricks.delta.properties.defaults."
+
+/* Table properties a new table gets from the session, as in Spark:
+** spark.databricks.delta.properties.defaults.<key> = v gives delta.<key> = v
+** unless TBLPROPERTIES sets it. Deletion vectors are on by default for new
+** tables (as on Databricks); `...defaults.enableDeletionVectors = false`
+** or the table property turns them off. */
+static int session_defaults(ex_session *s, const sql_create *cr, st_arena *a, const char **keys,
+                            const char **vals, int m, int cap)
+{
+    bool dv_set = false;
+    for (int i = 0; i < cr->n_props; i++)
+        dv_set |= !strcasecmp(cr->props[i].key, "delta.enableDeletionVectors");
+    for (int i = 0; i < ex_session_n_extra(s) && m < cap; i++) {
+        const char *v, *k = ex_session_extra_at(s, i, &v);
+        if (strncasecmp(k, PROP_DEFAULTS, strlen(PROP_DEFAULTS)) != 0) continue;
+        char *dk = st_arena_alloc(a, strlen(k) + 8);
+        if (!dk) continue;
+        sprintf(dk, "delta.%s", k + strlen(PROP_DEFAULTS));
+        bool given = false;
+        for (int j = 0; j < cr->n_props; j++) given |= !strcasecmp(cr->props[j].key, dk);
+        if (given) continue;
+        const char *vv = v;
+        while (*vv == '\'' || *vv == ' ') vv++;
+        char *val = st_arena_strdup(a, vv);
+        for (char *p = val ? val + strlen(val) : NULL; p && p > val && (p[-1] == '\'' ||
+                                                                  p[-1] == ' ');)
+            *--p = 0;
+        dv_set |= !strcasecmp(dk, "delta.enableDeletionVectors");
+        keys[m] = dk;
+        vals[m++] = val ? val : v;
+    }
+    if (!dv_set && m < cap) {
+        keys[m] = "delta.enableDeletionVectors";
+        vals[m++] = "true";
+    }
+    return m;
+}
+
+static st_status create_options(ex_session *s_of_create, const char *sql, st_arena *a,
+                                const sql_create *cr, delta_create_options *co,
+                                vec_schema *schema, delta_field_info **info, st_error *err)
 {
     memset(co, 0, sizeof *co);
     if (cr->n_cols > 0) {
@@ -238,7 +299,7 @@ static st_status create_options(const char *sql, st_arena *a, const sql_create *
     co->n_partition_cols = cr->n_partition_cols;
     co->partition_cols = cr->partition_cols;
     co->description = cr->comment;
-    int n = cr->n_props + cr->n_checks;
+    int n = cr->n_props + cr->n_checks + 64;
     const char **keys = st_arena_calloc(a, (size_t)n + 1, sizeof *keys);
     const char **vals = st_arena_calloc(a, (size_t)n + 1, sizeof *vals);
     if (!keys || !vals) return oom(err);
@@ -267,6 +328,7 @@ static st_status create_options(const char *sql, st_arena *a, const sql_create *
         keys[m] = "delta.feature.allowColumnDefaults";
         vals[m++] = "supported";
     }
+    m = session_defaults(s_of_create, cr, a, keys, vals, m, n);
     co->n_config = m;
     co->config_keys = keys;
     co->config_values = vals;
@@ -274,12 +336,15 @@ static st_status create_options(const char *sql, st_arena *a, const sql_create *
 }
 
 static st_status commit_create(const char *path, const delta_create_options *co,
-                               const delta_field_info *info, const char *op, st_error *err)
+                               const delta_field_info *info, const char *clustering,
+                               const char *op, st_error *err)
 {
     delta_txn *t;
     st_status rc = delta_txn_begin(path, co, &t, err);
     if (rc != ST_OK) return rc;
-    if (info && (rc = delta_txn_set_metadata(t, co, info, err)) != ST_OK) {
+    if ((info && (rc = delta_txn_set_metadata(t, co, info, err)) != ST_OK) ||
+        (clustering && (rc = delta_txn_set_domain(t, "delta.clustering", clustering, err)) !=
+                           ST_OK)) {
         delta_txn_abort(t);
         return rc;
     }
@@ -342,7 +407,30 @@ static st_status run_create_table(ex_session *s, const char *sql, const sql_stmt
     delta_create_options co;
     vec_schema schema = {0};
     delta_field_info *info = NULL;
-    if ((rc = create_options(sql, a, cr, &co, &schema, &info, err)) != ST_OK) return rc;
+    if ((rc = create_options(s, sql, a, cr, &co, &schema, &info, err)) != ST_OK) return rc;
+    const char *clustering = NULL;
+    if (cr->n_cluster_cols > 0) {        /* liquid clustering: a domain + the feature */
+        if (cr->n_partition_cols > 0)
+            return lake_error_at(sql, st->pos, ST_ERR_ARGUMENT, err,
+                                 "a table cannot be both PARTITIONED BY and CLUSTER BY");
+        for (int i = 0; i < cr->n_cluster_cols && co.schema; i++)
+            if (field_index(co.schema, cr->cluster_cols[i]) < 0)
+                return lake_error_at(sql, st->pos, ST_ERR_BIND, err,
+                                     "CLUSTER BY column '%s' is not a column of the table",
+                                     cr->cluster_cols[i]);
+        if (!(clustering = lake_clustering_json(cr->cluster_cols, cr->n_cluster_cols, a)))
+            return oom(err);
+        const char **k2 = st_arena_calloc(a, (size_t)co.n_config + 2, sizeof *k2);
+        const char **v2 = st_arena_calloc(a, (size_t)co.n_config + 2, sizeof *v2);
+        if (!k2 || !v2) return oom(err);
+        memcpy(k2, co.config_keys, sizeof *k2 * (size_t)co.n_config);
+        memcpy(v2, co.config_values, sizeof *v2 * (size_t)co.n_config);
+        k2[co.n_config] = "delta.feature.clustering";
+        v2[co.n_config] = "supported";
+        co.config_keys = k2;
+        co.config_values = v2;
+        co.n_config++;
+    }
     bool log_exists = has_delta_log(t.location);
     if (log_exists && !cr->or_replace) {
         if (cr->query)
@@ -380,7 +468,7 @@ static st_status run_create_table(ex_session *s, const char *sql, const sql_stmt
     bool replace = cr->or_replace && log_exists;
     if (cr->query) {
         int64_t rows = 0;
-        rc = lake_write_ctas(s, sql, cr->query, t.location, &co, replace,
+        rc = lake_write_ctas(s, sql, cr->query, t.location, &co, info, clustering, replace,
                              replace ? "CREATE OR REPLACE TABLE AS SELECT" : "CREATE TABLE AS SELECT",
                              NULL, &rows, err);
         if (rc == ST_OK) {
@@ -397,7 +485,7 @@ static st_status run_create_table(ex_session *s, const char *sql, const sql_stmt
             else rc = delta_txn_commit(tx, "CREATE OR REPLACE TABLE", NULL, &(int64_t){0}, err);
         }
     } else {
-        rc = commit_create(t.location, &co, info, "CREATE TABLE", err);
+        rc = commit_create(t.location, &co, info, clustering, "CREATE TABLE", err);
     }
     if (rc != ST_OK && created && !exists) {
         st_error tmp;
@@ -653,8 +741,7 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
         return cat_table_rename(db, lt.catalog, lt.schema, lt.name, nsch,
                                 nn->parts[nn->n_parts - 1], err);
     }
-    if (al->kind == SQL_ALTER_SET_LOCATION || al->kind == SQL_ALTER_SET_OWNER ||
-        al->kind == SQL_ALTER_CLUSTER_BY)
+    if (al->kind == SQL_ALTER_SET_LOCATION || al->kind == SQL_ALTER_SET_OWNER)
         return st_error_set(err, ST_ERR_UNSUPPORTED, "this ALTER TABLE form is not supported "
                                                      "yet");
     if (strcmp(lt.format, "delta") != 0)
@@ -761,6 +848,40 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
         case SQL_COL_COMMENT:
             rc = field_meta_set(a, &e.info[k], "comment", al->comment, err);
             break;
+        case SQL_COL_TYPE: {
+            /* Type widening: the new type goes in the schema, the change in the
+            ** field's delta.typeChanges, and the table enables the feature. */
+            vec_type from = e.schema.fields[k].type, to = al->type->vt;
+            if (vec_type_equal(&from, &to)) break;
+            const char *fn = spark_type_name(a, &from), *tn = spark_type_name(a, &to);
+            if (!fn || !tn) {
+                rc = st_error_set(err, ST_ERR_UNSUPPORTED, "cannot change column '%s' from %s "
+                                  "to %s", name, type_text(a, &from), type_text(a, &to));
+                break;
+            }
+            json_t *md = e.info[k].extra_metadata ? json_loads(e.info[k].extra_metadata, 0, NULL)
+                                                  : json_object();
+            if (!json_is_object(md)) {
+                json_decref(md);
+                md = json_object();
+            }
+            json_t *tc = json_object_get(md, "delta.typeChanges");
+            if (!json_is_array(tc)) {
+                tc = json_array();
+                json_object_set_new(md, "delta.typeChanges", tc);
+            }
+            json_t *ch = json_object();
+            json_object_set_new(ch, "toType", json_string(tn));
+            json_object_set_new(ch, "fromType", json_string(fn));
+            json_array_append_new(tc, ch);
+            char *ms = json_dumps(md, JSON_COMPACT);
+            json_decref(md);
+            e.info[k].extra_metadata = ms ? st_arena_strdup(a, ms) : NULL;
+            free(ms);
+            e.schema.fields[k].type = to;
+            edit_set(&e, "delta.enableTypeWidening", "true");
+            break;
+        }
         default:
             rc = st_error_set(err, ST_ERR_UNSUPPORTED, "this ALTER COLUMN form is not "
                                                        "supported yet");
@@ -904,6 +1025,35 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
             free(cs);
             json_decref(cols);
         }
+        break;
+    }
+    case SQL_ALTER_CLUSTER_BY: {
+        op = "CLUSTER BY";
+        if (snap->meta.n_partition_cols > 0) {
+            rc = st_error_set(err, ST_ERR_ARGUMENT, "'%s' is partitioned; a table cannot be both "
+                              "PARTITIONED BY and CLUSTER BY", lt.full);
+            goto done;
+        }
+        for (int i = 0; i < al->n_cluster_cols; i++)
+            if (field_index(&e.schema, al->cluster_cols[i]) < 0) {
+                rc = st_error_set(err, ST_ERR_BIND, "CLUSTER BY column '%s' is not a column of "
+                                  "'%s'", al->cluster_cols[i], lt.full);
+                goto done;
+            }
+        const char *cj = lake_clustering_json(al->cluster_cols, al->n_cluster_cols, a);
+        if (!cj) {
+            rc = oom(err);
+            goto done;
+        }
+        edit_set(&e, "delta.feature.clustering", "supported");
+        if ((rc = delta_txn_set_domain(tx, "delta.clustering", cj, err)) != ST_OK) goto done;
+        json_t *cols = json_array();
+        for (int i = 0; i < al->n_cluster_cols; i++)
+            json_array_append_new(cols, json_string(al->cluster_cols[i]));
+        char *cs = json_dumps(cols, JSON_COMPACT);
+        json_object_set_new(params, "newClusteringColumns", json_string(cs ? cs : "[]"));
+        free(cs);
+        json_decref(cols);
         break;
     }
     default:
@@ -1064,7 +1214,11 @@ static st_status run_show(ex_session *s, const char *sql, const sql_stmt *st, st
             cell(&cl, "true");
         }
         const char *names[3] = {"database", views ? "viewName" : "tableName", "isTemporary"};
-        return cells_result(&cl, "show", names, 3, out, err);
+        static const vec_type_id types[3] = {VEC_STRING, VEC_STRING, VEC_BOOL};
+        if (cl.oom) return oom(err);
+        rc = lake_typed_result("show", names, types, 3, cl.v, cl.n / 3, out, err);
+        st_free(cl.v);
+        return rc;
     }
     default:
         break;
@@ -1121,6 +1275,15 @@ static st_status run_show(ex_session *s, const char *sql, const sql_stmt *st, st
         rc = st_buf_append_str(&b, "PARTITIONED BY (", err);
         for (int i = 0; rc == ST_OK && i < m->n_partition_cols; i++)
             rc = st_buf_printf(&b, err, "%s%s", i ? ", " : "", m->partition_cols[i]);
+        if (rc == ST_OK) rc = st_buf_append_str(&b, ")\n", err);
+    }
+    const char **ccols;
+    int n_cc;
+    lake_clustering_cols(snap, a, &ccols, &n_cc);
+    if (rc == ST_OK && n_cc > 0) {
+        rc = st_buf_append_str(&b, "CLUSTER BY (", err);
+        for (int i = 0; rc == ST_OK && i < n_cc; i++)
+            rc = st_buf_printf(&b, err, "%s%s", i ? ", " : "", ccols[i]);
         if (rc == ST_OK) rc = st_buf_append_str(&b, ")\n", err);
     }
     if (rc == ST_OK && lt.in_catalog && lt.entry.type == CAT_EXTERNAL)

@@ -331,6 +331,7 @@ typedef struct dml {
     int64_t         removed_files, removed_bytes;
     int64_t         t_scan_ms, t_rewrite_ms;
     bool            lenient;     /* COPY INTO: cast any type (no store-assignment check) */
+    int64_t         dvs_added;   /* files given (or extended) a deletion vector */
     int             n_old;       /* columns of the snapshot (schema evolution adds more;
                                  ** old files read without them get NULLs) */
 } dml;
@@ -733,12 +734,40 @@ static st_status rewrite_file(dml *d, size_t fi, st_error *err)
     return delta_txn_remove(d->txn, f, err);
 }
 
+/* Merge-on-read: the positions become the file's deletion vector; nothing
+** is copied. A file whose every row goes is removed. */
+static st_status mark_deleted(dml *d, size_t fi, st_error *err)
+{
+    const delta_file *f = &d->snap->files[fi];
+    uint64_t n = roaring_bitmap_get_cardinality(d->bm[fi]);
+    uint32_t *r32 = st_malloc(sizeof *r32 * (size_t)(n + 1));
+    uint64_t *rows = st_malloc(sizeof *rows * (size_t)(n + 1));
+    st_status rc = r32 && rows ? ST_OK : oom(err);
+    if (rc == ST_OK) {
+        roaring_bitmap_to_uint32_array(d->bm[fi], r32);
+        for (uint64_t i = 0; i < n; i++) rows[i] = r32[i];
+        int64_t live = stats_records(f);
+        if (live >= 0 && f->has_dv) live -= f->dv.cardinality;
+        if (live >= 0 && (int64_t)n == live) {
+            d->removed_files++;
+            d->removed_bytes += f->size;
+        } else {
+            d->dvs_added++;
+        }
+        rc = delta_txn_delete_rows(d->txn, f, rows, (size_t)n, err);
+    }
+    st_free(r32);
+    st_free(rows);
+    return rc;
+}
+
 static st_status rewrite_touched(dml *d, st_error *err)
 {
     int64_t t0 = now_ms();
     st_status rc = ST_OK;
+    bool dv = d->snap && delta_dv_enabled(d->snap);
     for (size_t i = 0; d->bm && rc == ST_OK && i < d->snap->n_files; i++)
-        if (d->bm[i]) rc = rewrite_file(d, i, err);
+        if (d->bm[i]) rc = dv ? mark_deleted(d, i, err) : rewrite_file(d, i, err);
     d->t_rewrite_ms += now_ms() - t0;
     return rc;
 }
@@ -1199,7 +1228,7 @@ static st_status run_update(dml *d, const sql_stmt *st, ex_result **out, st_erro
     if ((rc = delta_txn_flush(d->txn, err)) != ST_OK) return rc;
     delta_txn_written(d->txn, &files, &rows, &bytes);
     metric m[] = {{"numRemovedFiles", d->removed_files}, {"numRemovedBytes", d->removed_bytes},
-                  {"numCopiedRows", d->n_copied}, {"numDeletionVectorsAdded", 0},
+                  {"numCopiedRows", d->n_copied}, {"numDeletionVectorsAdded", d->dvs_added},
                   {"numAddedChangeFiles", 0}, {"executionTimeMs", d->t_scan_ms + d->t_rewrite_ms},
                   {"scanTimeMs", d->t_scan_ms}, {"numAddedFiles", files},
                   {"numUpdatedRows", d->n_update}, {"numAddedBytes", bytes},
@@ -1253,14 +1282,14 @@ static st_status run_delete(dml *d, const sql_stmt *st, bool truncate, ex_result
     if ((rc = delta_txn_flush(d->txn, err)) != ST_OK) return rc;
     delta_txn_written(d->txn, &files, &rows, &bytes);
     metric m[] = {{"numRemovedFiles", d->removed_files}, {"numRemovedBytes", d->removed_bytes},
-                  {"numCopiedRows", d->n_copied}, {"numDeletionVectorsAdded", 0},
+                  {"numCopiedRows", d->n_copied}, {"numDeletionVectorsAdded", d->dvs_added},
                   {"numAddedChangeFiles", 0}, {"executionTimeMs", d->t_scan_ms + d->t_rewrite_ms},
                   {"numDeletedRows", d->n_delete < 0 ? 0 : d->n_delete},
                   {"scanTimeMs", d->t_scan_ms}, {"numAddedFiles", files},
                   {"rewriteTimeMs", d->t_rewrite_ms}, {"numAddedBytes", bytes}};
     char params[4096];
     snprintf(params, sizeof params, "{\"predicate\":%s}", pred_param(d, where, st->end));
-    if (d->removed_files == 0 && files == 0) {
+    if (d->removed_files == 0 && files == 0 && d->dvs_added == 0) {
         delta_txn_abort(d->txn);       /* nothing to change: no commit */
         d->txn = NULL;
     } else if ((rc = commit(d, truncate ? "TRUNCATE" : "DELETE", params, m, 11, NULL, err)) !=
@@ -1500,7 +1529,7 @@ static st_status run_merge(dml *d, const sql_stmt *st, ex_result **out, st_error
         {"numTargetFilesAdded", files},
         {"numTargetBytesAdded", bytes},
         {"numTargetBytesRemoved", d->removed_bytes},
-        {"numTargetDeletionVectorsAdded", 0},
+        {"numTargetDeletionVectorsAdded", d->dvs_added},
         {"numTargetRowsMatchedUpdated", bk[SQL_MERGE_MATCHED][RK_UPDATE]},
         {"executionTimeMs", d->t_scan_ms + d->t_rewrite_ms},
         {"numTargetRowsInserted", d->n_insert},
@@ -1553,7 +1582,7 @@ static st_status run_merge(dml *d, const sql_stmt *st, ex_result **out, st_error
     char *params = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     if (!params) return oom(err);
-    if (d->removed_files == 0 && files == 0) {
+    if (d->removed_files == 0 && files == 0 && d->dvs_added == 0) {
         delta_txn_abort(d->txn);
         d->txn = NULL;
     } else {
@@ -1616,9 +1645,7 @@ static st_status run_copy(dml *d, const sql_stmt *st, ex_result **out, st_error 
                              fmt);
     const char *mv = copy_opt(cp->copy_options, cp->n_copy_options, "mergeSchema");
     const char *fv = copy_opt(cp->copy_options, cp->n_copy_options, "force");
-    if (mv && !strcasecmp(mv, "true"))
-        return lake_error_at(d->sql, st->pos, ST_ERR_UNSUPPORTED, err,
-                             "COPY INTO with mergeSchema is not supported yet");
+    bool merge_schema = mv && !strcasecmp(mv, "true");
     bool force = fv && !strcasecmp(fv, "true");
     /* The files: FILES, PATTERN, or everything in the folder. */
     char *from = realpath(cp->from, NULL);
@@ -1655,6 +1682,10 @@ static st_status run_copy(dml *d, const sql_stmt *st, ex_result **out, st_error 
     d->has_data = true;
     d->uniform = RK_INSERT;
     d->lenient = true;
+    /* Each new file's query: SELECT * FROM read_files(...). */
+    sql_query **fq = st_arena_calloc(d->a, (size_t)n_files + 1, sizeof *fq);
+    const char **ftext = st_arena_calloc(d->a, (size_t)n_files + 1, sizeof *ftext);
+    if (!fq || !ftext) rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
     for (int i = 0; rc == ST_OK && i < n_files; i++) {
         if (json_object_get(seen, files[i])) continue;
         /* SELECT * FROM read_files('<file>', format => 'fmt', k => 'v', ...) */
@@ -1682,7 +1713,39 @@ static st_status run_copy(dml *d, const sql_stmt *st, ex_result **out, st_error 
         }
         sql_stmt_list *l;
         if ((rc = sql_parse(text, d->a, &l, err)) != ST_OK) break;
-        sql_insert ins = {.target = cp->target, .by_name = true, .query = l->stmts[0]->query};
+        fq[i] = l->stmts[0]->query;
+        ftext[i] = text;
+    }
+    if (rc == ST_OK && merge_schema) {
+        /* mergeSchema: columns the files have and the table lacks join it,
+        ** before any row is written (one metadata change for all files). */
+        int cap = 64, n_new = 0;
+        const char **nn = st_arena_calloc(d->a, (size_t)cap, sizeof *nn);
+        vec_type *nt = st_arena_calloc(d->a, (size_t)cap, sizeof *nt);
+        if (!nn || !nt) rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
+        for (int i = 0; rc == ST_OK && i < n_files; i++) {
+            if (!fq[i]) continue;
+            const lp_node *root;
+            lake_query *lq = NULL;
+            d->sql = ftext[i];
+            rc = query_types(d, fq[i], &root, &lq, err);
+            d->sql = user_sql;
+            for (int c = 0; rc == ST_OK && c < root->n_cols && n_new < cap; c++) {
+                const char *cn = root->cols[c].name;
+                bool known = !cn || find_col(d->schema, cn) >= 0;
+                for (int j = 0; !known && j < n_new; j++) known = !strcasecmp(nn[j], cn);
+                if (known) continue;
+                nn[n_new] = st_arena_strdup(d->a, cn);
+                rc = vec_type_copy(d->a, &root->cols[c].type, &nt[n_new++], err);
+            }
+            lake_query_free(lq);
+        }
+        if (rc == ST_OK) rc = evolve_schema(d, nn, nt, n_new, err);
+    }
+    for (int i = 0; rc == ST_OK && i < n_files; i++) {
+        if (!fq[i]) continue;
+        const char *text = ftext[i];
+        sql_insert ins = {.target = cp->target, .by_name = true, .query = fq[i]};
         sql_query *q = NULL;
         d->sql = text;
         rc = insert_query(d, &ins, &q, err);
@@ -1725,9 +1788,9 @@ static st_status run_copy(dml *d, const sql_stmt *st, ex_result **out, st_error 
 /* ---- CTAS ------------------------------------------------------------------------- */
 
 st_status lake_write_ctas(ex_session *s, const char *sql, const sql_query *q, const char *path,
-                          const delta_create_options *create, bool replace,
-                          const char *operation, int64_t *version, int64_t *rows,
-                          st_error *err)
+                          const delta_create_options *create, const delta_field_info *info,
+                          const char *clustering, bool replace, const char *operation,
+                          int64_t *version, int64_t *rows, st_error *err)
 {
     dml d = {.s = s, .sql = sql};
     d.a = st_arena_new(0);
@@ -1766,6 +1829,9 @@ st_status lake_write_ctas(ex_session *s, const char *sql, const sql_query *q, co
         } else {
             rc = delta_txn_begin(path, &co, &d.txn, err);
         }
+        (void)info;   /* CTAS columns carry no field metadata */
+        if (rc == ST_OK && clustering)
+            rc = delta_txn_set_domain(d.txn, "delta.clustering", clustering, err);
     }
     if (rc == ST_OK) {
         d.snap = NULL;

@@ -110,7 +110,10 @@ static st_status run_history(ex_session *s, const char *sql, const sql_stmt *st,
         r[11] = jtext(a, json_object_get(o, "engineInfo"));
         json_decref(o);
     }
-    rc = lake_text_result("describe", names, NC, cells, n, out, err);
+    static const vec_type_id types[NC] = {VEC_INT64, VEC_TIMESTAMP, VEC_STRING, VEC_STRING,
+                                          VEC_STRING, VEC_STRING, VEC_INT64, VEC_STRING,
+                                          VEC_BOOL, VEC_STRING, VEC_STRING, VEC_STRING};
+    rc = lake_typed_result("describe", names, types, NC, cells, n, out, err);
     st_free(cells);
     st_arena_free(ha);
     return rc;
@@ -149,7 +152,13 @@ static st_status run_detail(ex_session *s, const char *sql, const sql_stmt *st, 
     cells[5] = m->has_created_time ? ts_text(a, m->created_time) : NULL;
     cells[6] = ts_text(a, snap->timestamp_ms);
     cells[7] = jtext(a, parts);
-    cells[8] = "[]";
+    const char **ccols;
+    int n_cc;
+    lake_clustering_cols(snap, a, &ccols, &n_cc);
+    json_t *cc = json_array();
+    for (int i = 0; i < n_cc; i++) json_array_append_new(cc, json_string(ccols[i]));
+    cells[8] = jtext(a, cc);
+    json_decref(cc);
     cells[9] = i64(a, (int64_t)snap->n_files);
     cells[10] = i64(a, size);
     cells[11] = jtext(a, props);
@@ -158,7 +167,11 @@ static st_status run_detail(ex_session *s, const char *sql, const sql_stmt *st, 
     json_decref(parts);
     json_decref(props);
     json_decref(feats);
-    rc = lake_text_result("describe", names, NC, cells, 1, out, err);
+    static const vec_type_id types[NC] = {VEC_STRING, VEC_STRING, VEC_STRING, VEC_STRING,
+                                          VEC_STRING, VEC_TIMESTAMP, VEC_TIMESTAMP, VEC_STRING,
+                                          VEC_STRING, VEC_INT64, VEC_INT64, VEC_STRING,
+                                          VEC_INT64, VEC_INT64};
+    rc = lake_typed_result("describe", names, types, NC, cells, 1, out, err);
     delta_snapshot_free(snap);
     return rc;
 }
@@ -207,7 +220,9 @@ static st_status run_restore(ex_session *s, const char *sql, const sql_stmt *st,
     const char *cells[6] = {i64(a, res.table_size_after), i64(a, res.num_files_after),
                             i64(a, res.num_removed_files), i64(a, res.num_restored_files),
                             i64(a, res.removed_files_size), i64(a, res.restored_files_size)};
-    return lake_text_result("restore", names, 6, cells, 1, out, err);
+    static const vec_type_id types[6] = {VEC_INT64, VEC_INT64, VEC_INT64, VEC_INT64,
+                                         VEC_INT64, VEC_INT64};
+    return lake_typed_result("restore", names, types, 6, cells, 1, out, err);
 }
 
 /* ---- OPTIMIZE ----------------------------------------------------------------------- */
@@ -354,6 +369,22 @@ static st_status run_optimize(ex_session *s, const char *sql, const sql_stmt *st
     for (int i = 0; i < op->n_zorder; i++) z[i] = op->zorder[i].parts[op->zorder[i].n_parts - 1];
     o.zorder_cols = z;
     o.n_zorder = op->n_zorder;
+    {   /* A clustered table is clustered by its CLUSTER BY columns (Z-order here). */
+        delta_snapshot *cs;
+        if ((rc = delta_snapshot_load(lt.path, NULL, &cs, err)) != ST_OK) return rc;
+        const char **ccols;
+        int n_cc;
+        lake_clustering_cols(cs, a, &ccols, &n_cc);
+        delta_snapshot_free(cs);
+        if (n_cc > 0 && op->n_zorder > 0)
+            return lake_error_at(sql, st->pos, ST_ERR_ARGUMENT, err,
+                                 "'%s' is clustered (CLUSTER BY); OPTIMIZE takes no ZORDER BY",
+                                 lt.full);
+        if (n_cc > 0) {
+            o.zorder_cols = ccols;
+            o.n_zorder = n_cc;
+        }
+    }
     const char *ts = ex_session_extra(s, "delta.targetFileSize");
     if (ts) o.target_size = strtoll(ts, NULL, 10);
     delta_optimize_result r;
@@ -364,7 +395,9 @@ static st_status run_optimize(ex_session *s, const char *sql, const sql_stmt *st
     const char *cells[6] = {lt.path, i64(a, r.num_files_added), i64(a, r.num_files_removed),
                             i64(a, r.num_bytes_added), i64(a, r.num_bytes_removed),
                             i64(a, r.partitions_optimized)};
-    return lake_text_result("optimize", names, 6, cells, 1, out, err);
+    static const vec_type_id types[6] = {VEC_STRING, VEC_INT64, VEC_INT64, VEC_INT64,
+                                         VEC_INT64, VEC_INT64};
+    return lake_typed_result("optimize", names, types, 6, cells, 1, out, err);
 }
 
 /* ---- VACUUM ------------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include "lake.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,4 +215,41 @@ const char *lake_clause_text(const char *sql, const sql_expr *e, st_arena *a)
         i--;
     }
     return st_arena_strndup(a, sql + from, (size_t)(i - from));
+}
+
+const char *lake_clustering_json(const char *const *cols, int n, st_arena *a)
+{
+    json_t *o = json_object(), *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        json_t *path = json_array();
+        json_array_append_new(path, json_string(cols[i]));
+        json_array_append_new(arr, path);
+    }
+    json_object_set_new(o, "clusteringColumns", arr);
+    char *t = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    const char *r = t ? st_arena_strdup(a, t) : NULL;
+    free(t);
+    return r;
+}
+
+void lake_clustering_cols(const delta_snapshot *s, st_arena *a, const char ***cols, int *n)
+{
+    *cols = NULL;
+    *n = 0;
+    for (int i = 0; i < s->n_domains; i++) {
+        if (strcmp(s->domains[i].domain, "delta.clustering") != 0) continue;
+        json_t *o = json_loads(s->domains[i].configuration, 0, NULL);
+        json_t *arr = json_object_get(o, "clusteringColumns");
+        size_t k, m = json_array_size(arr);
+        const char **c = st_arena_calloc(a, m + 1, sizeof *c);
+        json_t *v;
+        json_array_foreach(arr, k, v) {
+            json_t *leaf = json_is_array(v) ? json_array_get(v, json_array_size(v) - 1) : v;
+            if (c && json_is_string(leaf)) c[(*n)++] = st_arena_strdup(a, json_string_value(leaf));
+        }
+        *cols = c;
+        json_decref(o);
+        return;
+    }
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../sql/opt.h"
+#include "../delta/delta.h"
 
 typedef struct reg_entry {
     char           *name;        /* heap */
@@ -173,6 +174,17 @@ const char *ex_session_registered(const ex_session *s, int i, bool *is_view, con
     *text = s->reg[i].text;
     *format = s->reg[i].format;
     return s->reg[i].name;
+}
+
+int ex_session_n_extra(const ex_session *s)
+{
+    return s->n_extra;
+}
+
+const char *ex_session_extra_at(const ex_session *s, int i, const char **value)
+{
+    *value = s->extra[i].value;
+    return s->extra[i].key;
 }
 
 const char *ex_session_extra(const ex_session *s, const char *key)
@@ -428,12 +440,33 @@ static st_status result_new(const char *stmt, ex_result **out, st_error *err)
 }
 
 /* A result of string columns from rows of text (names[0..n_cols)). */
-st_status lake_text_result(const char *stmt, const char *const *names, int n_cols,
-                           const char *const *cells, int64_t n_rows, ex_result **out,
-                           st_error *err);
-static st_status text_result(const char *stmt, const char *const *names, int n_cols,
-                             const char *const *cells, int64_t n_rows, ex_result **out,
-                             st_error *err)
+/* One cell's text appended to b as type t (STRING, BIGINT, BOOLEAN,
+** TIMESTAMP); text that does not parse becomes NULL. */
+static st_status append_typed(vec_builder *vb, vec_type_id t, const char *v, st_error *err)
+{
+    if (!v) return vec_builder_append_null(vb, err);
+    switch (t) {
+    case VEC_INT64: {
+        char *end;
+        long long x = strtoll(v, &end, 10);
+        return end == v || *end ? vec_builder_append_null(vb, err)
+                                : vec_builder_append_i64(vb, x, err);
+    }
+    case VEC_BOOL:
+        return vec_builder_append_bool(vb, !strcasecmp(v, "true"), err);
+    case VEC_TIMESTAMP: {
+        int64_t us;
+        return delta_parse_timestamp(v, &us) ? vec_builder_append_i64(vb, us, err)
+                                             : vec_builder_append_null(vb, err);
+    }
+    default:
+        return vec_builder_append_bytes(vb, v, strlen(v), err);
+    }
+}
+
+static st_status typed_result(const char *stmt, const char *const *names,
+                              const vec_type_id *types, int n_cols, const char *const *cells,
+                              int64_t n_rows, ex_result **out, st_error *err)
 {
     ex_result *r;
     st_status rc = result_new(stmt, &r, err);
@@ -443,7 +476,7 @@ static st_status text_result(const char *stmt, const char *const *names, int n_c
     if (!r->schema.fields) { ex_result_free(r); return st_error_set(err, ST_ERR_NOMEM, "out of memory"); }
     for (int c = 0; c < n_cols; c++) {
         r->schema.fields[c].name = st_arena_strdup(r->arena, names[c]);
-        r->schema.fields[c].type.id = VEC_STRING;
+        r->schema.fields[c].type.id = types ? types[c] : VEC_STRING;
         r->schema.fields[c].nullable = true;
     }
     if (n_rows > 0) {
@@ -459,11 +492,8 @@ static st_status text_result(const char *stmt, const char *const *names, int n_c
         for (int c = 0; c < n_cols && rc == ST_OK; c++) {
             vec_builder *vb = vec_builder_new(&r->schema.fields[c].type);
             if (!vb) { rc = st_error_set(err, ST_ERR_NOMEM, "out of memory"); break; }
-            for (int64_t i = 0; i < n_rows && rc == ST_OK; i++) {
-                const char *v = cells[i * n_cols + c];
-                rc = v ? vec_builder_append_bytes(vb, v, strlen(v), err)
-                       : vec_builder_append_null(vb, err);
-            }
+            for (int64_t i = 0; i < n_rows && rc == ST_OK; i++)
+                rc = append_typed(vb, r->schema.fields[c].type.id, cells[i * n_cols + c], err);
             if (rc == ST_OK) rc = vec_builder_finish(vb, b->arena, &b->cols[c], err);
             vec_builder_free(vb);
         }
@@ -475,11 +505,25 @@ static st_status text_result(const char *stmt, const char *const *names, int n_c
     return ST_OK;
 }
 
+static st_status text_result(const char *stmt, const char *const *names, int n_cols,
+                             const char *const *cells, int64_t n_rows, ex_result **out,
+                             st_error *err)
+{
+    return typed_result(stmt, names, NULL, n_cols, cells, n_rows, out, err);
+}
+
 st_status lake_text_result(const char *stmt, const char *const *names, int n_cols,
                            const char *const *cells, int64_t n_rows, ex_result **out,
                            st_error *err)
 {
-    return text_result(stmt, names, n_cols, cells, n_rows, out, err);
+    return typed_result(stmt, names, NULL, n_cols, cells, n_rows, out, err);
+}
+
+st_status lake_typed_result(const char *stmt, const char *const *names,
+                            const vec_type_id *types, int n_cols, const char *const *cells,
+                            int64_t n_rows, ex_result **out, st_error *err)
+{
+    return typed_result(stmt, names, types, n_cols, cells, n_rows, out, err);
 }
 
 st_status lake_int_result(const char *stmt, const char *const *names, int n_cols,

@@ -3,7 +3,8 @@
 // TABLE / INSERT / UPDATE / DELETE / MERGE statements runs on both engines
 // and the final table contents must agree as sorted rows (exact integers,
 // decimals, strings, dates and booleans; doubles within 1e-9 relative --
-// the comparator of sql_lib.mjs).
+// the comparator of sql_lib.mjs). Each INSERT/UPDATE/DELETE/MERGE's
+// num_affected_rows must also equal DuckDB's count of changed rows.
 //
 // Three parts:
 //   - hand-written scenarios (SCENARIOS below): NULLs, decimals, strings,
@@ -18,7 +19,8 @@
 //     the sequence is replayed with the table read back after every
 //     statement on both engines, and the failure names the seed and the
 //     first statement after which the tables differ. STRATA_DML_RANDOM_SEED
-//     fixes the base seed (sequence i uses seed + i);
+//     fixes the base seed (sequence i uses seed + i). Up to 4 sequences run
+//     on strata at once;
 //   - failing statements (a NOT NULL violation, a MERGE where two source
 //     rows match one target row, ...) exit 1 with `error: ...` and leave the
 //     table as it was: same `DESCRIBE HISTORY` version, same rows.

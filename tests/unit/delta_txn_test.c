@@ -1684,8 +1684,14 @@ Test(delta_txn, create_with_field_metadata_and_mapping)
     cr_assert_eq(ver, 0);
     json_t *c = read_commit(table, 0);
     json_t *pr = first_action(c, "protocol");
+    /* CURRENT_DEFAULT needs allowColumnDefaults: table features, column
+    ** mapping still only needs the legacy reader 2 */
     cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 2);
-    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 5);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 7);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(pr, "writerFeatures"), 0)),
+                     "columnMapping");
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(pr, "writerFeatures"), 1)),
+                     "allowColumnDefaults");
     json_decref(c);
     delta_snapshot *s = load(table);
     cr_assert_eq(s->meta.column_mapping, 1);
@@ -1711,6 +1717,407 @@ Test(delta_txn, create_with_field_metadata_and_mapping)
         cr_assert_str_eq(names[i], want);
     }
     cr_assert_eq(ids[0] + ids[1] + ids[2], 3);
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+}
+
+/* ---- table feature properties, domain metadata, type widening ------------- */
+
+static bool str_in_array(json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+        if (json_is_string(o) && strcmp(json_string_value(o), s) == 0)
+            return true;
+    return false;
+}
+
+Test(delta_txn, feature_properties)
+{
+    kv_init();
+    char *table = tmp_table("featprop");
+    st_error err;
+    delta_txn *t = NULL;
+    /* defaults: allowColumnDefaults, writer 7, reader 1, key consumed */
+    const char *k[] = { "delta.feature.allowColumnDefaults", "delta.logRetentionDuration" };
+    const char *v[] = { "supported", "interval 1 days" };
+    delta_create_options co = kv_meta(k, v, 2);
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 2), 0);
+    json_t *c = read_commit(table, 0);
+    json_t *pr = first_action(c, "protocol"), *md = first_action(c, "metaData");
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 7);
+    cr_assert_null(json_object_get(pr, "readerFeatures"));
+    json_t *wf = json_object_get(pr, "writerFeatures");
+    cr_assert_eq(json_array_size(wf), 1);
+    cr_assert(str_in_array(wf, "allowColumnDefaults"));
+    json_t *conf = json_object_get(md, "configuration");
+    cr_assert_eq(json_object_size(conf), 1);
+    cr_assert_null(json_object_get(conf, "delta.feature.allowColumnDefaults"));
+    cr_assert_str_eq(json_string_value(json_object_get(conf, "delta.logRetentionDuration")),
+                     "interval 1 days");
+    json_decref(c);
+    /* the table stays writable */
+    cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 2, 1), 1);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(scan_rows(s, NULL), 3);
+    delta_snapshot_free(s);
+
+    /* ALTER: clustering brings domainMetadata; lower-case names, 'enabled'; a
+    ** reader-writer feature (typeWidening) lists readerFeatures */
+    const char *k2[] = { "delta.logRetentionDuration", "delta.feature.clustering",
+                         "delta.feature.typewidening" };
+    const char *v2[] = { "interval 1 days", "supported", "Enabled" };
+    delta_create_options m = kv_meta(k2, v2, 3);
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_OK, "%s", err.msg);
+    int64_t ver = -1;
+    cr_assert_eq(delta_txn_commit(t, "SET TBLPROPERTIES", NULL, &ver, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(ver, 2);
+    c = read_commit(table, 2);
+    pr = first_action(c, "protocol");
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 3);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 7);
+    wf = json_object_get(pr, "writerFeatures");
+    cr_assert_eq(json_array_size(wf), 4);
+    cr_assert(str_in_array(wf, "allowColumnDefaults") && str_in_array(wf, "clustering") &&
+              str_in_array(wf, "domainMetadata") && str_in_array(wf, "typeWidening"));
+    json_t *rf = json_object_get(pr, "readerFeatures");
+    cr_assert_eq(json_array_size(rf), 1);
+    cr_assert(str_in_array(rf, "typeWidening"));
+    conf = json_object_get(first_action(c, "metaData"), "configuration");
+    cr_assert_eq(json_object_size(conf), 1);
+    json_decref(c);
+    cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 3, 1), 3);
+
+    /* unknown feature names and values are refused; metadata kept */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    const char *k3[] = { "delta.feature.fancyIndexes" }, *v3[] = { "supported" };
+    m = kv_meta(k3, v3, 1);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_UNSUPPORTED);
+    cr_assert(strstr(err.msg, "\"fancyIndexes\""), "%s", err.msg);
+    const char *k4[] = { "delta.feature.domainMetadata" }, *v4[] = { "yes" };
+    m = kv_meta(k4, v4, 1);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "'yes'"), "%s", err.msg);
+    delta_txn_abort(t);
+    char *t2 = tmp_table("featbad");
+    rm_rf(t2);
+    delta_create_options bad = kv_meta(k3, v3, 1);
+    cr_assert_eq(delta_txn_begin(t2, &bad, &t, &err), ST_ERR_UNSUPPORTED);
+    cr_assert(strstr(err.msg, "fancyIndexes"), "%s", err.msg);
+    free(t2);
+
+    /* a writer-7 table with these features can be written by a new txn */
+    s = load(table);
+    cr_assert_eq(s->protocol.n_writer_features, 4);
+    cr_assert_eq(scan_rows(s, NULL), 4);
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+}
+
+static json_t *nth_action(json_t *arr, const char *key, int n)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+        if (json_object_get(o, key) && n-- == 0)
+            return json_object_get(o, key);
+    return NULL;
+}
+
+static const char *snap_domain_config(const delta_snapshot *s, const char *d)
+{
+    for (int i = 0; i < s->n_domains; i++)
+        if (strcmp(s->domains[i].domain, d) == 0)
+            return s->domains[i].configuration;
+    return NULL;
+}
+
+Test(delta_txn, domain_metadata)
+{
+    kv_init();
+    char *table = tmp_table("domain");
+    delta_create_options co = { .schema = &kv_schema };
+    cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 2), 0);
+    st_error err;
+    delta_txn *t = NULL;
+    int64_t v = -1;
+    static const char clus[] = "{\"clusteringColumns\":[[\"id\"]]}";
+
+    /* set two domains: protocol raised to writer 7 with domainMetadata (the
+    ** legacy writer 2 features listed), configurations as strings */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "delta.clustering", "{}", &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "delta.clustering", clus, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "app.x", "cfg1", &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "", "cfg1", &err), ST_ERR_ARGUMENT);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 1);
+    json_t *c = read_commit(table, 1);
+    json_t *pr = first_action(c, "protocol");
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 7);
+    json_t *wf = json_object_get(pr, "writerFeatures");
+    cr_assert(str_in_array(wf, "domainMetadata") && str_in_array(wf, "appendOnly") &&
+              str_in_array(wf, "invariants"));
+    cr_assert_eq(json_array_size(wf), 3);
+    cr_assert_eq(count_action(c, "domainMetadata"), 2);
+    json_t *d0 = nth_action(c, "domainMetadata", 0), *d1 = nth_action(c, "domainMetadata", 1);
+    cr_assert_str_eq(json_string_value(json_object_get(d0, "domain")), "delta.clustering");
+    cr_assert_str_eq(json_string_value(json_object_get(d0, "configuration")), clus);
+    cr_assert(json_is_false(json_object_get(d0, "removed")));
+    cr_assert_str_eq(json_string_value(json_object_get(d1, "domain")), "app.x");
+    cr_assert_str_eq(json_string_value(json_object_get(d1, "configuration")), "cfg1");
+    json_decref(c);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->n_domains, 2);
+    cr_assert_str_eq(snap_domain_config(s, "delta.clustering"), clus);
+    cr_assert_str_eq(snap_domain_config(s, "app.x"), "cfg1");
+    delta_snapshot_free(s);
+
+    /* remove one (configuration repeated, removed true; no protocol action);
+    ** removing an absent domain writes nothing */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "app.x", NULL, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "app.none", NULL, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 2);
+    c = read_commit(table, 2);
+    cr_assert_eq(count_action(c, "protocol"), 0);
+    cr_assert_eq(count_action(c, "domainMetadata"), 1);
+    d0 = first_action(c, "domainMetadata");
+    cr_assert_str_eq(json_string_value(json_object_get(d0, "domain")), "app.x");
+    cr_assert_str_eq(json_string_value(json_object_get(d0, "configuration")), "cfg1");
+    cr_assert(json_is_true(json_object_get(d0, "removed")));
+    json_decref(c);
+    s = load(table);
+    cr_assert_eq(s->n_domains, 1);
+    cr_assert_null(snap_domain_config(s, "app.x"));
+    delta_snapshot_free(s);
+
+    /* a concurrent change of another domain: retried; of the same: conflict */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "app.y", "mine", &err), ST_OK, "%s", err.msg);
+    put_competing(table, 3, "{\"domainMetadata\":{\"domain\":\"app.z\",\"configuration\":\"z\","
+                  "\"removed\":false}}\n");
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 4);
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "delta.clustering", NULL, &err), ST_OK, "%s", err.msg);
+    put_competing(table, 5, "{\"domainMetadata\":{\"domain\":\"delta.clustering\","
+                  "\"configuration\":\"{\\\"clusteringColumns\\\":[]}\",\"removed\":false}}\n");
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_ERR_CONFLICT);
+    cr_assert(strstr(err.msg, "concurrent change of domain \"delta.clustering\"") &&
+              strstr(err.msg, "version 5"), "%s", err.msg);
+    s = load(table);
+    cr_assert_eq(s->version, 5);
+    cr_assert_eq(s->n_domains, 3);
+    cr_assert_str_eq(snap_domain_config(s, "app.y"), "mine");
+    cr_assert_str_eq(snap_domain_config(s, "app.z"), "z");
+    cr_assert_str_eq(snap_domain_config(s, "delta.clustering"), "{\"clusteringColumns\":[]}");
+    delta_snapshot_free(s);
+
+    /* at creation, with the clustering feature: one commit carries it all */
+    char *t2 = tmp_table("domcreate");
+    rm_rf(t2);
+    const char *k[] = { "delta.feature.clustering" }, *vv[] = { "supported" };
+    delta_create_options cc = kv_meta(k, vv, 1);
+    cr_assert_eq(delta_txn_begin(t2, &cc, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_domain(t, "delta.clustering", clus, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "CREATE TABLE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    c = read_commit(t2, 0);
+    wf = json_object_get(first_action(c, "protocol"), "writerFeatures");
+    cr_assert_eq(json_array_size(wf), 2);
+    cr_assert(str_in_array(wf, "clustering") && str_in_array(wf, "domainMetadata"));
+    cr_assert_str_eq(json_string_value(json_object_get(first_action(c, "domainMetadata"),
+                                                       "configuration")), clus);
+    json_decref(c);
+    rm_rf(t2);
+    free(t2);
+    rm_rf(table);
+    free(table);
+}
+
+/* A one-column batch "id" of type ty with values from..from+n-1 scaled. */
+static vec_batch *id_batch(const vec_schema *sch, int64_t from, int64_t n, int64_t scale)
+{
+    st_error err;
+    vec_batch *b = vec_batch_new(sch, 1, 0);
+    vec_builder *ib = vec_builder_new(&sch->fields[0].type);
+    for (int64_t i = from; i < from + n; i++)
+        cr_assert_eq(vec_builder_append_i64(ib, i * scale, &err), ST_OK);
+    cr_assert_eq(vec_builder_finish(ib, b->arena, &b->cols[0], &err), ST_OK, "%s", err.msg);
+    vec_builder_free(ib);
+    b->n_rows = n;
+    return b;
+}
+
+Test(delta_txn, type_widening_write_and_scan)
+{
+    char *table = tmp_table("widen");
+    vec_field f32 = { .name = "id", .type = { .id = VEC_INT32 }, .nullable = true };
+    vec_field f64 = { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true };
+    vec_schema s32 = { .n_fields = 1, .fields = &f32 }, s64 = { .n_fields = 1, .fields = &f64 };
+    st_error err;
+    delta_txn *t = NULL;
+    int64_t v = -1;
+    delta_create_options co = { .schema = &s32 };
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    vec_batch *b = id_batch(&s32, 1, 3, 1);          /* 1, 2, 3 */
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_commit(t, "CREATE TABLE", NULL, &v, &err), ST_OK, "%s", err.msg);
+
+    /* widen int -> bigint as Delta records it, then write bigints */
+    static const char tc[] = "{\"delta.typeChanges\":[{\"fromType\":\"integer\","
+                             "\"toType\":\"long\"}]}";
+    delta_field_info info = { .field_id = -1, .extra_metadata = tc };
+    delta_create_options m = { .schema = &s64 };
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, &info, &err), ST_OK, "%s", err.msg);
+    b = id_batch(&s64, 1, 2, INT64_C(10000000000));  /* 1e10, 2e10 */
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_commit(t, "CHANGE COLUMN", NULL, &v, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(v, 1);
+    json_t *c = read_commit(table, 1);
+    json_t *pr = first_action(c, "protocol");
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minReaderVersion")), 3);
+    cr_assert_eq(json_integer_value(json_object_get(pr, "minWriterVersion")), 7);
+    cr_assert(str_in_array(json_object_get(pr, "readerFeatures"), "typeWidening"));
+    cr_assert(str_in_array(json_object_get(pr, "writerFeatures"), "typeWidening"));
+    json_t *sch = schema_of(first_action(c, "metaData"));
+    json_t *fld = json_array_get(json_object_get(sch, "fields"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(fld, "type")), "long");
+    json_t *chg = json_array_get(json_object_get(json_object_get(fld, "metadata"),
+                                                 "delta.typeChanges"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(chg, "fromType")), "integer");
+    cr_assert_str_eq(json_string_value(json_object_get(chg, "toType")), "long");
+    json_decref(sch);
+    json_decref(c);
+
+    /* the scan gives every row as bigint: old int files widened */
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->n_files, 2);
+    cr_assert_eq(s->meta.schema.fields[0].type.id, VEC_INT64);
+    int64_t sum = 0;
+    cr_assert_eq(scan_rows(s, &sum), 5);
+    cr_assert_eq(sum, 6 + INT64_C(30000000000));
+    delta_snapshot_free(s);
+
+    /* later writers keep going on the wide type */
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    b = id_batch(&s64, 4, 1, 1);
+    cr_assert_eq(delta_txn_write(t, b, &err), ST_OK, "%s", err.msg);
+    vec_batch_free(b);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    s = load(table);
+    cr_assert_eq(scan_rows(s, &sum), 6);
+    cr_assert_eq(sum, 10 + INT64_C(30000000000));
+    delta_snapshot_free(s);
+
+    /* RESTORE to version 0 narrows back with version 0's files */
+    delta_read_options to = { .has_version = true, .version = 0 };
+    delta_restore_result rr;
+    cr_assert_eq(delta_restore(table, &to, &rr, &err), ST_OK, "%s", err.msg);
+    s = load(table);
+    cr_assert_eq(s->meta.schema.fields[0].type.id, VEC_INT32);
+    cr_assert_eq(s->n_files, 1);
+    delta_scan *sc = NULL;
+    cr_assert_eq(delta_scan_open(s, NULL, &sc, &err), ST_OK, "%s", err.msg);
+    vec_batch *rb = NULL;
+    cr_assert_eq(delta_scan_next(sc, &rb, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(rb->n_rows, 3);
+    cr_assert_eq(rb->cols[0]->type->id, VEC_INT32);
+    cr_assert_eq(((int32_t *)rb->cols[0]->values)[0] + ((int32_t *)rb->cols[0]->values)[1] +
+                 ((int32_t *)rb->cols[0]->values)[2], 6);
+    vec_batch_free(rb);
+    delta_scan_close(sc);
+    delta_snapshot_free(s);
+    rm_rf(table);
+    free(table);
+}
+
+Test(delta_txn, type_changes_refused_unless_widening)
+{
+    char *table = tmp_table("narrow");
+    vec_field fs[3] = {
+        { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true },
+        { .name = "d", .type = { .id = VEC_DECIMAL, .precision = 10, .scale = 2 }, .nullable = true },
+        { .name = "day", .type = { .id = VEC_DATE }, .nullable = true },
+    };
+    vec_schema sch = { .n_fields = 3, .fields = fs };
+    st_error err;
+    delta_txn *t = NULL;
+    int64_t v = -1;
+    delta_create_options co = { .schema = &sch };
+    cr_assert_eq(delta_txn_begin(table, &co, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "CREATE TABLE", NULL, &v, &err), ST_OK, "%s", err.msg);
+
+    vec_field nf[3];
+    memcpy(nf, fs, sizeof nf);
+    vec_schema ns = { .n_fields = 3, .fields = nf };
+    delta_create_options m = { .schema = &ns };
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    /* bigint -> int narrows */
+    nf[0].type.id = VEC_INT32;
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "column \"id\"") && strstr(err.msg, "widening"), "%s", err.msg);
+    char want[128], ob[32], nb[32];
+    vec_type_format(&fs[0].type, ob, sizeof ob);
+    vec_type_format(&nf[0].type, nb, sizeof nb);
+    snprintf(want, sizeof want, "from %s to %s", ob, nb);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    /* bigint -> string is no widening either */
+    nf[0].type.id = VEC_STRING;
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_ARGUMENT);
+    nf[0] = fs[0];
+    /* decimal(10,2) -> decimal(10,3) loses an integer digit; (12,3) is fine */
+    nf[1].type.scale = 3;
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "column \"d\""), "%s", err.msg);
+    nf[1].type.precision = 12;
+    /* date -> timestamp_ntz widens; timestamp (with zone) does not */
+    nf[2].type.id = VEC_TIMESTAMP;
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "column \"day\""), "%s", err.msg);
+    nf[2].type.id = VEC_TIMESTAMP_NTZ;
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "CHANGE COLUMN", NULL, &v, &err), ST_OK, "%s", err.msg);
+    json_t *c = read_commit(table, 1);
+    json_t *pr = first_action(c, "protocol");
+    cr_assert(str_in_array(json_object_get(pr, "writerFeatures"), "typeWidening"));
+    cr_assert(str_in_array(json_object_get(pr, "writerFeatures"), "timestampNtz"));
+    json_decref(c);
+    delta_snapshot *s = load(table);
+    cr_assert_eq(s->meta.schema.fields[1].type.precision, 12);
+    cr_assert_eq(s->meta.schema.fields[2].type.id, VEC_TIMESTAMP_NTZ);
+    delta_snapshot_free(s);
+
+    /* a refused change keeps the metadata in force; replacing the table
+    ** (overwrite) may change any type */
+    memcpy(nf, fs, sizeof nf);
+    nf[1].type.precision = 12;
+    nf[1].type.scale = 3;
+    nf[2].type.id = VEC_TIMESTAMP_NTZ;
+    nf[0].type.id = VEC_STRING;
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_ARGUMENT);
+    cr_assert_eq(delta_txn_commit(t, "WRITE", NULL, &v, &err), ST_OK, "%s", err.msg);
+    c = read_commit(table, 2);
+    cr_assert_eq(count_action(c, "metaData"), 0);
+    json_decref(c);
+    cr_assert_eq(delta_txn_begin(table, NULL, &t, &err), ST_OK, "%s", err.msg);
+    delta_txn_set_mode(t, DELTA_OVERWRITE);
+    cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(delta_txn_commit(t, "CREATE OR REPLACE TABLE", NULL, &v, &err), ST_OK, "%s",
+                 err.msg);
+    s = load(table);
+    cr_assert_eq(s->meta.schema.fields[0].type.id, VEC_STRING);
     delta_snapshot_free(s);
     rm_rf(table);
     free(table);

@@ -162,6 +162,14 @@ Test(lake, update_delete_time_travel)
     expect("UPDATE sales SET status = 'REFUNDED', amount = amount * -1 WHERE customer_id = 12345",
            "2\n");
     expect("SELECT * FROM sales", "12345|REFUNDED|-10\n12345|REFUNDED|-5.5\n7|PAID|1\n");
+    /* A MERGE upsert on customer_id. */
+    ok("MERGE INTO sales t USING (SELECT 7 AS customer_id, 'SHIPPED' AS status, 2.0 AS amount "
+       "UNION ALL SELECT 8, 'NEW', 3.0) s ON t.customer_id = s.customer_id "
+       "WHEN MATCHED THEN UPDATE SET status = s.status, amount = s.amount "
+       "WHEN NOT MATCHED THEN INSERT *");
+    expect("SELECT * FROM sales WHERE customer_id < 100", "7|SHIPPED|2\n8|NEW|3\n");
+    ok("DELETE FROM sales WHERE customer_id = 8");
+    ok("UPDATE sales SET status = 'PAID', amount = 1.0 WHERE customer_id = 7");
     char sql[256];
     char *path = q("DESCRIBE DETAIL sales");
     /* location is the 5th column */
@@ -174,7 +182,7 @@ Test(lake, update_delete_time_travel)
     expect("DELETE FROM sales WHERE amount < 0", "2\n");
     expect("SELECT * FROM sales", "7|PAID|1\n");
     expect("DELETE FROM sales WHERE customer_id = 999", "0\n");
-    cr_assert_eq(version_of("sales"), v + 2, "a delete of nothing commits nothing");
+    cr_assert_eq(version_of("sales"), v + 5, "a delete of nothing commits nothing");
 }
 
 Test(lake, merge_upsert_and_clauses)
@@ -508,6 +516,16 @@ Test(lake, copy_into_loads_each_file_once)
     expect("COPY INTO cp FROM 'in' FILEFORMAT = CSV FILES = ('a.csv') "
            "FORMAT_OPTIONS ('header' = 'true') COPY_OPTIONS ('force' = 'true')", "2|2|0\n");
     expect("SELECT count(*) FROM cp", "6\n");
+    /* A file with a new column: refused, unless mergeSchema. */
+    cr_assert_eq(mkdir("in2", 0755), 0);
+    f = fopen("in2/d.csv", "w");
+    fprintf(f, "id,name,extra\n7,g,x7\n");
+    fclose(f);
+    fails("COPY INTO cp FROM 'in2' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true')",
+          ST_ERR_BIND, "extra");
+    expect("COPY INTO cp FROM 'in2' FILEFORMAT = CSV FORMAT_OPTIONS ('header' = 'true') "
+           "COPY_OPTIONS ('mergeSchema' = 'true')", "1|1|0\n");
+    expect("SELECT id, extra FROM cp WHERE id >= 4", "4|NULL\n7|x7\n");
 }
 
 Test(lake, range_table_function)
@@ -533,7 +551,7 @@ Test(lake, rename_and_drop_columns_with_column_mapping)
     expect("SELECT a, bee, d FROM r", "1|x|9\n2|y|NULL\n3|z|7\n");
     char *p = q("SHOW TBLPROPERTIES r");
     cr_assert(strstr(p, "delta.columnMapping.mode|name"), "%s", p);
-    cr_assert(strstr(p, "delta.minReaderVersion|2"), "%s", p);
+    cr_assert(strstr(p, "delta.minReaderVersion|3"), "%s", p);
     st_free(p);
     fails("SELECT c FROM r", ST_ERR_BIND, "c");
     fails("ALTER TABLE r RENAME COLUMN a TO bee", ST_ERR_ARGUMENT, "already exists");
@@ -650,4 +668,76 @@ Test(lake, schema_evolution)
     expect("SELECT * FROM e", "1|a|NULL|NULL\n2|B|2.5|x\n3|c|3.5|NULL\n4|d|4.5|y\n"
                               "9|z|1.0|NULL\n");
     expect("SELECT * FROM e VERSION AS OF 1", "1|a\n2|b\n");
+}
+
+Test(lake, cluster_by_and_type_widening)
+{
+    ok("CREATE TABLE cl (a INT, b STRING) CLUSTER BY (a)");
+    for (int i = 0; i < 4; i++) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "INSERT INTO cl SELECT CAST((id * 7 + %d) %% 1000 AS INT), "
+                 "'x' FROM range(500)", i);
+        ok(sql);
+    }
+    char *d = q("DESCRIBE DETAIL cl");
+    cr_assert(strstr(d, "|[\"a\"]|"), "clusteringColumns: %s", d);
+    st_free(d);
+    char *o = q("OPTIMIZE cl");
+    cr_assert(strstr(o, "|1|4|"), "clustered into one file: %s", o);
+    st_free(o);
+    fails("OPTIMIZE cl ZORDER BY (b)", ST_ERR_ARGUMENT, "clustered");
+    expect("SELECT count(*), count(DISTINCT a) FROM cl", "2000|929\n");
+    ok("ALTER TABLE cl CLUSTER BY (b)");
+    char *sc = q("SHOW CREATE TABLE cl");
+    cr_assert(strstr(sc, "CLUSTER BY (b)"), "%s", sc);
+    st_free(sc);
+    fails("CREATE TABLE pc (a INT) PARTITIONED BY (a) CLUSTER BY (a)", ST_ERR_ARGUMENT,
+          "both");
+    /* ALTER COLUMN TYPE widens; old files are read widened. */
+    ok("ALTER TABLE cl ALTER COLUMN a TYPE BIGINT");
+    ok("INSERT INTO cl VALUES (5000000000, 'big')");
+    expect("SELECT max(a), count(*) FROM cl", "5000000000|2001\n");
+    expect("DESCRIBE TABLE cl a", "a|bigint|NULL\n");
+    fails("ALTER TABLE cl ALTER COLUMN a TYPE INT", ST_ERR_ARGUMENT, "a");
+}
+
+Test(lake, deletion_vectors_merge_on_read)
+{
+    ok("CREATE TABLE dv (id BIGINT, v STRING) TBLPROPERTIES ('delta.enableDeletionVectors' = "
+       "'true')");
+    ok("INSERT INTO dv SELECT id, concat('v', id) FROM range(1000)");
+    ok("INSERT INTO dv SELECT id, concat('w', id) FROM range(1000, 1100)");
+    expect("DELETE FROM dv WHERE id % 100 = 13", "11\n");
+    char *h = q("DESCRIBE HISTORY dv LIMIT 1");
+    cr_assert(strstr(h, "\"numCopiedRows\":\"0\""), "no row copied: %s", h);
+    cr_assert(strstr(h, "\"numDeletionVectorsAdded\":\"2\""), "%s", h);
+    st_free(h);
+    expect("UPDATE dv SET v = 'upd' WHERE id IN (1, 1050)", "2\n");
+    ok("MERGE INTO dv USING (SELECT 2 AS id, 'm' AS v UNION ALL SELECT 5000, 'n') s "
+       "ON dv.id = s.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
+    expect("SELECT count(*), sum(id) FROM dv", "1090|603807\n");
+    expect("SELECT v FROM dv WHERE id IN (1, 2, 13, 1050, 5000)", "m\nn\nupd\nupd\n");
+    /* Deleting the rest of the second file removes it. */
+    ok("DELETE FROM dv WHERE id >= 1000 AND id < 1100");
+    expect("SELECT count(*) FROM dv WHERE id >= 1000 AND id < 2000", "0\n");
+    char *d = q("DESCRIBE DETAIL dv");
+    cr_assert(strstr(d, "deletionVectors") || strstr(d, "|3|7"), "%s", d);
+    st_free(d);
+}
+
+Test(lake, copy_on_write_when_deletion_vectors_are_off)
+{
+    ok("SET spark.databricks.delta.properties.defaults.enableDeletionVectors = false");
+    ok("CREATE TABLE cow (id BIGINT, v STRING)");
+    ok("INSERT INTO cow SELECT id, 'v' FROM range(100)");
+    expect("UPDATE cow SET v = 'u' WHERE id < 10", "10\n");
+    expect("DELETE FROM cow WHERE id >= 90", "10\n");
+    char *h = q("DESCRIBE HISTORY cow LIMIT 1");
+    cr_assert(strstr(h, "\"numCopiedRows\":\"90\""), "rewritten: %s", h);
+    cr_assert(strstr(h, "\"numDeletionVectorsAdded\":\"0\""), "%s", h);
+    st_free(h);
+    char *p = q("SHOW TBLPROPERTIES cow");
+    cr_assert(strstr(p, "delta.enableDeletionVectors|false"), "%s", p);
+    st_free(p);
+    expect("SELECT v, count(*) FROM cow GROUP BY v", "u|10\nv|80\n");
 }

@@ -255,7 +255,7 @@ static st_status dict_build_bytes(pq_wscratch *s, const pq_wleaf *l, size_t max_
             if (sl->idx1 == 0)
                 break;
             if (sl->key == hash && sl->len == len &&
-                memcmp(vals + s->entry_pos[sl->idx1 - 1], p, len) == 0)
+                st_memcmp(vals + s->entry_pos[sl->idx1 - 1], p, len) == 0)
                 break;
             h = (h + 1) & t.mask;
         }
@@ -408,7 +408,7 @@ static void stats_float(const uint8_t *vals, size_t n, bool is_double, wstats *s
 /* Unsigned lexicographic order; a proper prefix sorts first. */
 static int cmp_bytes(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 {
-    int c = memcmp(a, b, ST_MIN(na, nb));
+    int c = st_memcmp(a, b, ST_MIN(na, nb));
     if (c != 0)
         return c;
     return na < nb ? -1 : na > nb;

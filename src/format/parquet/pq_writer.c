@@ -558,7 +558,7 @@ static st_status put_byte_arrays(pq_wleaf *l, const vec *v, const int64_t *idx, 
         int64_t r = sel_row(idx, first, k);
         uint32_t len = (uint32_t)(off[r + 1] - off[r]);
         st_store_le32(o, len);
-        memcpy(o + 4, v->bytes + off[r], len);
+        st_memcpy(o + 4, v->bytes + off[r], len);   /* bytes may be NULL when all are empty */
         o += 4 + len;
     }
     l->values.len += total;
