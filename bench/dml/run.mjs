@@ -12,7 +12,7 @@
 //                  and changed v, s, plus N/100 new ids (N, N+1, ...);
 //   small/pk=*/    the same N rows as base split into 1000 Parquet files.
 // strata builds its tables with CREATE TABLE ... AS SELECT * FROM
-// parquet.`file` (strata has no range() table function), DuckDB with
+// parquet.`file`, DuckDB with
 // CREATE TABLE ... AS SELECT * FROM read_parquet(file); the 1000-file table
 // is 1000 INSERT INTO ... SELECT * FROM parquet.`one file` statements.
 //

@@ -79,6 +79,15 @@ st_status cat_prepare(cat_db *db, const char *sql, sqlite3_stmt **out, st_error 
     return ST_OK;
 }
 
+st_status cat_prepare_texts(cat_db *db, const char *sql, const char *const *texts,
+                            sqlite3_stmt **out, st_error *err)
+{
+    st_status rc = cat_prepare(db, sql, out, err);
+    for (int i = 0; rc == ST_OK && i < sqlite3_bind_parameter_count(*out); i++)
+        cat_bind_text(*out, i + 1, texts[i]);
+    return rc;
+}
+
 int cat_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
     return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
@@ -122,6 +131,14 @@ void cat_tx_rollback(cat_db *db)
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
+st_status cat_tx_end(cat_db *db, st_status rc, bool keep, st_error *err)
+{
+    if (rc == ST_OK && keep)
+        return cat_tx_commit(db, err);
+    cat_tx_rollback(db);
+    return rc;
+}
+
 st_status cat_exec_stmt(cat_db *db, sqlite3_stmt *st, const char *what, st_error *err)
 {
     int r = sqlite3_step(st);
@@ -136,17 +153,25 @@ static st_status query_int(cat_db *db, const char *sql, const char *p1, const ch
                            const char *p3, int64_t *out, st_error *err)
 {
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db, sql, &st, err);
+    st_status rc = cat_prepare_texts(db, sql, (const char *const[]){ p1, p2, p3 }, &st, err);
     if (rc != ST_OK)
         return rc;
-    const char *ps[3] = { p1, p2, p3 };
-    for (int i = 0; i < sqlite3_bind_parameter_count(st) && i < 3; i++)
-        cat_bind_text(st, i + 1, ps[i]);
     int r = sqlite3_step(st);
     *out = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     if (r != SQLITE_ROW && r != SQLITE_DONE)
         rc = cat_sql_error(db, "read the metastore", err);
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* ST_OK when catalog c exists, else ST_ERR_NOTFOUND "catalog c not found". */
+static st_status catalog_check(cat_db *db, const char *c, st_error *err)
+{
+    int64_t k;
+    st_status rc = query_int(db, "SELECT count(*) FROM catalogs WHERE name = ?1", c, NULL, NULL,
+                             &k, err);
+    if (rc == ST_OK && k == 0)
+        rc = st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", c);
     return rc;
 }
 
@@ -158,27 +183,23 @@ static st_status insert_catalog(cat_db *db, const char *name, const char *commen
 {
     sqlite3_stmt *st;
     int64_t now = cat_now_ms();
-    st_status rc = cat_prepare(db,
+    const char *text = comment && *comment ? comment : NULL;
+    st_status rc = cat_prepare_texts(db,
         "INSERT INTO catalogs (name, comment, location, props_json, owner, created_ms) "
-        "VALUES (?1, ?2, ?3, '{}', ?4, ?5)", &st, err);
+        "VALUES (?1, ?2, ?3, '{}', ?4, ?5)",
+        (const char *const[]){ name, text, location, cat_owner(), NULL }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, name);
-    cat_bind_text(st, 2, comment && *comment ? comment : NULL);
-    cat_bind_text(st, 3, location);
-    cat_bind_text(st, 4, cat_owner());
     sqlite3_bind_int64(st, 5, now);
     rc = cat_exec_stmt(db, st, "create a catalog", err);
     if (rc != ST_OK)
         return rc;
-    rc = cat_prepare(db,
+    rc = cat_prepare_texts(db,
         "INSERT INTO schemas (catalog, name, props_json, owner, created_ms) "
-        "VALUES (?1, ?2, '{}', ?3, ?4)", &st, err);
+        "VALUES (?1, ?2, '{}', ?3, ?4)",
+        (const char *const[]){ name, CAT_DEFAULT_SCHEMA, cat_owner(), NULL }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, name);
-    cat_bind_text(st, 2, CAT_DEFAULT_SCHEMA);
-    cat_bind_text(st, 3, cat_owner());
     sqlite3_bind_int64(st, 4, now);
     return cat_exec_stmt(db, st, "create a schema", err);
 }
@@ -214,11 +235,7 @@ static st_status migrate(cat_db *db, st_error *err)
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", CAT_SCHEMA_VERSION);
         rc = exec_sql(db, sql, "record the metastore schema version", err);
     }
-    if (rc != ST_OK) {
-        cat_tx_rollback(db);
-        return rc;
-    }
-    return cat_tx_commit(db, err);
+    return cat_tx_end(db, rc, true, err);
 }
 
 /* Switches to WAL. Changing the journal mode needs a moment of exclusive
@@ -322,14 +339,12 @@ st_status cat_schema_lookup(cat_db *db, const char *catalog, const char *schema,
                             st_error *err)
 {
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db,
+    st_status rc = cat_prepare_texts(db,
         "SELECT c.location, s.location, s.id FROM catalogs c "
         "LEFT JOIN schemas s ON s.catalog = c.name AND s.name = ?2 WHERE c.name = ?1",
-        &st, err);
+        (const char *const[]){ catalog, schema }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, catalog);
-    cat_bind_text(st, 2, schema);
     int r = sqlite3_step(st);
     if (r == SQLITE_DONE)
         rc = st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", catalog);
@@ -355,16 +370,13 @@ st_status cat_drop_list_collect(cat_db *db, const char *catalog, const char *sch
                                 st_error *err)
 {
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db,
+    st_status rc = cat_prepare_texts(db,
         "SELECT catalog || '.' || schema || '.' || name, location FROM tables "
         "WHERE type = 'MANAGED' AND location IS NOT NULL AND catalog = ?1 "
         "AND (?2 IS NULL OR schema = ?2) AND (?3 IS NULL OR name = ?3) ORDER BY id",
-        &st, err);
+        (const char *const[]){ catalog, schema, name }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, catalog);
-    cat_bind_text(st, 2, schema);
-    cat_bind_text(st, 3, name);
     int r = SQLITE_DONE;
     while (rc == ST_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
         if (out->n == out->cap) {
@@ -436,6 +448,15 @@ st_status cat_check_managed_path(cat_db *db, const char *table, const char *path
     st_error_hint(err, "Managed data is deleted with its table, so it must live in the "
                        "warehouse; use an EXTERNAL table for other locations.");
     return ST_ERR_ARGUMENT;
+}
+
+st_status cat_drop_finish(st_status rc, bool if_exists, const cat_drop_list *l, st_error *err)
+{
+    if (rc == ST_ERR_NOTFOUND && if_exists) {
+        st_error_init(err);
+        return ST_OK;
+    }
+    return rc == ST_OK ? cat_drop_list_delete(l, err) : rc;
 }
 
 st_status cat_drop_list_delete(const cat_drop_list *l, st_error *err)
@@ -521,11 +542,7 @@ st_status cat_catalog_create(cat_db *db, const char *name, const char *comment,
     if (rc == ST_OK && !skip)
         rc = insert_catalog(db, n, comment, loc, err);
     st_free(loc);
-    if (rc != ST_OK || skip) {
-        cat_tx_rollback(db);
-        return rc;
-    }
-    return cat_tx_commit(db, err);
+    return cat_tx_end(db, rc, !skip, err);
 }
 
 /* Checks a catalog may be dropped without CASCADE (inside the transaction). */
@@ -566,11 +583,9 @@ static st_status delete_rows(cat_db *db, const char *c, const char *s, st_error 
     st_status rc = ST_OK;
     for (int i = 0; rc == ST_OK && i < n; i++) {
         sqlite3_stmt *st;
-        if ((rc = cat_prepare(db, sql[i], &st, err)) != ST_OK)
+        if ((rc = cat_prepare_texts(db, sql[i], (const char *const[]){ c, s }, &st, err)) !=
+            ST_OK)
             break;
-        cat_bind_text(st, 1, c);
-        if (s)
-            cat_bind_text(st, 2, s);
         rc = cat_exec_stmt(db, st, "drop from the metastore", err);
     }
     return rc;
@@ -601,10 +616,7 @@ static st_status drop_container(cat_db *db, const char *c, const char *s, bool i
                               "schema %s.%s is not empty (%lld table%s); use CASCADE", c, s,
                               (long long)k, k == 1 ? "" : "s");
     } else {
-        rc = query_int(db, "SELECT count(*) FROM catalogs WHERE name = ?1", c, NULL, NULL, &k,
-                       err);
-        if (rc == ST_OK && k == 0)
-            rc = st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", c);
+        rc = catalog_check(db, c, err);
         if (rc == ST_OK && !cascade)
             rc = catalog_empty(db, c, err);
     }
@@ -612,17 +624,11 @@ static st_status drop_container(cat_db *db, const char *c, const char *s, bool i
         rc = cat_drop_list_collect(db, c, s, NULL, a, &l, err);
     if (rc == ST_OK)
         rc = delete_rows(db, c, s, err);
-    if (rc == ST_OK)
-        rc = cat_tx_commit(db, err);
-    else
-        cat_tx_rollback(db);
-    if (rc == ST_ERR_NOTFOUND && if_exists) {
-        st_error_init(err);
-        rc = ST_OK;
-    } else if (rc == ST_OK) {
-        rc = cat_drop_list_delete(&l, err);
+    rc = cat_tx_end(db, rc, true, err);
+    bool dropped = rc == ST_OK;
+    rc = cat_drop_finish(rc, if_exists, &l, err);
+    if (dropped)
         rmdir_quiet(db, c, s);
-    }
     st_arena_free(a);
     return rc;
 }
@@ -638,23 +644,19 @@ st_status cat_catalog_drop(cat_db *db, const char *name, bool if_exists, bool ca
     return drop_container(db, n, NULL, if_exists, cascade, err);
 }
 
-/* Reads the rows of a catalog or schema query (columns: catalog, name,
-** comment, location, props_json, owner, created_ms) into an arena array,
-** keeping those whose name matches like. */
-static st_status read_objects(cat_db *db, sqlite3_stmt *st, const char *like, st_arena *a,
-                              cat_object **out, int *n_out, st_error *err)
+st_status cat_read_rows(cat_db *db, sqlite3_stmt *st, cat_rows *r, st_error *err)
 {
-    cat_object *arr = NULL;
-    int n = 0, cap = 0, r = SQLITE_DONE;
+    char *arr = NULL;
+    int n = 0, cap = 0, step = SQLITE_DONE;
     st_status rc = ST_OK;
-    while (rc == ST_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *nm = (const char *)sqlite3_column_text(st, 1);
-        if (like && !cat_like_match(like, nm))
+    while (rc == ST_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r->like &&
+            !cat_like_match(r->like, (const char *)sqlite3_column_text(st, r->name_col)))
             continue;
         if (n == cap) {
             int ncap = cap ? cap * 2 : 8;
-            cat_object *na = st_arena_realloc(a, arr, (size_t)cap * sizeof *arr,
-                                              (size_t)ncap * sizeof *arr);
+            char *na = st_arena_realloc(r->arena, arr, (size_t)cap * r->elem_size,
+                                        (size_t)ncap * r->elem_size);
             if (!na) {
                 rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
                 break;
@@ -662,19 +664,40 @@ static st_status read_objects(cat_db *db, sqlite3_stmt *st, const char *like, st
             arr = na;
             cap = ncap;
         }
-        cat_object *o = &arr[n];
-        if (!cat_col_text(st, 0, a, &o->catalog) || !cat_col_text(st, 1, a, &o->name) ||
-            !cat_col_text(st, 2, a, &o->comment) || !cat_col_text(st, 3, a, &o->location) ||
-            !cat_col_text(st, 4, a, &o->props_json) || !cat_col_text(st, 5, a, &o->owner))
+        void *row = arr + (size_t)n++ * r->elem_size;
+        memset(row, 0, r->elem_size);
+        if (!r->fill(st, r->arena, row))
             rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-        o->created_ms = sqlite3_column_int64(st, 6);
-        n++;
     }
-    if (rc == ST_OK && r != SQLITE_DONE)
+    if (rc == ST_OK && step != SQLITE_DONE)
         rc = cat_sql_error(db, "read the metastore", err);
     sqlite3_finalize(st);
-    *out = arr;
-    *n_out = rc == ST_OK ? n : 0;
+    r->rows = arr;
+    r->n_rows = rc == ST_OK ? n : 0;
+    return rc;
+}
+
+/* Fills a cat_object from a catalog or schema query row (columns: catalog,
+** name, comment, location, props_json, owner, created_ms). */
+static bool fill_object(sqlite3_stmt *st, st_arena *a, void *row)
+{
+    cat_object *o = row;
+    o->created_ms = sqlite3_column_int64(st, 6);
+    return cat_col_text(st, 0, a, &o->catalog) && cat_col_text(st, 1, a, &o->name) &&
+           cat_col_text(st, 2, a, &o->comment) && cat_col_text(st, 3, a, &o->location) &&
+           cat_col_text(st, 4, a, &o->props_json) && cat_col_text(st, 5, a, &o->owner);
+}
+
+/* Reads the rows of a catalog or schema query into an arena array, keeping
+** those whose name matches like; finalizes st. */
+static st_status read_objects(cat_db *db, sqlite3_stmt *st, const char *like, st_arena *a,
+                              cat_object **out, int *n_out, st_error *err)
+{
+    cat_rows r = { .like = like, .name_col = 1, .elem_size = sizeof(cat_object),
+                   .fill = fill_object, .arena = a };
+    st_status rc = cat_read_rows(db, st, &r, err);
+    *out = r.rows;
+    *n_out = r.n_rows;
     return rc;
 }
 
@@ -687,11 +710,11 @@ st_status cat_catalog_get(cat_db *db, const char *name, st_arena *a, cat_object 
     if (!norm_lookup(name, n))
         return st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", name ? name : "");
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db,
-        "SELECT name, name, " CAT_OBJECT_COLS " FROM catalogs WHERE name = ?1", &st, err);
+    st_status rc = cat_prepare_texts(db,
+        "SELECT name, name, " CAT_OBJECT_COLS " FROM catalogs WHERE name = ?1",
+        (const char *const[]){ n }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, n);
     cat_object *arr;
     int k;
     if ((rc = read_objects(db, st, NULL, a, &arr, &k, err)) != ST_OK)
@@ -718,15 +741,13 @@ static st_status set_comment(cat_db *db, const char *c, const char *s, const cha
                              st_error *err)
 {
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db, s ? "UPDATE schemas SET comment = ?3 "
-                                       "WHERE catalog = ?1 AND name = ?2"
-                                     : "UPDATE catalogs SET comment = ?3 WHERE name = ?1",
-                               &st, err);
+    const char *text = comment && *comment ? comment : NULL;
+    st_status rc = cat_prepare_texts(db, s ? "UPDATE schemas SET comment = ?3 "
+                                             "WHERE catalog = ?1 AND name = ?2"
+                                           : "UPDATE catalogs SET comment = ?3 WHERE name = ?1",
+                                     (const char *const[]){ c, s, text }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, c);
-    cat_bind_text(st, 2, s);
-    cat_bind_text(st, 3, comment && *comment ? comment : NULL);
     if ((rc = cat_tx_begin(db, err)) != ST_OK) {
         sqlite3_finalize(st);
         return rc;
@@ -735,11 +756,7 @@ static st_status set_comment(cat_db *db, const char *c, const char *s, const cha
     if (rc == ST_OK && sqlite3_changes(db->sql) == 0)
         rc = s ? st_error_set(err, ST_ERR_NOTFOUND, "schema %s.%s not found", c, s)
                : st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", c);
-    if (rc != ST_OK) {
-        cat_tx_rollback(db);
-        return rc;
-    }
-    return cat_tx_commit(db, err);
+    return cat_tx_end(db, rc, true, err);
 }
 
 st_status cat_catalog_set_comment(cat_db *db, const char *name, const char *comment,
@@ -778,9 +795,7 @@ st_status cat_schema_create(cat_db *db, const char *catalog, const char *name,
     }
     int64_t k;
     bool skip = false;
-    rc = query_int(db, "SELECT count(*) FROM catalogs WHERE name = ?1", c, NULL, NULL, &k, err);
-    if (rc == ST_OK && k == 0)
-        rc = st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", c);
+    rc = catalog_check(db, c, err);
     if (rc == ST_OK)
         rc = query_int(db, "SELECT count(*) FROM schemas WHERE catalog = ?1 AND name = ?2", c,
                        n, NULL, &k, err);
@@ -792,24 +807,18 @@ st_status cat_schema_create(cat_db *db, const char *catalog, const char *name,
     }
     sqlite3_stmt *st;
     if (rc == ST_OK && !skip &&
-        (rc = cat_prepare(db, "INSERT INTO schemas (catalog, name, comment, location, "
-                              "props_json, owner, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                          &st, err)) == ST_OK) {
-        cat_bind_text(st, 1, c);
-        cat_bind_text(st, 2, n);
-        cat_bind_text(st, 3, comment && *comment ? comment : NULL);
-        cat_bind_text(st, 4, loc);
-        cat_bind_text(st, 5, props_json ? props_json : "{}");
-        cat_bind_text(st, 6, cat_owner());
+        (rc = cat_prepare_texts(db, "INSERT INTO schemas (catalog, name, comment, location, "
+                                    "props_json, owner, created_ms) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                (const char *const[]){ c, n, comment && *comment ? comment : NULL,
+                                                       loc, props_json ? props_json : "{}",
+                                                       cat_owner(), NULL },
+                                &st, err)) == ST_OK) {
         sqlite3_bind_int64(st, 7, cat_now_ms());
         rc = cat_exec_stmt(db, st, "create a schema", err);
     }
     st_free(loc);
-    if (rc != ST_OK || skip) {
-        cat_tx_rollback(db);
-        return rc;
-    }
-    return cat_tx_commit(db, err);
+    return cat_tx_end(db, rc, !skip, err);
 }
 
 st_status cat_schema_drop(cat_db *db, const char *catalog, const char *name, bool if_exists,
@@ -831,13 +840,11 @@ st_status cat_schema_get(cat_db *db, const char *catalog, const char *name, st_a
         return st_error_set(err, ST_ERR_NOTFOUND, "schema %s.%s not found",
                             catalog ? catalog : "", name ? name : "");
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db,
+    st_status rc = cat_prepare_texts(db,
         "SELECT catalog, name, " CAT_OBJECT_COLS " FROM schemas WHERE catalog = ?1 "
-        "AND name = ?2", &st, err);
+        "AND name = ?2", (const char *const[]){ c, n }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, c);
-    cat_bind_text(st, 2, n);
     cat_object *arr;
     int k;
     if ((rc = read_objects(db, st, NULL, a, &arr, &k, err)) != ST_OK)
@@ -856,18 +863,14 @@ st_status cat_schema_list(cat_db *db, const char *catalog, const char *like, st_
     char c[CAT_NAME_MAX + 1];
     if (!norm_lookup(catalog, c))
         return st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", catalog ? catalog : "");
-    int64_t k;
-    st_status rc = query_int(db, "SELECT count(*) FROM catalogs WHERE name = ?1", c, NULL, NULL,
-                             &k, err);
-    if (rc == ST_OK && k == 0)
-        rc = st_error_set(err, ST_ERR_NOTFOUND, "catalog %s not found", c);
+    st_status rc = catalog_check(db, c, err);
     if (rc != ST_OK)
         return rc;
     sqlite3_stmt *st;
-    if ((rc = cat_prepare(db, "SELECT catalog, name, " CAT_OBJECT_COLS " FROM schemas "
-                              "WHERE catalog = ?1 ORDER BY name", &st, err)) != ST_OK)
+    if ((rc = cat_prepare_texts(db, "SELECT catalog, name, " CAT_OBJECT_COLS " FROM schemas "
+                                    "WHERE catalog = ?1 ORDER BY name",
+                                (const char *const[]){ c }, &st, err)) != ST_OK)
         return rc;
-    cat_bind_text(st, 1, c);
     return read_objects(db, st, like, a, out, n_out, err);
 }
 

@@ -28,6 +28,11 @@ struct cat_db {
 /* Records ST_ERR_IO "could not <what>: metastore \"<file>\": <sqlite message>". */
 st_status cat_sql_error(cat_db *db, const char *what, st_error *err);
 st_status cat_prepare(cat_db *db, const char *sql, sqlite3_stmt **out, st_error *err);
+/* cat_prepare, then binds texts[i] (NULL: SQL NULL) to ?i+1 for every
+** parameter of sql: texts holds one entry per parameter; entries for
+** non-text parameters are NULL and the caller binds those afterwards. */
+st_status cat_prepare_texts(cat_db *db, const char *sql, const char *const *texts,
+                            sqlite3_stmt **out, st_error *err);
 /* Binds a string, or NULL when s is NULL. */
 int       cat_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Copies column i into arena a (NULL for SQL NULL); false on out-of-memory. */
@@ -36,8 +41,29 @@ bool      cat_col_text(sqlite3_stmt *st, int i, st_arena *a, const char **out);
 st_status cat_tx_begin(cat_db *db, st_error *err);
 st_status cat_tx_commit(cat_db *db, st_error *err);
 void      cat_tx_rollback(cat_db *db);
+/* Ends the caller's transaction: commits when rc is ST_OK and keep (returning
+** the commit's status), else rolls back and returns rc. */
+st_status cat_tx_end(cat_db *db, st_status rc, bool keep, st_error *err);
 /* Steps a statement expected to return no row; finalizes it. */
 st_status cat_exec_stmt(cat_db *db, sqlite3_stmt *st, const char *what, st_error *err);
+/* Copies the current row of st into row (a zeroed element of the array being
+** read), strings into arena a; false when out of memory. */
+typedef bool (*cat_row_fill)(sqlite3_stmt *st, st_arena *a, void *row);
+
+/* A query's rows read into an arena array by cat_read_rows. */
+typedef struct cat_rows {
+    const char   *like;       /* borrowed: keep rows whose name matches (NULL: all) */
+    int           name_col;   /* result column holding the name like matches */
+    size_t        elem_size;  /* bytes of one element of rows */
+    cat_row_fill  fill;       /* fills one element from the current row */
+    st_arena     *arena;      /* borrowed: holds rows and their strings */
+    void         *rows;       /* out, arena: the kept rows */
+    int           n_rows;     /* out: how many were kept (0 on failure) */
+} cat_rows;
+
+/* Steps st to its end collecting the kept rows into r->rows; finalizes st. */
+st_status cat_read_rows(cat_db *db, sqlite3_stmt *st, cat_rows *r, st_error *err);
+
 /* Looks a schema up inside a transaction: ST_OK and its MANAGED LOCATION (in
 ** arena a, NULL when none) or ST_ERR_NOTFOUND "schema c.s not found" (or
 ** "catalog c not found" when the catalog itself is missing). */
@@ -65,6 +91,10 @@ st_status cat_drop_list_collect(cat_db *db, const char *catalog, const char *sch
                                 st_error *err);
 /* Deletes every folder of l (all are tried); the first failure is reported. */
 st_status cat_drop_list_delete(const cat_drop_list *l, st_error *err);
+/* Finishes a DROP whose transaction ended with rc: ST_ERR_NOTFOUND becomes
+** ST_OK (err cleared) when if_exists; after success the folders of l are
+** deleted (cat_drop_list_delete); any other failure is returned as is. */
+st_status cat_drop_finish(st_status rc, bool if_exists, const cat_drop_list *l, st_error *err);
 /* ST_OK when path may hold managed table data: strictly below the warehouse or
 ** a recorded MANAGED LOCATION, and not the warehouse, an ancestor of it or the
 ** metastore's own files. table names the table in the message. */

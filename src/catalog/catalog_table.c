@@ -68,45 +68,30 @@ static st_status not_found(const char *kind, const char *c, const char *s, const
                         s ? s : "", n ? n : "");
 }
 
+/* Fills a cat_table from a row of CAT_TABLE_COLS. */
+static bool fill_table(sqlite3_stmt *st, st_arena *a, void *row)
+{
+    cat_table *t = row;
+    t->id = sqlite3_column_int64(st, 0);
+    t->type = type_parse((const char *)sqlite3_column_text(st, 4));
+    t->created_ms = sqlite3_column_int64(st, 12);
+    return cat_col_text(st, 1, a, &t->catalog) && cat_col_text(st, 2, a, &t->schema) &&
+           cat_col_text(st, 3, a, &t->name) && cat_col_text(st, 5, a, &t->format) &&
+           cat_col_text(st, 6, a, &t->location) && cat_col_text(st, 7, a, &t->view_sql) &&
+           cat_col_text(st, 8, a, &t->comment) && cat_col_text(st, 9, a, &t->options_json) &&
+           cat_col_text(st, 10, a, &t->schema_json) && cat_col_text(st, 11, a, &t->owner);
+}
+
 /* Reads rows of CAT_TABLE_COLS into an arena array, keeping names matching
 ** like (NULL: all); finalizes st. */
 static st_status read_tables(cat_db *db, sqlite3_stmt *st, const char *like, st_arena *a,
                              cat_table **out, int *n_out, st_error *err)
 {
-    cat_table *arr = NULL;
-    int n = 0, cap = 0, r = SQLITE_DONE;
-    st_status rc = ST_OK;
-    while (rc == ST_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (like && !cat_like_match(like, (const char *)sqlite3_column_text(st, 3)))
-            continue;
-        if (n == cap) {
-            int ncap = cap ? cap * 2 : 8;
-            cat_table *na = st_arena_realloc(a, arr, (size_t)cap * sizeof *arr,
-                                             (size_t)ncap * sizeof *arr);
-            if (!na) {
-                rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-                break;
-            }
-            arr = na;
-            cap = ncap;
-        }
-        cat_table *t = &arr[n++];
-        memset(t, 0, sizeof *t);
-        t->id = sqlite3_column_int64(st, 0);
-        t->type = type_parse((const char *)sqlite3_column_text(st, 4));
-        t->created_ms = sqlite3_column_int64(st, 12);
-        if (!cat_col_text(st, 1, a, &t->catalog) || !cat_col_text(st, 2, a, &t->schema) ||
-            !cat_col_text(st, 3, a, &t->name) || !cat_col_text(st, 5, a, &t->format) ||
-            !cat_col_text(st, 6, a, &t->location) || !cat_col_text(st, 7, a, &t->view_sql) ||
-            !cat_col_text(st, 8, a, &t->comment) || !cat_col_text(st, 9, a, &t->options_json) ||
-            !cat_col_text(st, 10, a, &t->schema_json) || !cat_col_text(st, 11, a, &t->owner))
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    }
-    if (rc == ST_OK && r != SQLITE_DONE)
-        rc = cat_sql_error(db, "read the metastore", err);
-    sqlite3_finalize(st);
-    *out = arr;
-    *n_out = rc == ST_OK ? n : 0;
+    cat_rows r = { .like = like, .name_col = 3, .elem_size = sizeof(cat_table),
+                   .fill = fill_table, .arena = a };
+    st_status rc = cat_read_rows(db, st, &r, err);
+    *out = r.rows;
+    *n_out = r.n_rows;
     return rc;
 }
 
@@ -116,13 +101,11 @@ static st_status find_entry(cat_db *db, const tname *t, int64_t *id, cat_table_t
 {
     sqlite3_stmt *st;
     *id = 0;
-    st_status rc = cat_prepare(db, "SELECT id, type FROM tables WHERE catalog = ?1 AND "
-                                   "schema = ?2 AND name = ?3", &st, err);
+    st_status rc = cat_prepare_texts(db, "SELECT id, type FROM tables WHERE catalog = ?1 AND "
+                                         "schema = ?2 AND name = ?3",
+                                     (const char *const[]){ t->c, t->s, t->n }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, t->c);
-    cat_bind_text(st, 2, t->s);
-    cat_bind_text(st, 3, t->n);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
@@ -139,11 +122,11 @@ static st_status location_free(cat_db *db, const tname *t, const char *location,
                                st_error *err)
 {
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db, "SELECT catalog || '.' || schema || '.' || name FROM tables "
-                                   "WHERE location = ?1 AND id <> ?2 LIMIT 1", &st, err);
+    st_status rc = cat_prepare_texts(db, "SELECT catalog || '.' || schema || '.' || name "
+                                         "FROM tables WHERE location = ?1 AND id <> ?2 LIMIT 1",
+                                     (const char *const[]){ location, NULL }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, location);
     sqlite3_bind_int64(st, 2, self_id);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
@@ -162,10 +145,10 @@ static st_status location_free(cat_db *db, const tname *t, const char *location,
 static st_status location_used(cat_db *db, const char *path, bool *out, st_error *err)
 {
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db, "SELECT 1 FROM tables WHERE location = ?1 LIMIT 1", &st, err);
+    st_status rc = cat_prepare_texts(db, "SELECT 1 FROM tables WHERE location = ?1 LIMIT 1",
+                                     (const char *const[]){ path }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, path);
     int r = sqlite3_step(st);
     *out = r == SQLITE_ROW;
     if (r != SQLITE_ROW && r != SQLITE_DONE)
@@ -338,10 +321,7 @@ st_status cat_table_create(cat_db *db, const cat_table *t, bool replace, bool if
     }
     if (rc == ST_OK && !skip)
         rc = write_entry(db, t, &e, id, err);
-    if (rc == ST_OK && !skip)
-        rc = cat_tx_commit(db, err);
-    else
-        cat_tx_rollback(db);
+    rc = cat_tx_end(db, rc, !skip, err);
     if (rc == ST_OK && created)
         *created = !skip;
     st_free(e.location);
@@ -358,13 +338,11 @@ st_status cat_table_get(cat_db *db, const char *catalog, const char *schema, con
     if (!tname_lookup(catalog, schema, name, &t))
         return not_found("table", catalog, schema, name, err);
     sqlite3_stmt *st;
-    st_status rc = cat_prepare(db, "SELECT " CAT_TABLE_COLS " FROM tables WHERE catalog = ?1 "
-                                   "AND schema = ?2 AND name = ?3", &st, err);
+    st_status rc = cat_prepare_texts(db, "SELECT " CAT_TABLE_COLS " FROM tables WHERE "
+                                         "catalog = ?1 AND schema = ?2 AND name = ?3",
+                                     (const char *const[]){ t.c, t.s, t.n }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, t.c);
-    cat_bind_text(st, 2, t.s);
-    cat_bind_text(st, 3, t.n);
     cat_table *arr;
     int n;
     if ((rc = read_tables(db, st, NULL, a, &arr, &n, err)) != ST_OK)
@@ -391,15 +369,13 @@ st_status cat_table_list(cat_db *db, const char *catalog, const char *schema, co
     if (rc != ST_OK)
         return rc;
     sqlite3_stmt *st;
-    rc = cat_prepare(db, views_only
+    rc = cat_prepare_texts(db, views_only
         ? "SELECT " CAT_TABLE_COLS " FROM tables WHERE catalog = ?1 AND schema = ?2 "
           "AND type = 'VIEW' ORDER BY name"
         : "SELECT " CAT_TABLE_COLS " FROM tables WHERE catalog = ?1 AND schema = ?2 "
-          "ORDER BY name", &st, err);
+          "ORDER BY name", (const char *const[]){ c, s }, &st, err);
     if (rc != ST_OK)
         return rc;
-    cat_bind_text(st, 1, c);
-    cat_bind_text(st, 2, s);
     return read_tables(db, st, like, a, out, n_out, err);
 }
 
@@ -411,10 +387,9 @@ st_status cat_table_by_location(cat_db *db, const char *path, st_arena *a, cat_t
     if (rc != ST_OK)
         return rc;
     sqlite3_stmt *st;
-    rc = cat_prepare(db, "SELECT " CAT_TABLE_COLS " FROM tables WHERE location = ?1 "
-                         "ORDER BY id LIMIT 1", &st, err);
+    rc = cat_prepare_texts(db, "SELECT " CAT_TABLE_COLS " FROM tables WHERE location = ?1 "
+                               "ORDER BY id LIMIT 1", (const char *const[]){ clean }, &st, err);
     if (rc == ST_OK) {
-        cat_bind_text(st, 1, clean);
         cat_table *arr;
         int n;
         rc = read_tables(db, st, NULL, a, &arr, &n, err);
@@ -458,16 +433,7 @@ st_status cat_table_drop(cat_db *db, const char *catalog, const char *schema, co
         sqlite3_bind_int64(st, 1, id);
         rc = cat_exec_stmt(db, st, "drop a table", err);
     }
-    if (rc == ST_OK)
-        rc = cat_tx_commit(db, err);
-    else
-        cat_tx_rollback(db);
-    if (rc == ST_ERR_NOTFOUND && if_exists) {
-        st_error_init(err);
-        rc = ST_OK;
-    } else if (rc == ST_OK) {
-        rc = cat_drop_list_delete(&l, err);
-    }
+    rc = cat_drop_finish(cat_tx_end(db, rc, true, err), if_exists, &l, err);
     st_arena_free(a);
     return rc;
 }
@@ -504,17 +470,13 @@ st_status cat_table_rename(cat_db *db, const char *catalog, const char *schema,
         rc = st_error_set(err, ST_ERR_ARGUMENT, "%s %s.%s.%s already exists",
                           kind_of(other_type), to.c, to.s, to.n);
     sqlite3_stmt *st;
-    if (rc == ST_OK && (rc = cat_prepare(db, "UPDATE tables SET schema = ?1, name = ?2 "
-                                             "WHERE id = ?3", &st, err)) == ST_OK) {
-        cat_bind_text(st, 1, to.s);
-        cat_bind_text(st, 2, to.n);
+    if (rc == ST_OK &&
+        (rc = cat_prepare_texts(db, "UPDATE tables SET schema = ?1, name = ?2 WHERE id = ?3",
+                                (const char *const[]){ to.s, to.n, NULL }, &st, err)) == ST_OK) {
         sqlite3_bind_int64(st, 3, id);
         rc = cat_exec_stmt(db, st, "rename a table", err);
     }
-    if (rc == ST_OK)
-        rc = cat_tx_commit(db, err);
-    else
-        cat_tx_rollback(db);
+    rc = cat_tx_end(db, rc, true, err);
     st_arena_free(a);
     return rc;
 }
@@ -566,23 +528,17 @@ st_status cat_table_update(cat_db *db, const char *catalog, const char *schema,
     if (rc == ST_OK && loc && type == CAT_MANAGED)
         rc = location_free(db, &t, loc, id, err);
     sqlite3_stmt *st;
-    if (rc == ST_OK && (rc = cat_prepare(db,
+    if (rc == ST_OK && (rc = cat_prepare_texts(db,
             "UPDATE tables SET "
             "comment = CASE WHEN ?1 IS NULL THEN comment WHEN ?1 = '' THEN NULL ELSE ?1 END, "
             "options_json = coalesce(?2, options_json), "
             "schema_json = coalesce(?3, schema_json), location = coalesce(?4, location), "
-            "view_sql = coalesce(?5, view_sql) WHERE id = ?6", &st, err)) == ST_OK) {
-        cat_bind_text(st, 1, comment);
-        cat_bind_text(st, 2, options_json);
-        cat_bind_text(st, 3, schema_json);
-        cat_bind_text(st, 4, loc);
-        cat_bind_text(st, 5, view_sql);
+            "view_sql = coalesce(?5, view_sql) WHERE id = ?6",
+            (const char *const[]){ comment, options_json, schema_json, loc, view_sql, NULL },
+            &st, err)) == ST_OK) {
         sqlite3_bind_int64(st, 6, id);
         rc = cat_exec_stmt(db, st, "update a table", err);
     }
     st_free(loc);
-    if (rc == ST_OK)
-        return cat_tx_commit(db, err);
-    cat_tx_rollback(db);
-    return rc;
+    return cat_tx_end(db, rc, true, err);
 }

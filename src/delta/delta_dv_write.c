@@ -238,12 +238,10 @@ static st_status entry_new(delta_dvw *w, const delta_snapshot *s, size_t fi, dvw
                            st_error *err)
 {
     if (w->n_entries == w->cap_entries) {
-        size_t cap = w->cap_entries ? 2 * w->cap_entries : 8;
-        dvw_entry *p = st_realloc(w->entries, cap * sizeof *p);
+        dvw_entry *p = delta_grow(w->entries, &w->cap_entries, sizeof *p, 8);
         if (!p)
             return nomem(err);
         w->entries = p;
-        w->cap_entries = cap;
     }
     dvw_entry *e = &w->entries[w->n_entries];
     *e = (dvw_entry){ .file = &s->files[fi] };

@@ -73,12 +73,10 @@ static st_status set_add(str_set *s, char *p, st_error *err)
     if (!p)
         return nomem(err);
     if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        char **v = st_realloc(s->v, cap * sizeof *v);
+        char **v = delta_grow(s->v, &s->cap, sizeof *v, 64);
         if (!v)
             return nomem(err);
         s->v = v;
-        s->cap = cap;
     }
     s->v[s->n++] = p;
     return ST_OK;
@@ -696,12 +694,10 @@ static st_status opt_out_write_logical(opt_ctx *c, opt_out *o, const vec_batch *
 static st_status push_size(opt_ctx *c, int64_t size, st_error *err)
 {
     if (c->n_sizes == c->cap_sizes) {
-        size_t cap = c->cap_sizes ? 2 * c->cap_sizes : 16;
-        int64_t *p = st_realloc(c->sizes, cap * sizeof *p);
+        int64_t *p = delta_grow(c->sizes, &c->cap_sizes, sizeof *p, 16);
         if (!p)
             return nomem(err);
         c->sizes = p;
-        c->cap_sizes = cap;
     }
     c->sizes[c->n_sizes++] = size;
     return ST_OK;
@@ -930,8 +926,7 @@ static st_status opt_zorder(opt_ctx *c, const size_t *files, size_t n, const int
         if (rc != ST_OK || !b)
             break;
         if (nb == cap) {
-            cap = cap ? 2 * cap : 16;
-            vec_batch **p = st_realloc(batches, cap * sizeof *p);
+            vec_batch **p = delta_grow(batches, &cap, sizeof *p, 16);
             if (!p) {
                 vec_batch_free(b);
                 rc = nomem(err);
@@ -1027,37 +1022,6 @@ static int cmp_file_idx(const void *x, const void *y, void *ud)
     return strcmp(a->path, b->path);
 }
 
-/* A copy of type ty whose struct fields carry their physical names (info
-** mirrors ty), in arena a: what data files store under column mapping (the
-** same rule as delta_txn.c's data schema). */
-static st_status physical_type(st_arena *a, const vec_type *ty, const delta_field_info *info,
-                               vec_type *out, st_error *err)
-{
-    *out = *ty;
-    if (ty->n_children == 0)
-        return ST_OK;
-    vec_field *kids = st_arena_calloc(a, (size_t)ty->n_children, sizeof *kids);
-    if (!kids)
-        return nomem(err);
-    st_status rc = ST_OK;
-    for (int i = 0; i < ty->n_children && rc == ST_OK; i++) {
-        kids[i] = ty->children[i];
-        const delta_field_info *ci = NULL;
-        if (ty->id == VEC_STRUCT && info && i < info->n_children) {
-            ci = &info->children[i];
-            if (ci->physical_name)
-                kids[i].name = ci->physical_name;
-        } else if (ty->id == VEC_LIST) {
-            ci = info && info->n_children > 0 ? &info->children[0] : NULL;
-        } else if (ty->id == VEC_MAP) {
-            ci = info;                 /* entries: key and value infos are info's children */
-        }
-        rc = physical_type(a, &ty->children[i].type, ci, &kids[i].type, err);
-    }
-    out->children = kids;
-    return rc;
-}
-
 /* Data schema (table schema minus partition columns; physical names under
 ** column mapping) and config. */
 static st_status opt_setup(opt_ctx *c, st_error *err)
@@ -1077,13 +1041,9 @@ static st_status opt_setup(opt_ctx *c, st_error *err)
             continue;
         c->data_col[c->data_schema.n_fields] = f;
         vec_field *df = &c->data_schema.fields[c->data_schema.n_fields++];
-        *df = m->schema.fields[f];
-        if (m->column_mapping == 0 || !m->field_info)
-            continue;
-        if (m->field_info[f].physical_name)
-            df->name = m->field_info[f].physical_name;
-        st_status rc = physical_type(c->arena, &m->schema.fields[f].type, &m->field_info[f],
-                                     &df->type, err);
+        const delta_field_info *fi =
+            m->column_mapping != 0 && m->field_info ? &m->field_info[f] : NULL;
+        st_status rc = delta_physical_field(c->arena, &m->schema.fields[f], fi, df, err);
         if (rc != ST_OK)
             return rc;
     }
@@ -1165,33 +1125,13 @@ static st_status opt_metrics(opt_ctx *c, st_buf *b, st_error *err)
 ** strings, auto a boolean (DeltaOperations.Optimize). */
 static st_status opt_params(const delta_optimize_options *o, st_buf *b, st_error *err)
 {
-    st_buf arr;
-    st_buf_init(&arr);
     st_status rc = st_buf_append_str(b, "{\"predicate\":", err);
     if (rc == ST_OK)
-        rc = st_buf_append_byte(&arr, '[', err);
-    if (rc == ST_OK && o->predicate)
-        rc = delta_json_quote(&arr, o->predicate, strlen(o->predicate), err);
-    if (rc == ST_OK)
-        rc = st_buf_append_byte(&arr, ']', err);
-    if (rc == ST_OK)
-        rc = delta_json_quote(b, (const char *)arr.data, arr.len, err);
-    st_buf_clear(&arr);
+        rc = delta_json_string_array(b, &o->predicate, o->predicate ? 1 : 0, err);
     if (rc == ST_OK)
         rc = st_buf_append_str(b, ",\"zOrderBy\":", err);
     if (rc == ST_OK)
-        rc = st_buf_append_byte(&arr, '[', err);
-    for (int z = 0; z < o->n_zorder && rc == ST_OK; z++) {
-        if (z > 0)
-            rc = st_buf_append_byte(&arr, ',', err);
-        if (rc == ST_OK)
-            rc = delta_json_quote(&arr, o->zorder_cols[z], strlen(o->zorder_cols[z]), err);
-    }
-    if (rc == ST_OK)
-        rc = st_buf_append_byte(&arr, ']', err);
-    if (rc == ST_OK)
-        rc = delta_json_quote(b, (const char *)arr.data, arr.len, err);
-    st_buf_destroy(&arr);
+        rc = delta_json_string_array(b, o->zorder_cols, o->n_zorder, err);
     if (rc == ST_OK)
         rc = st_buf_append_str(b, ",\"auto\":false}", err);
     return rc == ST_OK ? st_buf_append_byte(b, '\0', err) : rc;

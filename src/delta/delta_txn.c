@@ -428,6 +428,17 @@ static st_status physical_type(st_arena *a, const vec_type *ty, const delta_fiel
     return rc;
 }
 
+st_status delta_physical_field(st_arena *a, const vec_field *f, const delta_field_info *info,
+                               vec_field *out, st_error *err)
+{
+    *out = *f;
+    if (!info)
+        return ST_OK;
+    if (info->physical_name)
+        out->name = info->physical_name;
+    return physical_type(a, &f->type, info, &out->type, err);
+}
+
 static st_status setup_partitions(delta_txn *t, st_error *err)
 {
     const vec_schema *s = t->schema;
@@ -477,12 +488,8 @@ static st_status setup_partitions(delta_txn *t, st_error *err)
         if (is_part)
             continue;
         vec_field *df = &t->data_schema.fields[t->data_schema.n_fields++];
-        *df = s->fields[f];
-        if (!info)
-            continue;
-        if (info[f].physical_name)
-            df->name = info[f].physical_name;
-        st_status rc = physical_type(t->arena, &s->fields[f].type, &info[f], &df->type, err);
+        st_status rc = delta_physical_field(t->arena, &s->fields[f], info ? &info[f] : NULL,
+                                            df, err);
         if (rc != ST_OK)
             return rc;
     }
@@ -1401,15 +1408,24 @@ static st_status gather(const delta_txn *t, const vec_batch *b, const int64_t *r
     return ST_OK;
 }
 
+void *delta_grow(void *arr, size_t *cap, size_t elem_size, size_t first_cap)
+{
+    size_t n = *cap ? *cap : first_cap, bytes = 0;
+    if ((*cap && !st_mul_size(*cap, 2, &n)) || !st_mul_size(n, elem_size, &bytes))
+        return NULL;
+    void *p = st_realloc(arr, bytes);
+    if (p)
+        *cap = n;
+    return p;
+}
+
 static st_status push_add(delta_txn *t, const txn_add *a, st_error *err)
 {
     if (t->n_adds == t->cap_adds) {
-        size_t cap = t->cap_adds ? 2 * t->cap_adds : 16;
-        txn_add *p = st_realloc(t->adds, cap * sizeof *p);
+        txn_add *p = delta_grow(t->adds, &t->cap_adds, sizeof *p, 16);
         if (!p)
             return nomem(err);
         t->adds = p;
-        t->cap_adds = cap;
     }
     t->adds[t->n_adds++] = *a;
     return ST_OK;
@@ -1522,12 +1538,10 @@ static st_status open_new(delta_txn *t, size_t at, const char *folder, const cha
                           st_error *err)
 {
     if (t->n_open == t->cap_open) {
-        size_t cap = t->cap_open ? 2 * t->cap_open : 8;
-        txn_open *p = st_realloc(t->open, cap * sizeof *p);
+        txn_open *p = delta_grow(t->open, &t->cap_open, sizeof *p, 8);
         if (!p)
             return nomem(err);
         t->open = p;
-        t->cap_open = cap;
     }
     char uuid[37];
     delta_uuid(uuid);
@@ -1740,12 +1754,10 @@ static bool already_removed(const delta_txn *t, const char *path)
 static st_status push_remove(delta_txn *t, const delta_file *f, st_error *err)
 {
     if (t->n_removes == t->cap_removes) {
-        size_t cap = t->cap_removes ? 2 * t->cap_removes : 16;
-        txn_remove *p = st_realloc(t->removes, cap * sizeof *p);
+        txn_remove *p = delta_grow(t->removes, &t->cap_removes, sizeof *p, 16);
         if (!p)
             return nomem(err);
         t->removes = p;
-        t->cap_removes = cap;
     }
     txn_remove *r = &t->removes[t->n_removes];
     r->path = st_arena_strdup(t->arena, f->path);
@@ -2120,25 +2132,31 @@ static bool txn_read_table(const delta_txn *t)
     return t->data_change && (t->mode == DELTA_OVERWRITE || t->n_removes > 0 || t->n_readded > 0);
 }
 
-static st_status append_default_params(const delta_txn *t, st_buf *b, st_error *err)
+st_status delta_json_string_array(st_buf *out, const char *const *items, int n, st_error *err)
 {
     st_buf arr;
     st_buf_init(&arr);
     st_status rc = st_buf_append_byte(&arr, '[', err);
-    for (int k = 0; k < t->n_part && rc == ST_OK; k++) {
+    for (int k = 0; k < n && rc == ST_OK; k++) {
         if (k > 0)
             rc = st_buf_append_byte(&arr, ',', err);
         if (rc == ST_OK)
-            rc = delta_json_quote(&arr, t->part_cols[k], strlen(t->part_cols[k]), err);
+            rc = delta_json_quote(&arr, items[k], strlen(items[k]), err);
     }
     if (rc == ST_OK)
         rc = st_buf_append_byte(&arr, ']', err);
     if (rc == ST_OK)
-        rc = st_buf_printf(b, err, "{\"mode\":\"%s\",\"partitionBy\":",
-                           t->mode == DELTA_OVERWRITE ? "Overwrite" : "Append");
-    if (rc == ST_OK)
-        rc = delta_json_quote(b, (const char *)arr.data, arr.len, err);
+        rc = delta_json_quote(out, (const char *)arr.data, arr.len, err);
     st_buf_destroy(&arr);
+    return rc;
+}
+
+static st_status append_default_params(const delta_txn *t, st_buf *b, st_error *err)
+{
+    st_status rc = st_buf_printf(b, err, "{\"mode\":\"%s\",\"partitionBy\":",
+                                 t->mode == DELTA_OVERWRITE ? "Overwrite" : "Append");
+    if (rc == ST_OK)
+        rc = delta_json_string_array(b, t->part_cols, t->n_part, err);
     return rc == ST_OK ? st_buf_append_byte(b, '}', err) : rc;
 }
 

@@ -2,7 +2,8 @@
 ** (delta_txn.c, delta_stats.c, delta_checkpoint_write.c) and its tests:
 ** per-file statistics JSON, Hive-style partition folder escaping, URI
 ** encoding of add.path, partition value serialization, JSON string quoting,
-** random UUIDs and row copying between vectors. Not part of the module
+** random UUIDs, row copying between vectors and column-mapped physical
+** fields (also used by delta_maint.c). Not part of the module
 ** contract (delta.h); only src/delta and tests/unit include it. */
 #ifndef STRATA_DELTA_DELTA_WRITE_H
 #define STRATA_DELTA_DELTA_WRITE_H
@@ -58,5 +59,19 @@ void      delta_uuid(char out[37]);
 st_status delta_append_row(vec_builder *b, const vec *v, int64_t i, st_error *err);
 /* Milliseconds since the epoch (wall clock). */
 int64_t   delta_now_ms(void);
+/* Appends the JSON array of the n strings items, itself quoted as one JSON
+** string ("[\"a\",\"b\"]"): how commitInfo operationParameters carry lists. */
+st_status delta_json_string_array(st_buf *out, const char *const *items, int n, st_error *err);
+/* Grows the heap array arr of elem_size-byte elements from *cap elements to
+** twice that (first_cap when *cap is 0). Returns the moved array and updates
+** *cap, or NULL with arr and *cap unchanged when out of memory or the size
+** overflows. */
+void     *delta_grow(void *arr, size_t *cap, size_t elem_size, size_t first_cap);
+/* Field f as data files store it, in *out: with column mapping (info, which
+** mirrors f, non-NULL) its name and every nested struct field name become the
+** physical names, the copied child arrays allocated in arena a; info NULL
+** copies f unchanged. Fails only when out of memory. */
+st_status delta_physical_field(st_arena *a, const vec_field *f, const delta_field_info *info,
+                               vec_field *out, st_error *err);
 
 #endif /* STRATA_DELTA_DELTA_WRITE_H */

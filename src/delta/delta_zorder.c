@@ -53,36 +53,38 @@ static int cmp_bytes(const vec *a, int64_t i, const vec *b, int64_t j)
     return c != 0 ? c : (na > nb) - (na < nb);
 }
 
-/* Compares two valid values of the same scalar type. */
+/* Compares two valid values of the same scalar type. CMP_AT(cmp, T) applies
+** cmp to element i of a and element j of b, both stored as C type T. */
+#define CMP_AT(cmp, T) cmp(((const T *)a->values)[i], ((const T *)b->values)[j])
 static int cmp_value(const vec *a, int64_t i, const vec *b, int64_t j)
 {
     switch (a->type->id) {
     case VEC_BOOL:
         return (int)vec_bit_get(a->values, i) - (int)vec_bit_get(b->values, j);
     case VEC_INT8:
-        return cmp_i64(((const int8_t *)a->values)[i], ((const int8_t *)b->values)[j]);
+        return CMP_AT(cmp_i64, int8_t);
     case VEC_INT16:
-        return cmp_i64(((const int16_t *)a->values)[i], ((const int16_t *)b->values)[j]);
+        return CMP_AT(cmp_i64, int16_t);
     case VEC_INT32:
     case VEC_DATE:
-        return cmp_i64(((const int32_t *)a->values)[i], ((const int32_t *)b->values)[j]);
+        return CMP_AT(cmp_i64, int32_t);
     case VEC_INT64:
     case VEC_TIME:
     case VEC_TIMESTAMP:
     case VEC_TIMESTAMP_NTZ:
-        return cmp_i64(((const int64_t *)a->values)[i], ((const int64_t *)b->values)[j]);
+        return CMP_AT(cmp_i64, int64_t);
     case VEC_UINT8:
-        return cmp_u64(((const uint8_t *)a->values)[i], ((const uint8_t *)b->values)[j]);
+        return CMP_AT(cmp_u64, uint8_t);
     case VEC_UINT16:
-        return cmp_u64(((const uint16_t *)a->values)[i], ((const uint16_t *)b->values)[j]);
+        return CMP_AT(cmp_u64, uint16_t);
     case VEC_UINT32:
-        return cmp_u64(((const uint32_t *)a->values)[i], ((const uint32_t *)b->values)[j]);
+        return CMP_AT(cmp_u64, uint32_t);
     case VEC_UINT64:
-        return cmp_u64(((const uint64_t *)a->values)[i], ((const uint64_t *)b->values)[j]);
+        return CMP_AT(cmp_u64, uint64_t);
     case VEC_FLOAT:
-        return cmp_f64(((const float *)a->values)[i], ((const float *)b->values)[j]);
+        return CMP_AT(cmp_f64, float);
     case VEC_DOUBLE:
-        return cmp_f64(((const double *)a->values)[i], ((const double *)b->values)[j]);
+        return CMP_AT(cmp_f64, double);
     case VEC_DECIMAL: {
         __int128 x, y;
         memcpy(&x, (const uint8_t *)a->values + 16 * i, 16);
@@ -96,6 +98,7 @@ static int cmp_value(const vec *a, int64_t i, const vec *b, int64_t j)
         return 0;                    /* excluded by delta_zorder_type_ok */
     }
 }
+#undef CMP_AT
 
 typedef struct zorder_ctx {
     vec_batch *const   *batches;     /* borrowed */

@@ -144,6 +144,17 @@ static const char *type_text(st_arena *a, const vec_type *t)
     return st_arena_strdup(a, buf);
 }
 
+/* The table property of CHECK constraint name: delta.constraints.<name>,
+** lowercase (as Delta stores it). NULL when out of memory. */
+static const char *constraint_key(st_arena *a, const char *name)
+{
+    char *k = st_arena_alloc(a, strlen(name) + 20);
+    if (!k) return NULL;
+    sprintf(k, "delta.constraints.%s", name);
+    for (char *p = k; *p; p++) *p = (char)tolower((unsigned char)*p);
+    return k;
+}
+
 /* Spark's JSON name of a primitive type (delta.typeChanges), or NULL. */
 static const char *spark_type_name(st_arena *a, const vec_type *t)
 {
@@ -309,11 +320,9 @@ static st_status create_options(ex_session *s_of_create, const char *sql, st_are
         vals[m++] = cr->props[i].value ? cr->props[i].value : "";
     }
     for (int i = 0; i < cr->n_checks; i++) {
-        char *k = st_arena_alloc(a, strlen(cr->check_names[i]) + 20);
+        const char *k = constraint_key(a, cr->check_names[i]);
         const char *t = lake_clause_text(sql, cr->checks[i], a);
         if (!k || !t) return oom(err);
-        sprintf(k, "delta.constraints.%s", cr->check_names[i]);
-        for (char *p = k; *p; p++) *p = (char)tolower((unsigned char)*p);
         keys[m] = k;
         vals[m++] = t;
     }
@@ -893,13 +902,11 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
     }
     case SQL_ALTER_ADD_CONSTRAINT: {
         op = "ADD CONSTRAINT";
-        char *key = st_arena_alloc(a, strlen(al->constraint) + 20);
+        const char *key = constraint_key(a, al->constraint);
         if (!key) {
             rc = oom(err);
             goto done;
         }
-        sprintf(key, "delta.constraints.%s", al->constraint);
-        for (char *p = key; *p; p++) *p = (char)tolower((unsigned char)*p);
         if (edit_get(&e, key)) {
             rc = st_error_set(err, ST_ERR_ARGUMENT, "constraint '%s' already exists on '%s'",
                               al->constraint, lt.full);
@@ -927,13 +934,11 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
     }
     case SQL_ALTER_DROP_CONSTRAINT: {
         op = "DROP CONSTRAINT";
-        char *key = st_arena_alloc(a, strlen(al->constraint) + 20);
+        const char *key = constraint_key(a, al->constraint);
         if (!key) {
             rc = oom(err);
             goto done;
         }
-        sprintf(key, "delta.constraints.%s", al->constraint);
-        for (char *p = key; *p; p++) *p = (char)tolower((unsigned char)*p);
         if (!edit_get(&e, key)) {
             if (!al->if_exists)
                 rc = st_error_set(err, ST_ERR_ARGUMENT, "constraint '%s' does not exist on '%s'",

@@ -801,6 +801,26 @@ static st_status commit(dml *d, const char *op, const char *params, const metric
     return ST_OK;
 }
 
+/* operationMetrics of UPDATE / DELETE (Delta's names; count_key is
+** numUpdatedRows or numDeletedRows) into m[11], after closing the data
+** files so the added bytes are exact. m[7] is numAddedFiles. */
+static st_status rewrite_metrics(dml *d, const char *count_key, int64_t count, metric *m,
+                                 st_error *err)
+{
+    int64_t files = 0, rows = 0, bytes = 0;
+    st_status rc = delta_txn_flush(d->txn, err);
+    if (rc != ST_OK) return rc;
+    delta_txn_written(d->txn, &files, &rows, &bytes);
+    const metric v[11] = {
+        {"numRemovedFiles", d->removed_files}, {"numRemovedBytes", d->removed_bytes},
+        {"numCopiedRows", d->n_copied}, {"numDeletionVectorsAdded", d->dvs_added},
+        {"numAddedChangeFiles", 0}, {"executionTimeMs", d->t_scan_ms + d->t_rewrite_ms},
+        {count_key, count}, {"numAddedFiles", files}, {"scanTimeMs", d->t_scan_ms},
+        {"numAddedBytes", bytes}, {"rewriteTimeMs", d->t_rewrite_ms}};
+    memcpy(m, v, sizeof v);
+    return ST_OK;
+}
+
 static st_status count_result(const char *const *names, const int64_t *vals, int n,
                               ex_result **out, st_error *err)
 {
@@ -1224,15 +1244,8 @@ static st_status run_update(dml *d, const sql_stmt *st, ex_result **out, st_erro
     d->uniform = RK_UPDATE;
     if ((rc = run_into_sink(d, q, err)) != ST_OK) return rc;
     if ((rc = rewrite_touched(d, err)) != ST_OK) return rc;
-    int64_t files = 0, rows = 0, bytes = 0;
-    if ((rc = delta_txn_flush(d->txn, err)) != ST_OK) return rc;
-    delta_txn_written(d->txn, &files, &rows, &bytes);
-    metric m[] = {{"numRemovedFiles", d->removed_files}, {"numRemovedBytes", d->removed_bytes},
-                  {"numCopiedRows", d->n_copied}, {"numDeletionVectorsAdded", d->dvs_added},
-                  {"numAddedChangeFiles", 0}, {"executionTimeMs", d->t_scan_ms + d->t_rewrite_ms},
-                  {"scanTimeMs", d->t_scan_ms}, {"numAddedFiles", files},
-                  {"numUpdatedRows", d->n_update}, {"numAddedBytes", bytes},
-                  {"rewriteTimeMs", d->t_rewrite_ms}};
+    metric m[11];
+    if ((rc = rewrite_metrics(d, "numUpdatedRows", d->n_update, m, err)) != ST_OK) return rc;
     char params[4096];
     snprintf(params, sizeof params, "{\"predicate\":%s}", pred_param(d, up->where, st->end));
     if (d->n_update == 0) {
@@ -1278,15 +1291,11 @@ static st_status run_delete(dml *d, const sql_stmt *st, bool truncate, ex_result
         rc = rewrite_touched(d, err);
     }
     if (rc != ST_OK) return rc;
-    int64_t files = 0, rows = 0, bytes = 0;
-    if ((rc = delta_txn_flush(d->txn, err)) != ST_OK) return rc;
-    delta_txn_written(d->txn, &files, &rows, &bytes);
-    metric m[] = {{"numRemovedFiles", d->removed_files}, {"numRemovedBytes", d->removed_bytes},
-                  {"numCopiedRows", d->n_copied}, {"numDeletionVectorsAdded", d->dvs_added},
-                  {"numAddedChangeFiles", 0}, {"executionTimeMs", d->t_scan_ms + d->t_rewrite_ms},
-                  {"numDeletedRows", d->n_delete < 0 ? 0 : d->n_delete},
-                  {"scanTimeMs", d->t_scan_ms}, {"numAddedFiles", files},
-                  {"rewriteTimeMs", d->t_rewrite_ms}, {"numAddedBytes", bytes}};
+    metric m[11];
+    if ((rc = rewrite_metrics(d, "numDeletedRows", d->n_delete < 0 ? 0 : d->n_delete, m,
+                              err)) != ST_OK)
+        return rc;
+    int64_t files = m[7].value;
     char params[4096];
     snprintf(params, sizeof params, "{\"predicate\":%s}", pred_param(d, where, st->end));
     if (d->removed_files == 0 && files == 0 && d->dvs_added == 0) {
@@ -1303,6 +1312,39 @@ static st_status run_delete(dml *d, const sql_stmt *st, bool truncate, ex_result
 }
 
 /* ---- MERGE ------------------------------------------------------------------------ */
+
+typedef struct count_sink {
+    int64_t n;
+} count_sink;
+
+static st_status count_rows_sink(void *ud, const ex_chunk *c, st_error *err)
+{
+    (void)err;
+    ((count_sink *)ud)->n += ((const int64_t *)c->cols[0]->values)[0];
+    return ST_OK;
+}
+
+/* SELECT count(*) FROM src -- MERGE's numSourceRows. */
+static st_status count_source(dml *d, const sql_tableref *src, int64_t *out, st_error *err)
+{
+    sql_expr *cnt = e_new(d->a, SQL_E_CALL);
+    const char **nm = st_arena_calloc(d->a, 1, sizeof *nm);
+    if (!cnt || !nm) return oom(err);
+    nm[0] = "count";
+    cnt->name = (sql_name){nm, 1, -1};
+    cnt->star = true;
+    items it = {0};
+    if (!item_add(d->a, &it, cnt, "n")) return oom(err);
+    sql_query *q = q_select(d->a, &it, (sql_tableref *)src, NULL);
+    if (!q) return oom(err);
+    lake_query *lq = NULL;
+    count_sink cs = {0};
+    st_status rc = lake_query_prepare(d->s, d->sql, q, NULL, 0, &lq, err);
+    if (rc == ST_OK) rc = lake_query_run(lq, count_rows_sink, &cs, NULL, err);
+    lake_query_free(lq);
+    *out = cs.n;
+    return rc;
+}
 
 static sql_expr *merge_guard(dml *d, const sql_merge_clause *c, const char *src)
 {
@@ -1519,11 +1561,14 @@ static st_status run_merge(dml *d, const sql_stmt *st, ex_result **out, st_error
     d->has_action = d->has_ids = d->has_data = true;
     if ((rc = run_into_sink(d, q, err)) != ST_OK) return rc;
     if ((rc = rewrite_touched(d, err)) != ST_OK) return rc;
+    int64_t n_source = 0;
+    if ((rc = count_source(d, mg->source, &n_source, err)) != ST_OK) return rc;
     int64_t files = 0, rows = 0, bytes = 0;
     if ((rc = delta_txn_flush(d->txn, err)) != ST_OK) return rc;
     delta_txn_written(d->txn, &files, &rows, &bytes);
     int64_t (*bk)[4] = d->by_clause_kind;
     metric m[] = {
+        {"numSourceRows", n_source},
         {"numTargetRowsCopied", d->n_copied},
         {"numTargetRowsDeleted", d->n_delete},
         {"numTargetFilesAdded", files},

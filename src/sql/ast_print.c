@@ -687,74 +687,125 @@ static void qstr(printer *pr, const char *s)
     str_lit(pr, s, (int32_t)strlen(s));
 }
 
+/* How to print one item of an AST array: the tagged forms below walk arrays
+** of any element type through it. */
+typedef struct item_kind {
+    size_t size;                                   /* bytes from one item to the next */
+    void (*print)(printer *pr, const void *item);  /* prints the item at item */
+} item_kind;
+
+static void ident_item(printer *pr, const void *item)
+{
+    ident(pr, *(const char *const *)item);
+}
+
+static void qstr_item(printer *pr, const void *item)
+{
+    qstr(pr, *(const char *const *)item);
+}
+
+static void name_item(printer *pr, const void *item)
+{
+    name(pr, item);
+}
+
+static void expr_item(printer *pr, const void *item)
+{
+    expr(pr, *(const sql_expr *const *)item);
+}
+
+static void query_item(printer *pr, const void *item)
+{
+    query(pr, *(const sql_query *const *)item);
+}
+
+static void type_item(printer *pr, const void *item)
+{
+    type(pr, *(const sql_type *const *)item);
+}
+
+/* "('k' 'v')" or "('k')" */
+static void prop_item(printer *pr, const void *item)
+{
+    const sql_property *pp = item;
+    out(pr, "(");
+    qstr(pr, pp->key);
+    if (pp->value) {
+        out(pr, " ");
+        qstr(pr, pp->value);
+    }
+    out(pr, ")");
+}
+
+static void column_item(printer *pr, const void *item);
+
+static const item_kind IDENTS = {sizeof(const char *), ident_item};
+static const item_kind QSTRS = {sizeof(const char *), qstr_item};
+static const item_kind NAMES = {sizeof(sql_name), name_item};
+static const item_kind EXPRS = {sizeof(const sql_expr *), expr_item};
+static const item_kind QUERIES = {sizeof(const sql_query *), query_item};
+static const item_kind TYPES = {sizeof(const sql_type *), type_item};
+static const item_kind PROPS = {sizeof(sql_property), prop_item};
+static const item_kind COLUMNS = {sizeof(sql_column_def), column_item};
+
+/* " (tag item item ...)", also when n is 0 */
+static void items_in_tag(printer *pr, const char *tag, const void *l, int n, const item_kind *kind)
+{
+    out(pr, " (");
+    out(pr, tag);
+    for (int k = 0; k < n; k++) {
+        out(pr, " ");
+        kind->print(pr, (const char *)l + (size_t)k * kind->size);
+    }
+    out(pr, ")");
+}
+
+/* " (tag item item ...)" when n > 0 */
+static void tagged_items(printer *pr, const char *tag, const void *l, int n, const item_kind *kind)
+{
+    if (n)
+        items_in_tag(pr, tag, l, n, kind);
+}
+
+/* " (tag item)" for the one item at item */
+static void tagged_item(printer *pr, const char *tag, const void *item, const item_kind *kind)
+{
+    items_in_tag(pr, tag, item, 1, kind);
+}
+
 /* " (tag 'text')" when s is set */
 static void tagged_str(printer *pr, const char *tag, const char *s)
 {
-    if (!s)
-        return;
-    out(pr, " (");
-    out(pr, tag);
-    out(pr, " ");
-    qstr(pr, s);
-    out(pr, ")");
+    if (s)
+        tagged_item(pr, tag, &s, &QSTRS);
 }
 
 /* " (tag expr)" when e is set */
 static void tagged_expr(printer *pr, const char *tag, const sql_expr *e)
 {
-    if (!e)
-        return;
+    if (e)
+        tagged_item(pr, tag, &e, &EXPRS);
+}
+
+/* " (tag ident expr)": a named CHECK constraint */
+static void tagged_check(printer *pr, const char *tag, const char *id, const sql_expr *e)
+{
     out(pr, " (");
     out(pr, tag);
+    out(pr, " ");
+    ident(pr, id);
     out(pr, " ");
     expr(pr, e);
     out(pr, ")");
 }
 
-/* " (tag a b c)" when n > 0 (always when force) */
-static void tagged_idents(printer *pr, const char *tag, const char *const *l, int n, bool force)
+/* " name" when the optional name n is written */
+static void opt_name(printer *pr, const sql_name *n)
 {
-    if (!n && !force)
-        return;
-    out(pr, " (");
-    out(pr, tag);
-    for (int k = 0; k < n; k++) {
+    if (n->n_parts) {
         out(pr, " ");
-        ident(pr, l[k]);
+        name(pr, n);
     }
-    out(pr, ")");
-}
-
-static void tagged_names(printer *pr, const char *tag, const sql_name *l, int n)
-{
-    if (!n)
-        return;
-    out(pr, " (");
-    out(pr, tag);
-    for (int k = 0; k < n; k++) {
-        out(pr, " ");
-        name(pr, &l[k]);
-    }
-    out(pr, ")");
-}
-
-/* " (tag ('k' 'v') ('k2'))" when n > 0 */
-static void props(printer *pr, const char *tag, const sql_property *l, int n)
-{
-    if (!n)
-        return;
-    out(pr, " (");
-    out(pr, tag);
-    for (int k = 0; k < n; k++) {
-        out(pr, " (");
-        qstr(pr, l[k].key);
-        if (l[k].value) {
-            out(pr, " ");
-            qstr(pr, l[k].value);
-        }
-        out(pr, ")");
-    }
-    out(pr, ")");
 }
 
 static void column_def(printer *pr, const sql_column_def *c)
@@ -779,25 +830,14 @@ static void column_def(printer *pr, const sql_column_def *c)
     tagged_str(pr, "comment", c->comment);
     if (c->first)
         out(pr, " first");
-    if (c->after) {
-        out(pr, " (after ");
-        ident(pr, c->after);
-        out(pr, ")");
-    }
+    if (c->after)
+        tagged_item(pr, "after", &c->after, &IDENTS);
     out(pr, ")");
 }
 
-static void column_defs(printer *pr, const char *tag, const sql_column_def *l, int n)
+static void column_item(printer *pr, const void *item)
 {
-    if (!n)
-        return;
-    out(pr, " (");
-    out(pr, tag);
-    for (int k = 0; k < n; k++) {
-        out(pr, " ");
-        column_def(pr, &l[k]);
-    }
-    out(pr, ")");
+    column_def(pr, item);
 }
 
 static void create_stmt(printer *pr, const sql_create *c)
@@ -814,33 +854,22 @@ static void create_stmt(printer *pr, const sql_create *c)
         out(pr, " if-not-exists");
     out(pr, " ");
     name(pr, &c->name);
-    column_defs(pr, "columns", c->cols, c->n_cols);
-    for (int k = 0; k < c->n_checks; k++) {
-        out(pr, " (check ");
-        ident(pr, c->check_names[k]);
-        out(pr, " ");
-        expr(pr, c->checks[k]);
-        out(pr, ")");
-    }
-    if (c->using_fmt) {
-        out(pr, " (using ");
-        ident(pr, c->using_fmt);
-        out(pr, ")");
-    }
-    props(pr, "options", c->options, c->n_options);
+    tagged_items(pr, "columns", c->cols, c->n_cols, &COLUMNS);
+    for (int k = 0; k < c->n_checks; k++)
+        tagged_check(pr, "check", c->check_names[k], c->checks[k]);
+    if (c->using_fmt)
+        tagged_item(pr, "using", &c->using_fmt, &IDENTS);
+    tagged_items(pr, "options", c->options, c->n_options, &PROPS);
     if (c->partition_defs)
-        column_defs(pr, "partitioned-by", c->partition_defs, c->n_partition_cols);
+        tagged_items(pr, "partitioned-by", c->partition_defs, c->n_partition_cols, &COLUMNS);
     else
-        tagged_idents(pr, "partitioned-by", c->partition_cols, c->n_partition_cols, false);
-    tagged_idents(pr, "cluster-by", c->cluster_cols, c->n_cluster_cols, false);
+        tagged_items(pr, "partitioned-by", c->partition_cols, c->n_partition_cols, &IDENTS);
+    tagged_items(pr, "cluster-by", c->cluster_cols, c->n_cluster_cols, &IDENTS);
     tagged_str(pr, "location", c->location);
     tagged_str(pr, "comment", c->comment);
-    props(pr, "props", c->props, c->n_props);
-    if (c->query) {
-        out(pr, " (as ");
-        query(pr, c->query);
-        out(pr, ")");
-    }
+    tagged_items(pr, "props", c->props, c->n_props, &PROPS);
+    if (c->query)
+        tagged_item(pr, "as", &c->query, &QUERIES);
     out(pr, ")");
 }
 
@@ -852,21 +881,14 @@ static void alter_column(printer *pr, const sql_alter *a)
     case SQL_COL_SET_NOT_NULL: out(pr, " set-not-null"); break;
     case SQL_COL_DROP_NOT_NULL: out(pr, " drop-not-null"); break;
     case SQL_COL_COMMENT: tagged_str(pr, "comment", a->comment); break;
-    case SQL_COL_TYPE:
-        out(pr, " (type ");
-        type(pr, a->type);
-        out(pr, ")");
-        break;
+    case SQL_COL_TYPE: tagged_item(pr, "type", &a->type, &TYPES); break;
     case SQL_COL_SET_DEFAULT: tagged_expr(pr, "set-default", a->default_value); break;
     case SQL_COL_DROP_DEFAULT: out(pr, " drop-default"); break;
     case SQL_COL_POSITION:
-        if (a->first) {
+        if (a->first)
             out(pr, " first");
-        } else {
-            out(pr, " (after ");
-            ident(pr, a->after);
-            out(pr, ")");
-        }
+        else
+            tagged_item(pr, "after", &a->after, &IDENTS);
         break;
     }
     out(pr, ")");
@@ -877,14 +899,10 @@ static void alter_stmt(printer *pr, const sql_alter *a)
     out(pr, a->what == SQL_OBJ_VIEW ? "(alter-view " : "(alter-table ");
     name(pr, &a->name);
     switch (a->kind) {
-    case SQL_ALTER_ADD_COLUMNS: column_defs(pr, "add-columns", a->cols, a->n_cols); break;
+    case SQL_ALTER_ADD_COLUMNS: tagged_items(pr, "add-columns", a->cols, a->n_cols, &COLUMNS); break;
     case SQL_ALTER_DROP_COLUMNS:
-        out(pr, a->if_exists ? " (drop-columns if-exists" : " (drop-columns");
-        for (int k = 0; k < a->n_names; k++) {
-            out(pr, " ");
-            name(pr, &a->names[k]);
-        }
-        out(pr, ")");
+        items_in_tag(pr, a->if_exists ? "drop-columns if-exists" : "drop-columns", a->names,
+                     a->n_names, &NAMES);
         break;
     case SQL_ALTER_RENAME_COLUMN:
         out(pr, " (rename-column ");
@@ -894,41 +912,23 @@ static void alter_stmt(printer *pr, const sql_alter *a)
         out(pr, ")");
         break;
     case SQL_ALTER_COLUMN: alter_column(pr, a); break;
-    case SQL_ALTER_SET_PROPS: props(pr, "set-props", a->props, a->n_props); break;
+    case SQL_ALTER_SET_PROPS: tagged_items(pr, "set-props", a->props, a->n_props, &PROPS); break;
     case SQL_ALTER_UNSET_PROPS:
-        props(pr, a->if_exists ? "unset-props if-exists" : "unset-props", a->props, a->n_props);
+        tagged_items(pr, a->if_exists ? "unset-props if-exists" : "unset-props", a->props,
+                     a->n_props, &PROPS);
         break;
-    case SQL_ALTER_ADD_CONSTRAINT:
-        out(pr, " (add-constraint ");
-        ident(pr, a->constraint);
-        out(pr, " ");
-        expr(pr, a->check);
-        out(pr, ")");
-        break;
+    case SQL_ALTER_ADD_CONSTRAINT: tagged_check(pr, "add-constraint", a->constraint, a->check); break;
     case SQL_ALTER_DROP_CONSTRAINT:
-        out(pr, a->if_exists ? " (drop-constraint if-exists " : " (drop-constraint ");
-        ident(pr, a->constraint);
-        out(pr, ")");
+        tagged_item(pr, a->if_exists ? "drop-constraint if-exists" : "drop-constraint",
+                    &a->constraint, &IDENTS);
         break;
-    case SQL_ALTER_RENAME_TO:
-        out(pr, " (rename-to ");
-        name(pr, &a->new_table);
-        out(pr, ")");
-        break;
+    case SQL_ALTER_RENAME_TO: tagged_item(pr, "rename-to", &a->new_table, &NAMES); break;
     case SQL_ALTER_SET_LOCATION: tagged_str(pr, "set-location", a->location); break;
     case SQL_ALTER_CLUSTER_BY:
-        tagged_idents(pr, "cluster-by", a->cluster_cols, a->n_cluster_cols, true);
+        items_in_tag(pr, "cluster-by", a->cluster_cols, a->n_cluster_cols, &IDENTS);
         break;
-    case SQL_ALTER_SET_OWNER:
-        out(pr, " (set-owner ");
-        ident(pr, a->new_name);
-        out(pr, ")");
-        break;
-    case SQL_ALTER_VIEW_AS:
-        out(pr, " (as ");
-        query(pr, a->query);
-        out(pr, ")");
-        break;
+    case SQL_ALTER_SET_OWNER: tagged_item(pr, "set-owner", &a->new_name, &IDENTS); break;
+    case SQL_ALTER_VIEW_AS: tagged_item(pr, "as", &a->query, &QUERIES); break;
     }
     out(pr, ")");
 }
@@ -964,7 +964,7 @@ static void insert_stmt(printer *pr, const sql_insert *i)
         }
         out(pr, ")");
     }
-    tagged_idents(pr, "columns", i->cols, i->n_cols, false);
+    tagged_items(pr, "columns", i->cols, i->n_cols, &IDENTS);
     if (i->by_name)
         out(pr, " by-name");
     tagged_expr(pr, "replace-where", i->replace_where);
@@ -1020,22 +1020,12 @@ static void copy_stmt(printer *pr, const sql_copy *c)
     tref(pr, c->target);
     out(pr, " ");
     qstr(pr, c->from);
-    if (c->fileformat) {
-        out(pr, " (fileformat ");
-        ident(pr, c->fileformat);
-        out(pr, ")");
-    }
-    if (c->n_files) {
-        out(pr, " (files");
-        for (int k = 0; k < c->n_files; k++) {
-            out(pr, " ");
-            qstr(pr, c->files[k]);
-        }
-        out(pr, ")");
-    }
+    if (c->fileformat)
+        tagged_item(pr, "fileformat", &c->fileformat, &IDENTS);
+    tagged_items(pr, "files", c->files, c->n_files, &QSTRS);
     tagged_str(pr, "pattern", c->pattern);
-    props(pr, "format-options", c->format_options, c->n_format_options);
-    props(pr, "copy-options", c->copy_options, c->n_copy_options);
+    tagged_items(pr, "format-options", c->format_options, c->n_format_options, &PROPS);
+    tagged_items(pr, "copy-options", c->copy_options, c->n_copy_options, &PROPS);
     out(pr, ")");
 }
 
@@ -1059,10 +1049,7 @@ static void describe_stmt(printer *pr, const sql_describe *d)
         break;
     default:
         tref(pr, d->target);
-        if (d->column.n_parts) {
-            out(pr, " ");
-            name(pr, &d->column);
-        }
+        opt_name(pr, &d->column);
         tagged_expr(pr, "limit", d->limit);
         break;
     }
@@ -1075,10 +1062,7 @@ static void comment_stmt(printer *pr, const sql_comment_on *c)
     out(pr, c->column.n_parts ? "column" : object_name(c->what));
     out(pr, " ");
     name(pr, &c->name);
-    if (c->column.n_parts) {
-        out(pr, " ");
-        name(pr, &c->column);
-    }
+    opt_name(pr, &c->column);
     out(pr, " ");
     if (c->text)
         qstr(pr, c->text);
@@ -1087,27 +1071,45 @@ static void comment_stmt(printer *pr, const sql_comment_on *c)
     out(pr, ")");
 }
 
+/* "(head target" -- the caller adds the rest and the closing parenthesis */
+static void open_target(printer *pr, const char *head, const sql_tableref *target)
+{
+    out(pr, head);
+    tref(pr, target);
+}
+
+/* "(head target (tag expr))", the expression when set */
+static void target_expr_stmt(printer *pr, const char *head, const sql_tableref *target,
+                             const char *tag, const sql_expr *e)
+{
+    open_target(pr, head, target);
+    tagged_expr(pr, tag, e);
+    out(pr, ")");
+}
+
+static void drop_stmt(printer *pr, const sql_drop *d)
+{
+    out(pr, "(drop ");
+    out(pr, object_name(d->what));
+    if (d->if_exists)
+        out(pr, " if-exists");
+    out(pr, " ");
+    name(pr, &d->name);
+    if (d->cascade)
+        out(pr, " cascade");
+    out(pr, ")");
+}
+
 /* DDL, DML and maintenance statements. */
 static void lake_stmt(printer *pr, const sql_stmt *s)
 {
     switch (s->kind) {
     case SQL_S_CREATE: create_stmt(pr, s->create); return;
-    case SQL_S_DROP:
-        out(pr, "(drop ");
-        out(pr, object_name(s->drop->what));
-        if (s->drop->if_exists)
-            out(pr, " if-exists");
-        out(pr, " ");
-        name(pr, &s->drop->name);
-        if (s->drop->cascade)
-            out(pr, " cascade");
-        out(pr, ")");
-        return;
+    case SQL_S_DROP: drop_stmt(pr, s->drop); return;
     case SQL_S_ALTER: alter_stmt(pr, s->alter); return;
     case SQL_S_INSERT: insert_stmt(pr, s->insert); return;
     case SQL_S_UPDATE:
-        out(pr, "(update ");
-        tref(pr, s->update->target);
+        open_target(pr, "(update ", s->update->target);
         out(pr, " (set");
         assigns(pr, s->update->sets, s->update->n_sets);
         out(pr, ")");
@@ -1115,31 +1117,25 @@ static void lake_stmt(printer *pr, const sql_stmt *s)
         out(pr, ")");
         return;
     case SQL_S_DELETE:
-        out(pr, "(delete ");
-        tref(pr, s->delete_->target);
-        tagged_expr(pr, "where", s->delete_->where);
-        out(pr, ")");
+        target_expr_stmt(pr, "(delete ", s->delete_->target, "where", s->delete_->where);
         return;
     case SQL_S_MERGE: merge_stmt(pr, s->merge); return;
     case SQL_S_COPY: copy_stmt(pr, s->copy); return;
     case SQL_S_DESCRIBE: describe_stmt(pr, s->describe); return;
     case SQL_S_RESTORE:
-        out(pr, "(restore ");
-        tref(pr, s->restore->target);
-        tagged_expr(pr, s->restore->travel == SQL_TRAVEL_VERSION ? "version-as-of"
-                        : "timestamp-as-of", s->restore->at);
-        out(pr, ")");
+        target_expr_stmt(pr, "(restore ", s->restore->target,
+                         s->restore->travel == SQL_TRAVEL_VERSION ? "version-as-of"
+                                                                  : "timestamp-as-of",
+                         s->restore->at);
         return;
     case SQL_S_OPTIMIZE:
-        out(pr, "(optimize ");
-        tref(pr, s->optimize->target);
+        open_target(pr, "(optimize ", s->optimize->target);
         tagged_expr(pr, "where", s->optimize->where);
-        tagged_names(pr, "zorder", s->optimize->zorder, s->optimize->n_zorder);
+        tagged_items(pr, "zorder", s->optimize->zorder, s->optimize->n_zorder, &NAMES);
         out(pr, ")");
         return;
     case SQL_S_VACUUM:
-        out(pr, "(vacuum ");
-        tref(pr, s->vacuum->target);
+        open_target(pr, "(vacuum ", s->vacuum->target);
         tagged_expr(pr, "retain-hours", s->vacuum->retain_hours);
         if (s->vacuum->dry_run)
             out(pr, " dry-run");
@@ -1147,8 +1143,7 @@ static void lake_stmt(printer *pr, const sql_stmt *s)
         return;
     case SQL_S_COMMENT: comment_stmt(pr, s->comment_on); return;
     case SQL_S_TRUNCATE:
-        out(pr, "(truncate ");
-        tref(pr, s->truncate);
+        open_target(pr, "(truncate ", s->truncate);
         out(pr, ")");
         return;
     default:

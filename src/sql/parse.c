@@ -902,8 +902,10 @@ static int32_t stmt_end_tok(parse_state *p)
     return k;
 }
 
-/* Raw source text of tokens [from, to), trimmed; NULL when empty. */
-static const char *raw_text(parse_state *p, int32_t from, int32_t to, bool *nomem)
+/* Source text of tokens [from, to) as written (from the first byte of the
+** first token to the last byte of the last); NULL when empty; *nomem on
+** failure. */
+const char *parse_src_text(parse_state *p, int32_t from, int32_t to, bool *nomem)
 {
     *nomem = false;
     if (from >= to)
@@ -927,9 +929,9 @@ static st_status parse_set(parse_state *p, sql_stmt *s)
     }
     if (eq < end && eq == p->i)
         return parse_syntax_error(p);
-    s->key = raw_text(p, p->i, eq, &nomem);
+    s->key = parse_src_text(p, p->i, eq, &nomem);
     if (!nomem && eq < end) {
-        s->value = raw_text(p, eq + 1, end, &nomem);
+        s->value = parse_src_text(p, eq + 1, end, &nomem);
         if (!nomem && !s->value && !(s->value = st_arena_strdup(p->a, "")))
             nomem = true;
     }
@@ -947,7 +949,7 @@ static st_status parse_show(parse_state *p, sql_stmt *s)
     if (end == p->i)
         return parse_syntax_error(p);
     for (; p->i < end; p->i++) {
-        const char *w = raw_text(p, p->i, p->i + 1, &nomem);
+        const char *w = parse_src_text(p, p->i, p->i + 1, &nomem);
         st_status rc = nomem ? parse_nomem(p) : parse_push(p, (void ***)&s->words, &s->n_words,
                                                           &cap, (void *)w);
         if (rc != ST_OK)

@@ -71,24 +71,40 @@ static st_status grow(parse_state *p, void **arr, int n, int *cap, size_t elem)
     return ST_OK;
 }
 
+/* Parses one list item into the zeroed item at item. */
+typedef st_status item_parser(parse_state *p, void *item);
+
+/* item {, item}: appends to the arena array *arr of elem-sized items, *n of
+** them; on failure *n counts the items parsed whole. */
+static st_status parse_items(parse_state *p, void **arr, int *n, size_t elem, item_parser *fn)
+{
+    int cap = 0;
+    st_status rc;
+    do {
+        if ((rc = grow(p, arr, *n, &cap, elem)) != ST_OK ||
+            (rc = fn(p, (char *)*arr + (size_t)*n * elem)) != ST_OK)
+            return rc;
+        (*n)++;
+    } while (parse_accept(p, LEX_COMMA));
+    return ST_OK;
+}
+
+/* A zeroed node of size bytes for statement s, which becomes of kind k (s is
+** left alone when out of memory: NULL, the caller reports it). */
+static void *new_stmt_node(parse_state *p, sql_stmt *s, sql_stmt_kind k, size_t size)
+{
+    void *node = parse_alloc(p, size);
+    if (node)
+        s->kind = k;
+    return node;
+}
+
 static const char *lower_dup(parse_state *p, const char *s)
 {
     char *r = st_arena_strdup(p->a, s);
     for (char *c = r; c && *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c - 'A' + 'a');
-    return r;
-}
-
-/* Source text of tokens [from, to) (NULL when empty); *nomem on failure. */
-static const char *src_text(parse_state *p, int32_t from, int32_t to, bool *nomem)
-{
-    *nomem = false;
-    if (from >= to)
-        return NULL;
-    int32_t s = p->toks[from].pos, e = p->toks[to - 1].pos + p->toks[to - 1].len;
-    const char *r = st_arena_strndup(p->a, p->text + s, (size_t)(e - s));
-    *nomem = r == NULL;
     return r;
 }
 
@@ -123,19 +139,18 @@ static st_status parse_qname(parse_state *p, sql_name *n)
     return ST_OK;
 }
 
+static st_status qname_item(parse_state *p, void *item)
+{
+    return parse_qname(p, item);
+}
+
 /* Names "a, b" or "(a, b)" of dotted columns. */
 static st_status parse_qname_list(parse_state *p, bool parens, sql_name **out, int *n)
 {
-    int cap = 0;
     st_status rc;
-    if (parens && (rc = parse_expect(p, LEX_LPAREN)) != ST_OK)
+    if ((parens && (rc = parse_expect(p, LEX_LPAREN)) != ST_OK) ||
+        (rc = parse_items(p, (void **)out, n, sizeof **out, qname_item)) != ST_OK)
         return rc;
-    do {
-        if ((rc = grow(p, (void **)out, *n, &cap, sizeof **out)) != ST_OK ||
-            (rc = parse_qname(p, &(*out)[*n])) != ST_OK)
-            return rc;
-        (*n)++;
-    } while (parse_accept(p, LEX_COMMA));
     return parens ? parse_expect(p, LEX_RPAREN) : ST_OK;
 }
 
@@ -238,12 +253,12 @@ static st_status parse_prop_value(parse_state *p, const char **out)
         return ST_OK;
     }
     if ((t->kind == LEX_MINUS || t->kind == LEX_PLUS) && parse_peek(p, 1)->kind == LEX_NUMBER) {
-        *out = src_text(p, p->i, p->i + 2, &nomem);
+        *out = parse_src_text(p, p->i, p->i + 2, &nomem);
         p->i += 2;
         return nomem ? parse_nomem(p) : ST_OK;
     }
     if (t->kind == LEX_NUMBER) {
-        *out = src_text(p, p->i, p->i + 1, &nomem);
+        *out = parse_src_text(p, p->i, p->i + 1, &nomem);
         p->i++;
         return nomem ? parse_nomem(p) : ST_OK;
     }
@@ -260,29 +275,35 @@ static st_status parse_prop_value(parse_state *p, const char **out)
     return expected(p, "a property value");
 }
 
+/* key */
+static st_status prop_key_item(parse_state *p, void *item)
+{
+    sql_property *pr = item;
+    pr->pos = parse_peek(p, 0)->pos;
+    return parse_prop_key(p, &pr->key);
+}
+
+/* key [=] value */
+static st_status prop_item(parse_state *p, void *item)
+{
+    sql_property *pr = item;
+    st_status rc = prop_key_item(p, item);
+    if (rc != ST_OK)
+        return rc;
+    parse_accept(p, LEX_EQ);
+    return parse_prop_value(p, &pr->value);
+}
+
 /* (key [=] value, ...) or, without values, (key, ...). */
 static st_status parse_props(parse_state *p, bool values, sql_property **out, int *n)
 {
-    int cap = 0;
     st_status rc;
     *out = NULL;
     *n = 0;
-    if ((rc = expect_tok(p, LEX_LPAREN, "(")) != ST_OK)
+    if ((rc = expect_tok(p, LEX_LPAREN, "(")) != ST_OK ||
+        (rc = parse_items(p, (void **)out, n, sizeof **out, values ? prop_item : prop_key_item)) !=
+            ST_OK)
         return rc;
-    do {
-        if ((rc = grow(p, (void **)out, *n, &cap, sizeof **out)) != ST_OK)
-            return rc;
-        sql_property *pr = &(*out)[*n];
-        pr->pos = parse_peek(p, 0)->pos;
-        if ((rc = parse_prop_key(p, &pr->key)) != ST_OK)
-            return rc;
-        if (values) {
-            parse_accept(p, LEX_EQ);
-            if ((rc = parse_prop_value(p, &pr->value)) != ST_OK)
-                return rc;
-        }
-        (*n)++;
-    } while (parse_accept(p, LEX_COMMA));
     return expect_tok(p, LEX_RPAREN, "\",\" or \")\"");
 }
 
@@ -330,7 +351,7 @@ static st_status parse_query_text(parse_state *p, sql_query **q, const char **te
     st_status rc = parse_query(p, q);
     if (rc != ST_OK)
         return rc;
-    *text = src_text(p, from, p->i, &nomem);
+    *text = parse_src_text(p, from, p->i, &nomem);
     return nomem ? parse_nomem(p) : ST_OK;
 }
 
@@ -451,17 +472,6 @@ static st_status parse_column_def(parse_state *p, int flags, sql_column_def *c)
 
 /* ---- CREATE ------------------------------------------------------------------ */
 
-static sql_create *new_create(parse_state *p, sql_stmt *s, sql_object what)
-{
-    sql_create *c = parse_alloc(p, sizeof *c);
-    if (c) {
-        c->what = what;
-        s->kind = SQL_S_CREATE;
-        s->create = c;
-    }
-    return c;
-}
-
 /* CREATE CATALOG | SCHEMA | DATABASE, after the object word. */
 static st_status parse_create_container(parse_state *p, sql_create *c)
 {
@@ -555,6 +565,43 @@ static st_status parse_partitioned(parse_state *p, sql_create *c)
     return expect_tok(p, LEX_RPAREN, "\",\" or \")\"");
 }
 
+/* COMMENT 'x' or TBLPROPERTIES (...) of CREATE TABLE / VIEW at the cursor,
+** each at most once (*com, *props say whether seen); *matched false (and
+** nothing read) when the cursor is at neither. */
+static st_status parse_comment_props(parse_state *p, sql_create *c, bool *com, bool *props,
+                                     bool *matched)
+{
+    int32_t pos = parse_peek(p, 0)->pos;
+    st_status rc;
+    *matched = true;
+    if (parse_accept_word(p, "comment")) {
+        if ((rc = once(p, com, pos, "COMMENT")) != ST_OK)
+            return rc;
+        return parse_string(p, &c->comment, "a comment string");
+    }
+    if (parse_accept_word(p, "tblproperties")) {
+        if ((rc = once(p, props, pos, "TBLPROPERTIES")) != ST_OK)
+            return rc;
+        return parse_props(p, true, &c->props, &c->n_props);
+    }
+    *matched = false;
+    return ST_OK;
+}
+
+/* [IF NOT EXISTS] name of CREATE TABLE / VIEW (IF NOT EXISTS cannot go with
+** OR REPLACE). */
+static st_status parse_create_head(parse_state *p, sql_create *c)
+{
+    int32_t if_pos = parse_peek(p, 0)->pos;
+    st_status rc = parse_if(p, true, &c->if_not_exists);
+    if (rc != ST_OK)
+        return rc;
+    if (c->if_not_exists && c->or_replace)
+        return parse_error_at(p, if_pos, ST_ERR_SYNTAX,
+                              "OR REPLACE and IF NOT EXISTS cannot be used together");
+    return parse_qname(p, &c->name);
+}
+
 /* CREATE [OR REPLACE] [EXTERNAL] TABLE [IF NOT EXISTS] name [(cols)] clauses
 ** [[AS] query], after TABLE. */
 static st_status parse_create_table(parse_state *p, sql_create *c)
@@ -562,13 +609,7 @@ static st_status parse_create_table(parse_state *p, sql_create *c)
     st_status rc;
     bool fmt = false, opts = false, part = false, clus = false, loc = false, com = false,
          props = false;
-    int32_t if_pos = parse_peek(p, 0)->pos;
-    if ((rc = parse_if(p, true, &c->if_not_exists)) != ST_OK)
-        return rc;
-    if (c->if_not_exists && c->or_replace)
-        return parse_error_at(p, if_pos, ST_ERR_SYNTAX,
-                              "OR REPLACE and IF NOT EXISTS cannot be used together");
-    if ((rc = parse_qname(p, &c->name)) != ST_OK)
+    if ((rc = parse_create_head(p, c)) != ST_OK)
         return rc;
     if (parse_peek(p, 0)->kind == LEX_LPAREN && !parse_query_starts(p, 0) &&
         (rc = parse_create_cols(p, c, false)) != ST_OK)
@@ -602,16 +643,12 @@ static st_status parse_create_table(parse_state *p, sql_create *c)
             if ((rc = once(p, &loc, pos, "LOCATION")) != ST_OK ||
                 (rc = parse_string(p, &c->location, "a location string")) != ST_OK)
                 return rc;
-        } else if (parse_accept_word(p, "comment")) {
-            if ((rc = once(p, &com, pos, "COMMENT")) != ST_OK ||
-                (rc = parse_string(p, &c->comment, "a comment string")) != ST_OK)
-                return rc;
-        } else if (parse_accept_word(p, "tblproperties")) {
-            if ((rc = once(p, &props, pos, "TBLPROPERTIES")) != ST_OK ||
-                (rc = parse_props(p, true, &c->props, &c->n_props)) != ST_OK)
-                return rc;
         } else {
-            break;
+            bool matched;
+            if ((rc = parse_comment_props(p, c, &com, &props, &matched)) != ST_OK)
+                return rc;
+            if (!matched)
+                break;
         }
     }
     if (parse_accept_kw(p, KW_AS) || parse_query_starts(p, 0))
@@ -625,30 +662,15 @@ static st_status parse_create_view(parse_state *p, sql_create *c)
 {
     st_status rc;
     bool com = false, props = false;
-    int32_t if_pos = parse_peek(p, 0)->pos;
-    if ((rc = parse_if(p, true, &c->if_not_exists)) != ST_OK)
-        return rc;
-    if (c->if_not_exists && c->or_replace)
-        return parse_error_at(p, if_pos, ST_ERR_SYNTAX,
-                              "OR REPLACE and IF NOT EXISTS cannot be used together");
-    if ((rc = parse_qname(p, &c->name)) != ST_OK)
+    if ((rc = parse_create_head(p, c)) != ST_OK)
         return rc;
     if (parse_peek(p, 0)->kind == LEX_LPAREN && (rc = parse_create_cols(p, c, true)) != ST_OK)
         return rc;
-    for (;;) {
-        int32_t pos = parse_peek(p, 0)->pos;
-        if (parse_accept_word(p, "comment")) {
-            if ((rc = once(p, &com, pos, "COMMENT")) != ST_OK ||
-                (rc = parse_string(p, &c->comment, "a comment string")) != ST_OK)
-                return rc;
-        } else if (parse_accept_word(p, "tblproperties")) {
-            if ((rc = once(p, &props, pos, "TBLPROPERTIES")) != ST_OK ||
-                (rc = parse_props(p, true, &c->props, &c->n_props)) != ST_OK)
-                return rc;
-        } else {
-            break;
-        }
-    }
+    bool matched;
+    do {
+        if ((rc = parse_comment_props(p, c, &com, &props, &matched)) != ST_OK)
+            return rc;
+    } while (matched);
     if (!parse_accept_kw(p, KW_AS))
         return expected(p, "AS");
     return parse_query_text(p, &c->query, &c->query_text);
@@ -657,9 +679,10 @@ static st_status parse_create_view(parse_state *p, sql_create *c)
 /* CREATE ... and REPLACE TABLE ..., after CREATE / REPLACE. */
 static st_status parse_create(parse_state *p, sql_stmt *s, bool replace_table)
 {
-    sql_create *c = new_create(p, s, SQL_OBJ_TABLE);
+    sql_create *c = s->create = new_stmt_node(p, s, SQL_S_CREATE, sizeof *c);
     if (!c)
         return parse_nomem(p);
+    c->what = SQL_OBJ_TABLE;
     if (replace_table) {
         c->or_replace = true;
         if (!parse_accept_word(p, "table"))
@@ -718,12 +741,10 @@ static bool accept_object(parse_state *p, bool view_ok, sql_object *out)
 
 static st_status parse_drop(parse_state *p, sql_stmt *s)
 {
-    sql_drop *d = parse_alloc(p, sizeof *d);
+    sql_drop *d = s->drop = new_stmt_node(p, s, SQL_S_DROP, sizeof *d);
     st_status rc;
     if (!d)
         return parse_nomem(p);
-    s->kind = SQL_S_DROP;
-    s->drop = d;
     if (!accept_object(p, true, &d->what))
         return expected(p, "CATALOG, SCHEMA, TABLE or VIEW");
     if ((rc = parse_if(p, false, &d->if_exists)) != ST_OK || (rc = parse_qname(p, &d->name)) != ST_OK)
@@ -746,12 +767,10 @@ static st_status parse_truncate(parse_state *p, sql_stmt *s)
 /* COMMENT ON {CATALOG | SCHEMA | TABLE | COLUMN} name IS {'text' | NULL} */
 static st_status parse_comment_on(parse_state *p, sql_stmt *s)
 {
-    sql_comment_on *c = parse_alloc(p, sizeof *c);
+    sql_comment_on *c = s->comment_on = new_stmt_node(p, s, SQL_S_COMMENT, sizeof *c);
     st_status rc;
     if (!c)
         return parse_nomem(p);
-    s->kind = SQL_S_COMMENT;
-    s->comment_on = c;
     if (!parse_accept_kw(p, KW_ON))
         return expected(p, "ON");
     bool column = false;
@@ -781,6 +800,24 @@ static st_status parse_comment_on(parse_state *p, sql_stmt *s)
 
 /* ---- ALTER ------------------------------------------------------------------ */
 
+/* NOT NULL or DEFAULT, after SET (set: SET DEFAULT takes an expression) or
+** DROP of ALTER COLUMN. */
+static st_status parse_null_default(parse_state *p, sql_alter *al, bool set)
+{
+    if (parse_accept_kw(p, KW_NOT)) {
+        al->col_action = set ? SQL_COL_SET_NOT_NULL : SQL_COL_DROP_NOT_NULL;
+        return parse_expect_kw(p, KW_NULL);
+    }
+    if (!parse_accept_word(p, "default"))
+        return expected(p, "NOT NULL or DEFAULT");
+    if (!set) {
+        al->col_action = SQL_COL_DROP_DEFAULT;
+        return ST_OK;
+    }
+    al->col_action = SQL_COL_SET_DEFAULT;
+    return parse_expr(p, &al->default_value);
+}
+
 /* ALTER|CHANGE [COLUMN] c action, after ALTER/CHANGE. */
 static st_status parse_alter_column(parse_state *p, sql_alter *al)
 {
@@ -789,26 +826,10 @@ static st_status parse_alter_column(parse_state *p, sql_alter *al)
     al->kind = SQL_ALTER_COLUMN;
     if ((rc = parse_qname(p, &al->column)) != ST_OK)
         return rc;
-    if (parse_accept_kw(p, KW_SET)) {
-        if (parse_accept_kw(p, KW_NOT)) {
-            al->col_action = SQL_COL_SET_NOT_NULL;
-            return parse_expect_kw(p, KW_NULL);
-        }
-        if (!parse_accept_word(p, "default"))
-            return expected(p, "NOT NULL or DEFAULT");
-        al->col_action = SQL_COL_SET_DEFAULT;
-        return parse_expr(p, &al->default_value);
-    }
-    if (parse_accept_word(p, "drop")) {
-        if (parse_accept_kw(p, KW_NOT)) {
-            al->col_action = SQL_COL_DROP_NOT_NULL;
-            return parse_expect_kw(p, KW_NULL);
-        }
-        if (!parse_accept_word(p, "default"))
-            return expected(p, "NOT NULL or DEFAULT");
-        al->col_action = SQL_COL_DROP_DEFAULT;
-        return ST_OK;
-    }
+    if (parse_accept_kw(p, KW_SET))
+        return parse_null_default(p, al, true);
+    if (parse_accept_word(p, "drop"))
+        return parse_null_default(p, al, false);
     if (parse_accept_word(p, "comment")) {
         al->col_action = SQL_COL_COMMENT;
         return parse_string(p, &al->comment, "a comment string");
@@ -829,10 +850,15 @@ static st_status parse_alter_column(parse_state *p, sql_alter *al)
     return expected(p, "SET, DROP, COMMENT, TYPE, FIRST or AFTER");
 }
 
+/* A column definition of ALTER TABLE ADD COLUMNS. */
+static st_status added_column(parse_state *p, void *item)
+{
+    return parse_column_def(p, COL_TYPED | COL_FULL | COL_POSITION | COL_DOTTED, item);
+}
+
 static st_status parse_alter_add(parse_state *p, sql_alter *al)
 {
     st_status rc;
-    int cap = 0;
     if (parse_accept_word(p, "constraint")) {
         al->kind = SQL_ALTER_ADD_CONSTRAINT;
         if ((rc = parse_ident(p, &al->constraint)) != ST_OK ||
@@ -844,13 +870,9 @@ static st_status parse_alter_add(parse_state *p, sql_alter *al)
     if (!parse_accept_word(p, "columns") && !parse_accept_word(p, "column"))
         return expected(p, "COLUMN, COLUMNS or CONSTRAINT");
     bool parens = parse_accept(p, LEX_LPAREN);
-    do {
-        if ((rc = grow(p, (void **)&al->cols, al->n_cols, &cap, sizeof *al->cols)) != ST_OK ||
-            (rc = parse_column_def(p, COL_TYPED | COL_FULL | COL_POSITION | COL_DOTTED,
-                                   &al->cols[al->n_cols])) != ST_OK)
-            return rc;
-        al->n_cols++;
-    } while (parse_accept(p, LEX_COMMA));
+    if ((rc = parse_items(p, (void **)&al->cols, &al->n_cols, sizeof *al->cols, added_column)) !=
+        ST_OK)
+        return rc;
     return parens ? expect_tok(p, LEX_RPAREN, "\",\" or \")\"") : ST_OK;
 }
 
@@ -890,12 +912,10 @@ static st_status parse_owner(parse_state *p, sql_alter *al)
 
 static st_status parse_alter(parse_state *p, sql_stmt *s)
 {
-    sql_alter *al = parse_alloc(p, sizeof *al);
+    sql_alter *al = s->alter = new_stmt_node(p, s, SQL_S_ALTER, sizeof *al);
     st_status rc;
     if (!al)
         return parse_nomem(p);
-    s->kind = SQL_S_ALTER;
-    s->alter = al;
     if (parse_accept_word(p, "view"))
         al->what = SQL_OBJ_VIEW;
     else if (!parse_accept_word(p, "table"))
@@ -975,7 +995,7 @@ static st_status value_text(parse_state *p, const sql_expr *e, int32_t from, con
     else if (e->kind == SQL_E_LITERAL && e->lit == SQL_LIT_NULL)
         *out = NULL;
     else
-        *out = src_text(p, from, p->i, &nomem);
+        *out = parse_src_text(p, from, p->i, &nomem);
     return nomem ? parse_nomem(p) : ST_OK;
 }
 
@@ -1010,12 +1030,10 @@ static st_status parse_partition_spec(parse_state *p, sql_insert *ins)
 
 static st_status parse_insert(parse_state *p, sql_stmt *s)
 {
-    sql_insert *ins = parse_alloc(p, sizeof *ins);
+    sql_insert *ins = s->insert = new_stmt_node(p, s, SQL_S_INSERT, sizeof *ins);
     st_status rc;
     if (!ins)
         return parse_nomem(p);
-    s->kind = SQL_S_INSERT;
-    s->insert = ins;
     if (parse_accept_word(p, "overwrite"))
         ins->overwrite = true;
     else if (!parse_accept_word(p, "into"))
@@ -1051,42 +1069,37 @@ static st_status parse_insert(parse_state *p, sql_stmt *s)
     return parse_query(p, &ins->query);
 }
 
+/* c = e | c = DEFAULT */
+static st_status assign_item(parse_state *p, void *item)
+{
+    sql_assign *a = item;
+    st_status rc;
+    a->pos = parse_peek(p, 0)->pos;
+    if ((rc = parse_qname(p, &a->column)) != ST_OK)
+        return rc;
+    if (!parse_accept(p, LEX_EQ) && !parse_accept(p, LEX_EQEQ))
+        return expected(p, "=");
+    lex_kind nk = parse_peek(p, 1)->kind;
+    if (parse_is_word(p, 0, "default") &&
+        (nk == LEX_COMMA || nk == LEX_SEMI || nk == LEX_EOF || parse_is_kw(p, 1, KW_WHERE) ||
+         parse_is_kw(p, 1, KW_WHEN))) {
+        p->i++;
+        return ST_OK;
+    }
+    return parse_expr(p, &a->value);
+}
+
 /* c = e | c = DEFAULT, ... (UPDATE SET and MERGE UPDATE SET). */
 static st_status parse_assigns(parse_state *p, sql_assign **out, int *n)
 {
-    int cap = 0;
-    st_status rc;
-    do {
-        if ((rc = grow(p, (void **)out, *n, &cap, sizeof **out)) != ST_OK)
-            return rc;
-        sql_assign *a = &(*out)[*n];
-        a->pos = parse_peek(p, 0)->pos;
-        if ((rc = parse_qname(p, &a->column)) != ST_OK)
-            return rc;
-        if (!parse_accept(p, LEX_EQ) && !parse_accept(p, LEX_EQEQ))
-            return expected(p, "=");
-        lex_kind nk = parse_peek(p, 1)->kind;
-        if (parse_is_word(p, 0, "default") &&
-            (nk == LEX_COMMA || nk == LEX_SEMI || nk == LEX_EOF || parse_is_kw(p, 1, KW_WHERE) ||
-             parse_is_kw(p, 1, KW_WHEN))) {
-            p->i++;
-        } else if ((rc = parse_expr(p, &a->value)) != ST_OK) {
-            return rc;
-        }
-        (*n)++;
-    } while (parse_accept(p, LEX_COMMA));
-    return ST_OK;
+    return parse_items(p, (void **)out, n, sizeof **out, assign_item);
 }
 
 static st_status parse_update(parse_state *p, sql_stmt *s)
 {
-    sql_update *u = parse_alloc(p, sizeof *u);
-    st_status rc;
-    if (!u)
-        return parse_nomem(p);
-    s->kind = SQL_S_UPDATE;
-    s->update = u;
-    if ((rc = parse_target(p, false, true, "set", &u->target)) != ST_OK)
+    sql_update *u = s->update = new_stmt_node(p, s, SQL_S_UPDATE, sizeof *u);
+    st_status rc = u ? parse_target(p, false, true, "set", &u->target) : parse_nomem(p);
+    if (rc != ST_OK)
         return rc;
     if (!parse_accept_kw(p, KW_SET))
         return expected(p, "SET");
@@ -1099,12 +1112,10 @@ static st_status parse_update(parse_state *p, sql_stmt *s)
 
 static st_status parse_delete(parse_state *p, sql_stmt *s)
 {
-    sql_delete *d = parse_alloc(p, sizeof *d);
+    sql_delete *d = s->delete_ = new_stmt_node(p, s, SQL_S_DELETE, sizeof *d);
     st_status rc;
     if (!d)
         return parse_nomem(p);
-    s->kind = SQL_S_DELETE;
-    s->delete_ = d;
     if (!parse_accept_kw(p, KW_FROM))
         return expected(p, "FROM");
     if ((rc = parse_target(p, false, true, NULL, &d->target)) != ST_OK)
@@ -1206,13 +1217,11 @@ static st_status parse_merge_clause(parse_state *p, sql_merge_clause *c)
 
 static st_status parse_merge(parse_state *p, sql_stmt *s)
 {
-    sql_merge *m = parse_alloc(p, sizeof *m);
+    sql_merge *m = s->merge = new_stmt_node(p, s, SQL_S_MERGE, sizeof *m);
     st_status rc;
     int cap = 0;
     if (!m)
         return parse_nomem(p);
-    s->kind = SQL_S_MERGE;
-    s->merge = m;
     if (parse_accept_kw(p, KW_WITH)) {
         if ((rc = expect_word(p, "schema", "SCHEMA")) != ST_OK ||
             (rc = expect_word(p, "evolution", "EVOLUTION")) != ST_OK)
@@ -1245,13 +1254,11 @@ static st_status parse_merge(parse_state *p, sql_stmt *s)
 
 static st_status parse_copy(parse_state *p, sql_stmt *s)
 {
-    sql_copy *c = parse_alloc(p, sizeof *c);
+    sql_copy *c = s->copy = new_stmt_node(p, s, SQL_S_COPY, sizeof *c);
     st_status rc;
     bool ff = false, files = false, pat = false, fo = false, co = false;
     if (!c)
         return parse_nomem(p);
-    s->kind = SQL_S_COPY;
-    s->copy = c;
     if ((rc = expect_word(p, "into", "INTO")) != ST_OK ||
         (rc = parse_target(p, false, false, NULL, &c->target)) != ST_OK)
         return rc;
@@ -1323,12 +1330,10 @@ static bool word_then_name(parse_state *p, const char *w)
 
 static st_status parse_describe(parse_state *p, sql_stmt *s)
 {
-    sql_describe *d = parse_alloc(p, sizeof *d);
+    sql_describe *d = s->describe = new_stmt_node(p, s, SQL_S_DESCRIBE, sizeof *d);
     st_status rc;
     if (!d)
         return parse_nomem(p);
-    s->kind = SQL_S_DESCRIBE;
-    s->describe = d;
     if (parse_is_word(p, 0, "query") && parse_query_starts(p, 1))
         p->i++;
     if (parse_query_starts(p, 0)) {
@@ -1441,12 +1446,10 @@ st_status parse_show_body(parse_state *p, sql_stmt *s, int32_t end)
 
 static st_status parse_restore(parse_state *p, sql_stmt *s)
 {
-    sql_restore *r = parse_alloc(p, sizeof *r);
+    sql_restore *r = s->restore = new_stmt_node(p, s, SQL_S_RESTORE, sizeof *r);
     st_status rc;
     if (!r)
         return parse_nomem(p);
-    s->kind = SQL_S_RESTORE;
-    s->restore = r;
     if (word_then_name(p, "table"))
         p->i++;
     if ((rc = parse_target(p, false, false, NULL, &r->target)) != ST_OK)
@@ -1467,13 +1470,9 @@ static st_status parse_restore(parse_state *p, sql_stmt *s)
 
 static st_status parse_optimize(parse_state *p, sql_stmt *s)
 {
-    sql_optimize *o = parse_alloc(p, sizeof *o);
-    st_status rc;
-    if (!o)
-        return parse_nomem(p);
-    s->kind = SQL_S_OPTIMIZE;
-    s->optimize = o;
-    if ((rc = parse_target(p, true, false, NULL, &o->target)) != ST_OK)
+    sql_optimize *o = s->optimize = new_stmt_node(p, s, SQL_S_OPTIMIZE, sizeof *o);
+    st_status rc = o ? parse_target(p, true, false, NULL, &o->target) : parse_nomem(p);
+    if (rc != ST_OK)
         return rc;
     if (parse_accept_kw(p, KW_WHERE) && (rc = parse_expr(p, &o->where)) != ST_OK)
         return rc;
@@ -1489,13 +1488,9 @@ static st_status parse_optimize(parse_state *p, sql_stmt *s)
 
 static st_status parse_vacuum(parse_state *p, sql_stmt *s)
 {
-    sql_vacuum *v = parse_alloc(p, sizeof *v);
-    st_status rc;
-    if (!v)
-        return parse_nomem(p);
-    s->kind = SQL_S_VACUUM;
-    s->vacuum = v;
-    if ((rc = parse_target(p, true, false, NULL, &v->target)) != ST_OK)
+    sql_vacuum *v = s->vacuum = new_stmt_node(p, s, SQL_S_VACUUM, sizeof *v);
+    st_status rc = v ? parse_target(p, true, false, NULL, &v->target) : parse_nomem(p);
+    if (rc != ST_OK)
         return rc;
     if (parse_accept_word(p, "retain")) {
         if ((rc = parse_expr(p, &v->retain_hours)) != ST_OK ||
@@ -1512,6 +1507,17 @@ static st_status parse_vacuum(parse_state *p, sql_stmt *s)
 
 /* ---- dispatch --------------------------------------------------------------- */
 
+/* CREATE ... / REPLACE TABLE ..., after the first word. */
+static st_status parse_create_stmt(parse_state *p, sql_stmt *s)
+{
+    return parse_create(p, s, false);
+}
+
+static st_status parse_replace_stmt(parse_state *p, sql_stmt *s)
+{
+    return parse_create(p, s, true);
+}
+
 st_status parse_lake_stmt(parse_state *p, sql_stmt *s, bool *handled)
 {
     lex_token *t = parse_peek(p, 0);
@@ -1519,37 +1525,22 @@ st_status parse_lake_stmt(parse_state *p, sql_stmt *s, bool *handled)
     if (t->kind != LEX_IDENT)
         return ST_OK;
     static const struct {
-        const char *word;
-        int         which;
+        const char *word;                              /* first word, any case */
+        st_status (*parse)(parse_state *p, sql_stmt *s);  /* parses after the word */
     } STMTS[] = {
-        {"create", 1}, {"replace", 2}, {"drop", 3}, {"alter", 4}, {"insert", 5},
-        {"update", 6}, {"delete", 7}, {"merge", 8}, {"copy", 9}, {"describe", 10},
-        {"desc", 10}, {"restore", 11}, {"optimize", 12}, {"vacuum", 13},
-        {"comment", 14}, {"truncate", 15},
+        {"create", parse_create_stmt}, {"replace", parse_replace_stmt}, {"drop", parse_drop},
+        {"alter", parse_alter}, {"insert", parse_insert}, {"update", parse_update},
+        {"delete", parse_delete}, {"merge", parse_merge}, {"copy", parse_copy},
+        {"describe", parse_describe}, {"desc", parse_describe}, {"restore", parse_restore},
+        {"optimize", parse_optimize}, {"vacuum", parse_vacuum}, {"comment", parse_comment_on},
+        {"truncate", parse_truncate},
     };
-    int which = 0;
-    for (size_t k = 0; k < ST_ARRAY_LEN(STMTS) && !which; k++)
-        if (strcasecmp(t->text, STMTS[k].word) == 0)
-            which = STMTS[k].which;
-    if (!which)
-        return ST_OK;
-    *handled = true;
-    p->i++;
-    switch (which) {
-    case 1: return parse_create(p, s, false);
-    case 2: return parse_create(p, s, true);
-    case 3: return parse_drop(p, s);
-    case 4: return parse_alter(p, s);
-    case 5: return parse_insert(p, s);
-    case 6: return parse_update(p, s);
-    case 7: return parse_delete(p, s);
-    case 8: return parse_merge(p, s);
-    case 9: return parse_copy(p, s);
-    case 10: return parse_describe(p, s);
-    case 11: return parse_restore(p, s);
-    case 12: return parse_optimize(p, s);
-    case 13: return parse_vacuum(p, s);
-    case 14: return parse_comment_on(p, s);
-    default: return parse_truncate(p, s);
+    for (size_t k = 0; k < ST_ARRAY_LEN(STMTS); k++) {
+        if (strcasecmp(t->text, STMTS[k].word) == 0) {
+            *handled = true;
+            p->i++;
+            return STMTS[k].parse(p, s);
+        }
     }
+    return ST_OK;
 }

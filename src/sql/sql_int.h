@@ -70,7 +70,7 @@ typedef struct parse_state {
     int32_t       err_pos;  /* byte offset of the first error, -1 none */
 } parse_state;
 
-/* Parser helpers shared by parse.c and parse_expr.c. */
+/* Parser helpers shared by parse.c, parse_expr.c and parse_stmt.c. */
 lex_token *parse_peek(parse_state *p, int ahead);
 bool       parse_is_kw(parse_state *p, int ahead, lex_kw kw);
 bool       parse_accept_kw(parse_state *p, lex_kw kw);
@@ -88,6 +88,7 @@ st_status  parse_push(parse_state *p, void ***arr, int *n, int *cap, void *item)
 bool       parse_is_word(parse_state *p, int ahead, const char *w);
 bool       parse_accept_word(parse_state *p, const char *w);
 st_status  parse_name_list(parse_state *p, const char ***out, int *n);
+const char *parse_src_text(parse_state *p, int32_t from, int32_t to, bool *nomem);
 
 st_status  parse_expr(parse_state *p, sql_expr **out);
 st_status  parse_expr_list(parse_state *p, sql_expr ***out, int *n);

@@ -194,6 +194,11 @@ Test(lake, merge_upsert_and_clauses)
            "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
            "2|1|0|1\n");
     expect("SELECT * FROM tgt", "1|a|1\n2|B|20\n3|c|3\n4|D|40\n");
+    char *hm = q("DESCRIBE HISTORY tgt LIMIT 1");
+    cr_assert(strstr(hm, "\"numSourceRows\":\"2\""), "%s", hm);
+    cr_assert(strstr(hm, "\"numTargetRowsInserted\":\"1\""), "%s", hm);
+    cr_assert(strstr(hm, "\"numTargetRowsUpdated\":\"1\""), "%s", hm);
+    st_free(hm);
     /* Every clause kind, first matching clause wins. */
     ok("CREATE OR REPLACE TEMP VIEW s2 AS SELECT * FROM VALUES (1, 'x', -1), (2, 'y', 5), "
        "(9, 'new', 9) AS s(id, v, n)");
@@ -740,4 +745,19 @@ Test(lake, copy_on_write_when_deletion_vectors_are_off)
     cr_assert(strstr(p, "delta.enableDeletionVectors|false"), "%s", p);
     st_free(p);
     expect("SELECT v, count(*) FROM cow GROUP BY v", "u|10\nv|80\n");
+}
+
+Test(lake, external_file_tables)
+{
+    FILE *f = fopen("people.csv", "w");
+    cr_assert(f);
+    fprintf(f, "name;age\nann;31\nbob;42\n");
+    fclose(f);
+    ok("CREATE TABLE people USING CSV OPTIONS (header 'true', sep ';') LOCATION 'people.csv'");
+    expect("SELECT name, age + 1 FROM people", "ann|32\nbob|43\n");
+    expect("SHOW TABLES", "default|people|false\n");
+    fails("UPDATE people SET age = 1", ST_ERR_UNSUPPORTED, "Delta");
+    fails("CREATE TABLE p2 USING PARQUET", ST_ERR_ARGUMENT, "LOCATION");
+    ok("DROP TABLE people");
+    cr_assert_eq(access("people.csv", F_OK), 0, "external data kept");
 }
