@@ -35,10 +35,19 @@ static const char *const READER_FEATURES[] = {
     "columnMapping", "deletionVectors", "timestampNtz", "v2Checkpoint",
     "vacuumProtocolCheck", "typeWidening", "typeWidening-preview", NULL,
 };
+/* Writer features strata honours when writing (others make writes refuse):
+** checkConstraints, generatedColumns, allowColumnDefaults and identityColumns
+** hold SQL the statement executor enforces (it refuses writes to identity
+** columns); deletionVectors are read and written (merge-on-read DML);
+** clustering needs only the delta.clustering domain the executor keeps;
+** typeWidening: new files get the current (wide) types, scans widen old
+** ones. changeDataFeed is known, but writes with it enabled are refused
+** (no change-data files are written). */
 static const char *const WRITER_FEATURES[] = {
-    "appendOnly", "invariants", "checkConstraints", "generatedColumns", "changeDataFeed",
-    "columnMapping", "deletionVectors", "timestampNtz", "v2Checkpoint", "vacuumProtocolCheck",
-    "domainMetadata", "inCommitTimestamp", NULL,
+    "appendOnly", "invariants", "timestampNtz", "domainMetadata", "columnMapping",
+    "deletionVectors", "checkConstraints", "generatedColumns", "identityColumns",
+    "changeDataFeed", "allowColumnDefaults", "clustering", "typeWidening",
+    "typeWidening-preview", NULL,
 };
 
 const char *const *delta_supported_reader_features(void) { return READER_FEATURES; }

@@ -345,24 +345,12 @@ static st_status take_feature_props(delta_txn *t, delta_create_options *d, st_er
 
 /* ---- begin --------------------------------------------------------------- */
 
-/* Writer features strata honours when writing (others make writes refuse). */
+/* Writer features strata honours when writing (others make writes refuse):
+** the list and why each is safe are in delta_log.c (WRITER_FEATURES). */
 static bool writer_feature_known(const char *f)
 {
-    /* checkConstraints, generatedColumns and identityColumns hold SQL
-    ** expressions and counters the statement executor enforces; deletion
-    ** vectors only need removes to carry them (this writer adds none). */
-    /* allowColumnDefaults: the executor fills defaults; clustering: files
-    ** need no layout (OPTIMIZE clusters), only the delta.clustering domain
-    ** the executor maintains; typeWidening: new files are written with the
-    ** current (wide) types, old ones are widened by the scan. */
-    static const char *const known[] = { "appendOnly", "invariants", "timestampNtz",
-                                         "domainMetadata", "columnMapping", "deletionVectors",
-                                         "checkConstraints", "generatedColumns",
-                                         "identityColumns", "changeDataFeed",
-                                         "allowColumnDefaults", "clustering", "typeWidening",
-                                         "typeWidening-preview" };
-    for (size_t i = 0; i < ST_ARRAY_LEN(known); i++)
-        if (strcmp(known[i], f) == 0)
+    for (const char *const *k = delta_supported_writer_features(); *k; k++)
+        if (strcmp(*k, f) == 0)
             return true;
     return false;
 }

@@ -127,9 +127,10 @@ static st_status resolve_count_if(const char *name, const fn_arg_info *args, int
 /* ---- sum / avg ---------------------------------------------------------------- */
 
 typedef struct num_state {
-    __int128 dec;       /* DECIMAL sum (unscaled) */
+    __int128 dec;       /* DECIMAL sum (unscaled): the inputs not in i64 */
     double   dbl;       /* DOUBLE sum */
-    int64_t  i64;       /* BIGINT sum (wrapping) */
+    int64_t  i64;       /* BIGINT sum (wrapping); DECIMAL: the exact sum of
+                        ** the inputs that fit int64 while it did not overflow */
     int64_t  count;     /* non-NULL inputs */
     bool     overflow;  /* BIGINT (ANSI) or DECIMAL sum overflowed */
 } num_state;
@@ -140,11 +141,34 @@ typedef struct num_param {
     num_kind kind;      /* accumulator used */
     bool     is_avg;
     int      in_scale;  /* DECIMAL input scale */
-    bool     narrow;    /* DECIMAL input precision <= 18: |x| < 10^18, so fewer
-                        ** than 2^63 inputs cannot overflow the 128-bit sum */
+    bool     narrow;    /* DECIMAL input precision <= 18: |x| < 10^18 fits int64
+                        ** (low 8 bytes), and fewer than 2^63 inputs cannot
+                        ** overflow the 128-bit sum */
 } num_param;
 
 static void num_init(const agg_bound *f, void *state) { memset(state, 0, sizeof(num_state)); }
+
+/* DECIMAL accumulation: the value of a state is dec + i64 (exact). A value
+** that fits int64 is added to i64 (one 64-bit add) unless that overflows;
+** otherwise, and for wider values, it goes to the 128-bit dec, whose
+** overflow is sticky (NULL or the ANSI error at the end). */
+static inline void dec_add(num_state *s, __int128 d)
+{
+    int64_t t;
+    if ((__int128)(int64_t)d == d && !__builtin_add_overflow(s->i64, (int64_t)d, &t)) {
+        s->i64 = t;
+        return;
+    }
+    s->overflow |= __builtin_add_overflow(s->dec, d, &s->dec);
+}
+
+/* Low 8 bytes of the 16-byte decimal i: the value when precision <= 18. */
+static inline int64_t dec_lo64(const uint8_t *x, int64_t i)
+{
+    int64_t v;
+    memcpy(&v, x + 16 * i, 8);
+    return v;
+}
 
 /* num_update without a selection, NULLs or overflow errors: one tight
 ** loop per accumulator (the hot path of sum/avg). */
@@ -171,12 +195,14 @@ static st_status num_update_dense(const num_param *p, const vec *v, int64_t n, v
     }
     case NUM_DEC: {
         const uint8_t *x = v->values;
-        if (p->narrow) {
+        if (p->narrow) {                    /* dec cannot overflow here */
             for (int64_t i = 0; i < n; i++) {
                 num_state *s = states[i];
-                __int128 d;
-                memcpy(&d, x + 16 * i, 16);
-                s->dec += d;
+                int64_t d = dec_lo64(x, i), t;
+                if (__builtin_add_overflow(s->i64, d, &t))
+                    s->dec += d;
+                else
+                    s->i64 = t;
                 s->count++;
             }
             break;
@@ -185,7 +211,7 @@ static st_status num_update_dense(const num_param *p, const vec *v, int64_t n, v
             num_state *s = states[i];
             __int128 d;
             memcpy(&d, x + 16 * i, 16);
-            s->overflow |= __builtin_add_overflow(s->dec, d, &s->dec);
+            dec_add(s, d);
             s->count++;
         }
         break;
@@ -240,7 +266,7 @@ static st_status num_update(const agg_bound *f, const fn_context *ctx, const vec
             num_state *s = states[i];
             __int128 d;
             memcpy(&d, x + 16 * i, 16);
-            s->overflow |= __builtin_add_overflow(s->dec, d, &s->dec);
+            dec_add(s, d);
             s->count++;
         }
         break;
@@ -260,6 +286,8 @@ static st_status num_combine(const agg_bound *f, const fn_context *ctx, void *ds
         return st_error_set(err, ST_ERR_ARGUMENT, "sum overflowed bigint");
     d->dbl += s->dbl;
     d->overflow |= s->overflow | __builtin_add_overflow(d->dec, s->dec, &d->dec);
+    if (p->kind == NUM_DEC)
+        dec_add(d, s->i64);
     d->count += s->count;
     return ST_OK;
 }
@@ -309,10 +337,10 @@ static st_status num_final_row(const agg_bound *f, const fn_context *ctx, const 
         ((double *)v->values)[g] = p->is_avg ? s->dbl / (double)s->count : s->dbl;
         return ST_OK;
     }
-    __int128 r = s->dec;
-    bool ok = !s->overflow;
+    __int128 r;
+    bool ok = !s->overflow && !__builtin_add_overflow(s->dec, (__int128)s->i64, &r);
     if (ok && p->is_avg)
-        ok = dec_avg(s->dec, s->count, f->ret.scale - p->in_scale, &r);
+        ok = dec_avg(r, s->count, f->ret.scale - p->in_scale, &r);
     ok = ok && r < lim && r > -lim;
     if (ok) {
         memcpy((uint8_t *)v->values + 16 * g, &r, 16);

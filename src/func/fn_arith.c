@@ -451,10 +451,59 @@ static st_status row_fail(const fn_bound *f, const fn_context *ctx, row_res rr, 
 /* One loop per operand family; the per-row switch is on a loop-invariant op
 ** (the compiler unswitches it). Hot loop: kept in one function. */
 
+/* Decimals are stored as 16-byte little-endian two's complement; a value
+** of precision <= 18 has |x| < 10^18 < 2^63, so its low 8 bytes read as an
+** int64 are the value exactly (the high 8 are its sign extension). */
+static inline int64_t ld_lo64(const uint8_t *p, int64_t i)
+{
+    int64_t v;
+    memcpy(&v, p + 16 * i, 8);
+    return v;
+}
+
+static inline void st128(uint8_t *p, int64_t i, __int128 v)
+{
+    memcpy(p + 16 * i, &v, 16);
+}
+
+/* True when the 128-bit value v equals its low 64 bits sign-extended. */
+static inline bool fits64(__int128 v) { return (__int128)(int64_t)v == v; }
+
+/* Product of a capped decimal * (precision reduced to 38 without rounding):
+** every valid row is checked against 10^precision. Rows whose operands
+** both fit int64 take one 64x64->128 multiply, which cannot overflow.
+** False on any overflow: the general path then redoes the batch (and
+** reports the row). */
+static bool dec_mul_capped(const vec *x, const vec *y, const vec_type *rt, vec *o, int64_t n)
+{
+    __int128 lim = p10(rt->precision);
+    const uint8_t *xv = x->values, *yv = y->values;
+    uint8_t *ov = o->values;
+    for (int64_t i = 0; i < n; i++) {
+        if (!vec_is_valid(o, i))
+            continue;
+        __int128 a, b, r;
+        memcpy(&a, xv + 16 * i, 16);
+        memcpy(&b, yv + 16 * i, 16);
+        if (fits64(a) && fits64(b))
+            r = (__int128)(int64_t)a * (int64_t)b;
+        else if (__builtin_mul_overflow(a, b, &r))
+            return false;
+        if (r >= lim || r <= -lim)
+            return false;
+        st128(ov, i, r);
+    }
+    return true;
+}
+
 /* Decimal +, - and * whose result type holds every possible value exactly
 ** (the precision was not capped at 38 and no rounding applies): one tight
-** loop without per-row overflow checks. Arithmetic is done unsigned so the
-** garbage under NULL rows cannot trigger signed-overflow UB. False when the
+** loop per operator without per-row overflow checks. Arithmetic is done
+** unsigned so the garbage under NULL rows cannot trigger signed-overflow
+** UB. Operands of precision <= 18 are read as int64 (ld_lo64); when the
+** result precision is <= 18 too the sum is computed in 64 bits (exact: the
+** result type bounds it below 10^18), and a product of two such operands
+** is one 64x64->128 multiply (below 10^36, never capped). False when the
 ** operation needs the general path. */
 static bool dec_fast(const arith_state *st, const vec *x, const vec *y, const vec_type *rt,
                      vec *o, int64_t n)
@@ -463,6 +512,9 @@ static bool dec_fast(const arith_state *st, const vec *x, const vec *y, const ve
         return false;
     int p1 = x->type->precision, s1 = x->type->scale, p2 = y->type->precision,
         s2 = y->type->scale, s = ST_MAX(s1, s2);
+    bool narrow = p1 <= 18 && p2 <= 18;
+    const uint8_t *xv = x->values, *yv = y->values;
+    uint8_t *ov = o->values;
     unsigned __int128 m1 = 1, m2 = 1;
     switch (st->op) {
     case OP_ADD:
@@ -472,33 +524,36 @@ static bool dec_fast(const arith_state *st, const vec *x, const vec *y, const ve
             return false;
         for (int k = s1; k < s; k++) m1 *= 10;
         for (int k = s2; k < s; k++) m2 *= 10;
+        if (narrow && rt->precision <= 18) {
+            uint64_t n1 = (uint64_t)m1, n2 = (uint64_t)m2;     /* <= 10^17 */
+            if (st->op == OP_ADD) {
+                for (int64_t i = 0; i < n; i++) {
+                    uint64_t r = (uint64_t)ld_lo64(xv, i) * n1 + (uint64_t)ld_lo64(yv, i) * n2;
+                    st128(ov, i, (int64_t)r);
+                }
+            } else {
+                for (int64_t i = 0; i < n; i++) {
+                    uint64_t r = (uint64_t)ld_lo64(xv, i) * n1 - (uint64_t)ld_lo64(yv, i) * n2;
+                    st128(ov, i, (int64_t)r);
+                }
+            }
+            return true;
+        }
         break;
     case OP_MUL:
         if (rt->scale != s1 + s2)
             return false;
-        if (p1 + p2 + 1 > 38 || rt->precision < p1 + p2) {
-            /* The precision was capped: check each product against it. On
-            ** any overflow the general path redoes the batch (and reports). */
-            const vec_type *t = rt;
-            __int128 lim = 1;
-            for (int k = 0; k < t->precision; k++) lim *= 10;
-            for (int64_t i = 0; i < n; i++) {
-                if (!vec_is_valid(o, i)) continue;
-                __int128 a, b, r;
-                memcpy(&a, (const uint8_t *)x->values + 16 * i, 16);
-                memcpy(&b, (const uint8_t *)y->values + 16 * i, 16);
-                if (__builtin_mul_overflow(a, b, &r) || r >= lim || r <= -lim)
-                    return false;
-                memcpy((uint8_t *)o->values + 16 * i, &r, 16);
-            }
+        if (p1 + p2 + 1 > 38 || rt->precision < p1 + p2)
+            return dec_mul_capped(x, y, rt, o, n);
+        if (narrow) {
+            for (int64_t i = 0; i < n; i++)
+                st128(ov, i, (__int128)ld_lo64(xv, i) * ld_lo64(yv, i));
             return true;
         }
         break;
     default:
         return false;
     }
-    const uint8_t *xv = x->values, *yv = y->values;
-    uint8_t *ov = o->values;
     for (int64_t i = 0; i < n; i++) {
         __int128 a, b;
         memcpy(&a, xv + 16 * i, 16);
@@ -616,23 +671,35 @@ static int cmp_row(const vec *x, const vec *y, int64_t i)
 
 
 /* Comparison of two vectors of one fixed-width integer-like type (ints,
-** dates, timestamps, decimals of one scale): one branch-free loop per
-** operator; rows under NULL compute garbage the validity bitmap hides.
+** dates, timestamps, decimals of one scale -- compared as int64 when the
+** precision is <= 18): one branch-free loop per operator; rows under NULL
+** compute garbage the validity bitmap hides.
 ** False for other types (doubles keep Spark's NaN ordering in cmp_row). */
+#define CMP_BYTE(T, LOADX, LOADY, OPR, CNT)                                              \
+    for (int64_t k_ = 0; k_ < (CNT); k_++) {                                             \
+        int64_t i = i0_ + k_;                                                            \
+        T a_ = LOADX, b_ = LOADY;                                                        \
+        byte_ |= (unsigned)(a_ OPR b_) << k_;                                            \
+    }
+/* Eight rows per output byte, stored once (no read-modify-write per row). */
+#define CMP_OP(T, LOADX, LOADY, OPR)                                                     \
+    for (int64_t i0_ = 0; i0_ < n; i0_ += 8) {                                           \
+        unsigned byte_ = 0;                                                              \
+        if (n - i0_ >= 8) {                                                              \
+            CMP_BYTE(T, LOADX, LOADY, OPR, 8)                                            \
+        } else {                                                                         \
+            CMP_BYTE(T, LOADX, LOADY, OPR, n - i0_)                                      \
+        }                                                                                \
+        bits[i0_ >> 3] = (uint8_t)byte_;                                                 \
+    }
 #define CMP_LOOPS(T, LOADX, LOADY)                                                       \
     switch (op) {                                                                        \
-    case OP_EQ: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
-        bits[i >> 3] |= (uint8_t)((a_ == b_) << (i & 7)); } break;                       \
-    case OP_NE: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
-        bits[i >> 3] |= (uint8_t)((a_ != b_) << (i & 7)); } break;                       \
-    case OP_LT: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
-        bits[i >> 3] |= (uint8_t)((a_ < b_) << (i & 7)); } break;                        \
-    case OP_LE: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
-        bits[i >> 3] |= (uint8_t)((a_ <= b_) << (i & 7)); } break;                       \
-    case OP_GT: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
-        bits[i >> 3] |= (uint8_t)((a_ > b_) << (i & 7)); } break;                        \
-    case OP_GE: for (int64_t i = 0; i < n; i++) { T a_ = LOADX, b_ = LOADY;              \
-        bits[i >> 3] |= (uint8_t)((a_ >= b_) << (i & 7)); } break;                       \
+    case OP_EQ: CMP_OP(T, LOADX, LOADY, ==) break;                                       \
+    case OP_NE: CMP_OP(T, LOADX, LOADY, !=) break;                                       \
+    case OP_LT: CMP_OP(T, LOADX, LOADY, <) break;                                        \
+    case OP_LE: CMP_OP(T, LOADX, LOADY, <=) break;                                       \
+    case OP_GT: CMP_OP(T, LOADX, LOADY, >) break;                                        \
+    case OP_GE: CMP_OP(T, LOADX, LOADY, >=) break;                                       \
     default: return false;                                                               \
     }
 
@@ -663,6 +730,11 @@ static bool cmp_fast(arith_op op, const vec *x, const vec *y, int64_t n, uint8_t
         return true;
     }
     case VEC_DECIMAL:
+        if (x->type->precision <= 18) {        /* values fit int64: low 8 bytes */
+            const uint8_t *xv = x->values, *yv = y->values;
+            CMP_LOOPS(int64_t, ld_lo64(xv, i), ld_lo64(yv, i))
+            return true;
+        }
         CMP_LOOPS(__int128, ld128(x->values, i), ld128(y->values, i))
         return true;
     default:
@@ -670,6 +742,8 @@ static bool cmp_fast(arith_op op, const vec *x, const vec *y, int64_t n, uint8_t
     }
 }
 #undef CMP_LOOPS
+#undef CMP_OP
+#undef CMP_BYTE
 
 static st_status cmp_kernel(const fn_bound *f, const fn_context *ctx, const vec *const *args,
                             int64_t n, st_arena *a, vec **out, st_error *err)

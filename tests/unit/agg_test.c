@@ -559,3 +559,71 @@ Test(agg, resolve_errors_and_names)
         cr_assert(agg_exists(*n), "%s", *n);
     cr_assert_gt(k, 25);
 }
+
+/* sum/avg of decimals accumulate in an int64 partial while it does not
+** overflow, then in 128 bits: values near 10^18 (precision 18) and wider
+** inputs that mostly fit int64, negative values, NULLs, interleaved groups
+** and combine (run() checks one pass against two combined partials). */
+Test(agg, sum_avg_decimal_int64_partial_overflow)
+{
+    vec_type d180 = {.id = VEC_DECIMAL, .precision = 18, .scale = 0};
+    const int64_t m = 999999999999999999;          /* 10^18 - 1 */
+    int64_t v[24];
+    int grp[24];
+    for (int i = 0; i < 24; i++) {
+        v[i] = i % 4 == 3 ? -m : m;                /* group 0: 10 * m - 2 * m */
+        grp[i] = i % 2;
+    }
+    v[5] = NUL;                                    /* group 1 loses one m */
+    vec *x = ints(&d180, v, 24);
+    vec *r = run("sum", false, &x, 1, 24, grp, 2);
+    /* group 0 (even i): 12 rows of m; group 1: 6 rows of -m (i % 4 == 3),
+    ** 5 of m (i = 5 is NULL) */
+    cr_assert_str_eq(txt(r, 0), "11999999999999999988");
+    cr_assert_str_eq(txt(r, 1), "-999999999999999999");
+    r = run("avg", false, &x, 1, 24, grp, 2);
+    cr_assert_str_eq(txt(r, 0), "999999999999999999.0000");
+    cr_assert_str_eq(txt(r, 1), "-90909090909090909.0000");
+    /* decimal(38,2): small values take the int64 partial, big ones 128 bits */
+    vec_type d382 = {.id = VEC_DECIMAL, .precision = 38, .scale = 2};
+    int64_t w[8] = {INT64_MAX, INT64_MAX, 1, NUL, -5, INT64_MIN + 1, INT64_MAX, 7};
+    vec *y = ints(&d382, w, 8);
+    r = run("sum", false, &y, 1, 8, NULL, 1);
+    /* 3 * INT64_MAX + (INT64_MIN + 1) + 3 = 2 * INT64_MAX + 3 */
+    cr_assert_str_eq(txt(r, 0), "184467440737095516.17");
+}
+
+Test(agg, sum_decimal_overflow_mixed_widths)
+{
+    /* 9e37 + 9e37 overflows decimal(38,0) even with small values between */
+    vec_type d380 = {.id = VEC_DECIMAL, .precision = 38, .scale = 0};
+    __int128 nine = 9;
+    for (int k = 0; k < 37; k++)
+        nine *= 10;
+    vec_builder *b = vec_builder_new(&d380);
+    vec_builder_append_i128(b, 5, NULL);
+    vec_builder_append_i128(b, nine, NULL);
+    vec_builder_append_i128(b, -3, NULL);
+    vec_builder_append_i128(b, nine, NULL);
+    vec *x = NULL;
+    cr_assert_eq(vec_builder_finish(b, A, &x, NULL), ST_OK);
+    vec_builder_free(b);
+    agg_bound f = bind_agg("sum", false, &x, 1);
+    void **st = new_states(&f, 1);
+    const vec *args[1] = {x};
+    void *rows[4] = {st[0], st[0], st[0], st[0]};
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(f.ops->update(&f, &NONANSI, args, 4, NULL, rows, A, &err), ST_OK);
+    vec *r = NULL;
+    cr_assert_eq(f.ops->finalize(&f, &NONANSI, st, 1, A, &r, &err), ST_OK);
+    cr_assert_str_eq(txt(r, 0), "NULL");
+    cr_assert_eq(f.ops->finalize(&f, &ANSI, st, 1, A, &r, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "overflow") != NULL, "%s", err.msg);
+    /* 9e37 + 2 small values: in range, exact */
+    void **st2 = new_states(&f, 1);
+    void *rows2[3] = {st2[0], st2[0], st2[0]};
+    cr_assert_eq(f.ops->update(&f, &ANSI, args, 3, NULL, rows2, A, &err), ST_OK);
+    cr_assert_eq(f.ops->finalize(&f, &ANSI, st2, 1, A, &r, &err), ST_OK, "%s", err.msg);
+    cr_assert_str_eq(txt(r, 0), "90000000000000000000000000000000000002");
+}

@@ -459,3 +459,126 @@ Test(fn_core, cast_nested_to_string)
     cr_assert_eq(fn_cast(&NONANSI, l, &T_STR, false, 1, A, &o, &err), ST_OK);
     cr_assert_str_eq(str_at(o, 0), "[1, null, 2]");
 }
+
+/* ---- decimal fast paths (int64 operands, 64-bit sums, capped products) ---- */
+
+static vec *decs128(const vec_type *t, const __int128 *v, const bool *null, int n)
+{
+    vec_builder *b = vec_builder_new(t);
+    for (int i = 0; i < n; i++) {
+        if (null && null[i])
+            vec_builder_append_null(b, NULL);
+        else
+            vec_builder_append_i128(b, v[i], NULL);
+    }
+    vec *out = NULL;
+    cr_assert_eq(vec_builder_finish(b, A, &out, NULL), ST_OK);
+    vec_builder_free(b);
+    return out;
+}
+
+static __int128 i128_at(const vec *v, int64_t i)
+{
+    __int128 x;
+    memcpy(&x, (const uint8_t *)v->values + 16 * i, 16);
+    return x;
+}
+
+static __int128 pow10_128(int k)
+{
+    __int128 r = 1;
+    while (k-- > 0)
+        r *= 10;
+    return r;
+}
+
+Test(fn_core, decimal_narrow_add_sub_scales)
+{
+    /* decimal(10,0) - decimal(15,2) -> decimal(16,2): the 64-bit loop */
+    vec_type d100 = dec(10, 0), d152 = dec(15, 2);
+    __int128 a[] = {1, -7, 3, 9999999999, -9999999999};
+    __int128 b[] = {5, -123456789012345, 7, -99999999999999, 99999999999999};
+    bool nul[] = {false, false, true, false, false};
+    vec *args[2] = {decs128(&d100, a, nul, 5), decs128(&d152, b, NULL, 5)};
+    fn_bound f;
+    vec *o;
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(run(&ANSI, "-", args, 2, &f, &o, &err), ST_OK, "%s", err.msg);
+    cr_assert(f.ret.precision == 16 && f.ret.scale == 2);
+    cr_assert(i128_at(o, 0) == 95);                          /* 1 - 0.05 */
+    cr_assert(i128_at(o, 1) == (__int128)123456789011645);   /* -7 + 1234567890123.45 */
+    cr_assert(!vec_is_valid(o, 2));
+    cr_assert(i128_at(o, 3) == (__int128)999999999900 + 99999999999999);
+    cr_assert(i128_at(o, 4) == -(__int128)999999999900 - 99999999999999);
+    cr_assert_eq(run(&ANSI, "+", args, 2, &f, &o, &err), ST_OK, "%s", err.msg);
+    cr_assert(i128_at(o, 0) == 105);
+    cr_assert(i128_at(o, 1) == -(__int128)123456789013045);
+    cr_assert(!vec_is_valid(o, 2));
+    cr_assert(i128_at(o, 4) == -(__int128)999999999900 + 99999999999999);
+    /* decimal(18,0) + decimal(18,0) -> decimal(19,0): the 128-bit loop */
+    vec_type d180 = dec(18, 0);
+    __int128 m = pow10_128(18) - 1;
+    __int128 c[] = {m, -m}, d[] = {m, -m};
+    vec *wide[2] = {decs128(&d180, c, NULL, 2), decs128(&d180, d, NULL, 2)};
+    cr_assert_eq(run(&ANSI, "+", wide, 2, &f, &o, &err), ST_OK, "%s", err.msg);
+    cr_assert(f.ret.precision == 19);
+    cr_assert(i128_at(o, 0) == 2 * m && i128_at(o, 1) == -2 * m);
+}
+
+Test(fn_core, decimal_narrow_mul_exact_128)
+{
+    /* decimal(18,0) * decimal(18,2) -> decimal(37,2): one 64x64->128 multiply */
+    vec_type d180 = dec(18, 0), d182 = dec(18, 2);
+    __int128 m = pow10_128(18) - 1;
+    __int128 a[] = {m, -m, 0, -3, m}, b[] = {m, m, 5, -4, 1};
+    bool nul[] = {false, false, false, false, true};
+    vec *args[2] = {decs128(&d180, a, nul, 5), decs128(&d182, b, NULL, 5)};
+    fn_bound f;
+    vec *o;
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(run(&ANSI, "*", args, 2, &f, &o, &err), ST_OK, "%s", err.msg);
+    cr_assert(f.ret.precision == 37 && f.ret.scale == 2);
+    cr_assert(i128_at(o, 0) == m * m);
+    cr_assert(i128_at(o, 1) == -(m * m));
+    cr_assert(i128_at(o, 2) == 0 && i128_at(o, 3) == 12);
+    cr_assert(!vec_is_valid(o, 4));
+}
+
+Test(fn_core, decimal_capped_mul_overflow)
+{
+    /* decimal(32,4) * decimal(16,2) -> decimal(38,6) (capped): operands that
+    ** fit int64 multiply directly; wider ones are checked against 10^38 */
+    vec_type d324 = dec(32, 4), d162 = dec(16, 2);
+    __int128 big = pow10_128(30);
+    __int128 a[] = {3000000000000000000, -(__int128)5000000000000000000, big, -big};
+    __int128 b[] = {9999999999999999, 9999999999999999, 99999, -9999999};
+    vec *args[2] = {decs128(&d324, a, NULL, 4), decs128(&d162, b, NULL, 4)};
+    fn_bound f;
+    vec *o;
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(run(&ANSI, "*", args, 2, &f, &o, &err), ST_OK, "%s", err.msg);
+    cr_assert(f.ret.precision == 38 && f.ret.scale == 6);
+    cr_assert(i128_at(o, 0) == (__int128)3000000000000000000 * 9999999999999999);
+    cr_assert(i128_at(o, 1) == -(__int128)5000000000000000000 * 9999999999999999);
+    cr_assert(i128_at(o, 2) == big * 99999);
+    cr_assert(i128_at(o, 3) == big * 9999999);
+    /* 10^30 * 10^10 = 10^40 does not fit decimal(38,6): NULL, ANSI error */
+    __int128 c[] = {7, big}, d[] = {-6, 10000000000};
+    vec *ov[2] = {decs128(&d324, c, NULL, 2), decs128(&d162, d, NULL, 2)};
+    cr_assert_eq(run(&NONANSI, "*", ov, 2, &f, &o, &err), ST_OK, "%s", err.msg);
+    cr_assert(i128_at(o, 0) == -42);
+    cr_assert(!vec_is_valid(o, 1));
+    cr_assert_eq(run(&ANSI, "*", ov, 2, &f, &o, &err), ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "overflow") != NULL, "%s", err.msg);
+    /* exactly 10^38 - 1 is still in range, 10^38 is not */
+    __int128 e[] = {pow10_128(19) - 1, pow10_128(19)}, g[] = {pow10_128(19) + 1, pow10_128(19)};
+    vec_type d200 = dec(20, 0);
+    vec *edge[2] = {decs128(&d200, e, NULL, 2), decs128(&d200, g, NULL, 2)};
+    cr_assert_eq(run(&NONANSI, "*", edge, 2, &f, &o, &err), ST_OK, "%s", err.msg);
+    cr_assert(f.ret.precision == 38 && f.ret.scale == 0);
+    cr_assert(i128_at(o, 0) == pow10_128(38) - 1);
+    cr_assert(!vec_is_valid(o, 1));
+}
