@@ -361,3 +361,22 @@ Test(sql_session, all_empty_strings)
     expect("SELECT max(substring(s, 9)), min(substring(s, 9)), count(DISTINCT substring(s, 9)) "
            "FROM VALUES ('ab'), ('cd') AS t(s)", false, "||1\n");
 }
+
+/* A LEFT join whose preserved side is much smaller is run as a RIGHT join
+** that hashes the small side and emits its unmatched rows at the end; the
+** answer (column order, NULL keys, unmatched rows) is the same. */
+Test(sql_session, small_left_join_builds_the_preserved_side)
+{
+    const char *q =
+        "SELECT s.k, s.tag, count(b.id) AS n, sum(b.id) AS total FROM "
+        "(SELECT * FROM VALUES (1, 'a'), (2, 'b'), (NULL, 'n'), (99, 'z') AS t(k, tag)) s "
+        "LEFT JOIN (SELECT id % 3 AS k, id FROM range(1000)) b ON s.k = b.k "
+        "GROUP BY s.k, s.tag";
+    expect(q, true, "1|a|333|166167\n2|b|333|166500\n99|z|0|NULL\nNULL|n|0|NULL\n");
+    char *plan = run("EXPLAIN SELECT s.tag, b.id FROM (SELECT * FROM VALUES (1, 'a') AS t(k, tag)) s "
+                     "LEFT JOIN (SELECT id AS k, id FROM range(100000)) b ON s.k = b.k", false);
+    cr_expect(strstr(plan, "Join Right"), "%s", plan);
+    st_free(plan);
+    expect("SELECT s.tag, b.id FROM (SELECT * FROM VALUES (1, 'a'), (7, 'q') AS t(k, tag)) s "
+           "LEFT JOIN (SELECT id AS k, id FROM range(5)) b ON s.k = b.k", true, "a|1\nq|NULL\n");
+}
