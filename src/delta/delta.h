@@ -212,6 +212,10 @@ void      delta_scan_close(delta_scan *sc);
 ** "+HH:MM" offset (zone-less = UTC). Micros since the epoch; false on bad
 ** text (delta_scan.c). */
 bool      delta_parse_timestamp(const char *s, int64_t *out_micros);
+/* numRecords of f's stats (the physical row count, deletion vector not
+** subtracted), or -1 when f has no stats or they lack a valid count
+** (delta_scan.c). */
+int64_t   delta_file_num_records(const delta_file *f);
 /* Parses a partitionValues string (PROTOCOL.md "Partition Value
 ** Serialization") into a scalar of type t; NULL or "" is the null value.
 ** Also reads date/timestamp stats values. Bytes point into s or arena a.

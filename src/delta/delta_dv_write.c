@@ -178,17 +178,11 @@ static size_t find_file(const delta_snapshot *s, const char *path)
 static st_status file_records(const char *table, const delta_file *f, int64_t *out,
                               bool *from_stats, st_error *err)
 {
-    *from_stats = false;
-    if (f->stats) {
-        json_t *o = json_loads(f->stats, 0, NULL);
-        json_t *nr = o ? json_object_get(o, "numRecords") : NULL;
-        if (nr && json_is_integer(nr) && json_integer_value(nr) >= 0) {
-            *out = (int64_t)json_integer_value(nr);
-            *from_stats = true;
-        }
-        json_decref(o);
-        if (*from_stats)
-            return ST_OK;
+    int64_t n = delta_file_num_records(f);
+    *from_stats = n >= 0;
+    if (*from_stats) {
+        *out = n;
+        return ST_OK;
     }
     st_arena *a = st_arena_new(0);
     char *path = a ? delta_resolve_path(table, f->path, a) : NULL;

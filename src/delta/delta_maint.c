@@ -803,12 +803,8 @@ static bool opt_dv_heavy(const delta_file *f)
 {
     if (!f->has_dv)
         return false;
-    json_t *st = f->stats ? json_loads(f->stats, 0, NULL) : NULL;
-    json_t *nr = json_object_get(st, "numRecords");
-    bool heavy = !json_is_integer(nr) || json_integer_value(nr) <= 0 ||
-                 (double)f->dv.cardinality > MAINT_DV_RATIO * (double)json_integer_value(nr);
-    json_decref(st);
-    return heavy;
+    int64_t n = delta_file_num_records(f);
+    return n <= 0 || (double)f->dv.cardinality > MAINT_DV_RATIO * (double)n;
 }
 
 /* Delta's bin-packing of one partition (files[] sorted by size): candidates

@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -757,4 +758,15 @@ void delta_scan_close(delta_scan *sc)
     close_file(sc);
     st_arena_free(sc->arena);
     st_free(sc);
+}
+
+int64_t delta_file_num_records(const delta_file *f)
+{
+    if (!f->stats)
+        return -1;
+    json_t *o = json_loads(f->stats, 0, NULL);
+    json_t *nr = json_object_get(o, "numRecords");
+    int64_t n = json_is_integer(nr) && json_integer_value(nr) >= 0 ? json_integer_value(nr) : -1;
+    json_decref(o);
+    return n;
 }

@@ -774,13 +774,7 @@ static st_status delta_split_file(ex_query *q, scan_state *st, int fi, pq_stat_f
 ** no deletion vector removes any; -1 when it must read the file. */
 static int64_t stats_num_records(const delta_file *df)
 {
-    if (df->has_dv || !df->stats)
-        return -1;
-    json_t *j = json_loads(df->stats, 0, NULL);
-    const json_t *nr = json_object_get(j, "numRecords");
-    int64_t n = json_is_integer(nr) && json_integer_value(nr) >= 0 ? json_integer_value(nr) : -1;
-    json_decref(j);
-    return n;
+    return df->has_dv ? -1 : delta_file_num_records(df);
 }
 
 /* Prunes the snapshot's files; the kept ones go to st->files. */

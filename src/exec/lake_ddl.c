@@ -953,12 +953,13 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
     case SQL_ALTER_DROP_COLUMNS: {
         /* Both need column mapping (files keep their physical names). */
         const char *mode = edit_get(&e, "delta.columnMapping.mode");
+        /* Ids and physical names (= today's names) are fixed before the
+        ** rename/drop changes the logical names. */
         if (!mode || !strcasecmp(mode, "none")) {
-            const char *mx = edit_get(&e, "delta.columnMapping.maxColumnId");
-            int64_t max_id = mx ? strtoll(mx, NULL, 10) : 0;
+            int64_t max_id = 0;
             delta_field_info *ni;
-            if ((rc = delta_enable_column_mapping(&e.schema, snap->meta.field_info, a, &ni,
-                                                  &max_id, err)) != ST_OK)
+            if ((rc = delta_enable_column_mapping(&e.schema, e.info, a, &ni, &max_id, err)) !=
+                ST_OK)
                 goto done;
             memcpy(e.info, ni, sizeof *ni * (size_t)e.schema.n_fields);
             char *mv = st_arena_alloc(a, 32);
@@ -966,7 +967,7 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
                 rc = oom(err);
                 goto done;
             }
-            snprintf(mv, 32, "%" PRId64, max_id);
+            snprintf(mv, 32, "%" PRId64, max_id);    /* a dropped column's id stays used */
             edit_set(&e, "delta.columnMapping.mode", "name");
             edit_set(&e, "delta.columnMapping.maxColumnId", mv);
         }
@@ -1066,26 +1067,13 @@ static st_status run_alter(ex_session *s, const char *sql, const sql_stmt *st, s
         goto done;
     }
     if (al->kind == SQL_ALTER_ADD_COLUMNS) {
-        /* With column mapping on, new columns get ids and physical names. */
+        /* With column mapping on, new columns get no physical name here:
+        ** delta_txn_set_metadata gives them fresh ids and "col-<uuid>" names
+        ** (a dropped column's old files must not show through). */
         const char *mode = edit_get(&e, "delta.columnMapping.mode");
-        if (mode && strcasecmp(mode, "none")) {
-            const char *mx = edit_get(&e, "delta.columnMapping.maxColumnId");
-            int64_t max_id = mx ? strtoll(mx, NULL, 10) : 0;
+        if (mode && strcasecmp(mode, "none"))
             for (int i = snap->meta.schema.n_fields; i < e.schema.n_fields; i++)
-                e.info[i] = (delta_field_info){.field_id = -1};
-            delta_field_info *ni;
-            if ((rc = delta_enable_column_mapping(&e.schema, e.info, a, &ni, &max_id, err)) !=
-                ST_OK)
-                goto done;
-            memcpy(e.info, ni, sizeof *ni * (size_t)e.schema.n_fields);
-            char *mv = st_arena_alloc(a, 32);
-            if (!mv) {
-                rc = oom(err);
-                goto done;
-            }
-            snprintf(mv, 32, "%" PRId64, max_id);
-            edit_set(&e, "delta.columnMapping.maxColumnId", mv);
-        }
+                e.info[i].physical_name = NULL;
     }
     e.co.n_config = e.n_config;
     e.co.config_keys = e.keys;

@@ -673,23 +673,18 @@ static st_status run_into_sink(dml *d, sql_query *q, st_error *err)
 
 /* ---- rewriting touched files ------------------------------------------------------- */
 
-static int64_t stats_records(const delta_file *f)
+/* Rows of f not yet deleted (numRecords minus its deletion vector), -1 unknown. */
+static int64_t live_records(const delta_file *f)
 {
-    const char *p = f->stats ? strstr(f->stats, "\"numRecords\"") : NULL;
-    if (!p) return -1;
-    p += strlen("\"numRecords\"");
-    while (*p == ' ' || *p == ':') p++;
-    char *end;
-    long long v = strtoll(p, &end, 10);
-    return end == p ? -1 : (int64_t)v;
+    int64_t n = delta_file_num_records(f);
+    return n >= 0 && f->has_dv ? n - f->dv.cardinality : n;
 }
 
 static st_status rewrite_file(dml *d, size_t fi, st_error *err)
 {
     const delta_file *f = &d->snap->files[fi];
     const roaring_bitmap_t *bm = d->bm[fi];
-    int64_t live = stats_records(f);
-    if (live >= 0 && f->has_dv) live -= f->dv.cardinality;
+    int64_t live = live_records(f);
     if (live < 0 || (int64_t)roaring_bitmap_get_cardinality(bm) != live) {
         delta_scan_options o = {.row_ids = true, .files = &fi, .n_files = 1};
         delta_scan *sc;
@@ -746,8 +741,7 @@ static st_status mark_deleted(dml *d, size_t fi, st_error *err)
     if (rc == ST_OK) {
         roaring_bitmap_to_uint32_array(d->bm[fi], r32);
         for (uint64_t i = 0; i < n; i++) rows[i] = r32[i];
-        int64_t live = stats_records(f);
-        if (live >= 0 && f->has_dv) live -= f->dv.cardinality;
+        int64_t live = live_records(f);
         if (live >= 0 && (int64_t)n == live) {
             d->removed_files++;
             d->removed_bytes += f->size;
@@ -914,29 +908,14 @@ static st_status evolve_schema(dml *d, const char *const *names, const vec_type 
     const char **vals = st_arena_calloc(d->a, (size_t)m->n_config + 2, sizeof *vals);
     if (!keys || !vals) return oom(err);
     int nc = 0;
-    const char *mode = NULL;
-    int64_t max_id = 0;
+    const char *mode = delta_config_get(m, "delta.columnMapping.mode");
     for (int i = 0; i < m->n_config; i++) {
-        if (!strcmp(m->config_keys[i], "delta.columnMapping.mode")) mode = m->config_values[i];
-        if (!strcmp(m->config_keys[i], "delta.columnMapping.maxColumnId")) {
-            max_id = strtoll(m->config_values[i], NULL, 10);
-            continue;
-        }
         keys[nc] = m->config_keys[i];
         vals[nc++] = m->config_values[i];
     }
-    if (mode && strcasecmp(mode, "none")) {
-        for (int i = 0; i < n; i++) info[old + i] = (delta_field_info){.field_id = -1};
-        delta_field_info *ni;
-        st_status rc = delta_enable_column_mapping(ns, info, d->a, &ni, &max_id, err);
-        if (rc != ST_OK) return rc;
-        info = ni;
-        char *mv = st_arena_alloc(d->a, 32);
-        if (!mv) return oom(err);
-        snprintf(mv, 32, "%" PRId64, max_id);
-        keys[nc] = "delta.columnMapping.maxColumnId";
-        vals[nc++] = mv;
-    }
+    /* Under column mapping delta_txn_set_metadata names new columns. */
+    if (mode && strcasecmp(mode, "none"))
+        for (int i = 0; i < n; i++) info[old + i].physical_name = NULL;
     delta_create_options co = {.schema = ns, .n_partition_cols = m->n_partition_cols,
                                .partition_cols = m->partition_cols, .n_config = nc,
                                .config_keys = keys, .config_values = vals, .name = m->name,
@@ -1269,9 +1248,9 @@ static st_status run_delete(dml *d, const sql_stmt *st, bool truncate, ex_result
     if (!where) {                      /* every file goes: no data is read */
         bool known = true;
         for (size_t i = 0; rc == ST_OK && i < d->snap->n_files; i++) {
-            int64_t n = stats_records(&d->snap->files[i]);
+            int64_t n = live_records(&d->snap->files[i]);
             if (n < 0) known = false;
-            else d->n_delete += n - (d->snap->files[i].has_dv ? d->snap->files[i].dv.cardinality : 0);
+            else d->n_delete += n;
             d->removed_files++;
             d->removed_bytes += d->snap->files[i].size;
             rc = delta_txn_remove(d->txn, &d->snap->files[i], err);

@@ -272,11 +272,10 @@ static st_status hits_sink(void *ud, const ex_chunk *c, st_error *err)
 
 /* The files of partitions matching OPTIMIZE's WHERE (partition columns only). */
 static st_status optimize_where(ex_session *s, const char *sql, const sql_optimize *op,
-                                const lake_table *lt, st_arena *a, keep_set *k, st_error *err)
+                                const lake_table *lt, const delta_snapshot *snap, st_arena *a,
+                                keep_set *k, st_error *err)
 {
-    delta_snapshot *snap;
-    st_status rc = delta_snapshot_load(lt->path, NULL, &snap, err);
-    if (rc != ST_OK) return rc;
+    st_status rc = ST_OK;
     const char *names[256];
     int n = 0;
     expr_names(op->where, names, &n, 256);
@@ -340,7 +339,6 @@ static st_status optimize_where(ex_session *s, const char *sql, const sql_optimi
         if (rc == ST_OK) qsort(k->paths, k->n, sizeof *k->paths, cmp_str);
     }
     st_free(hit);
-    delta_snapshot_free(snap);
     return rc;
 }
 
@@ -351,45 +349,47 @@ static st_status run_optimize(ex_session *s, const char *sql, const sql_stmt *st
     lake_table lt;
     st_status rc = resolve_delta(s, sql, op->target, a, &lt, err);
     if (rc != ST_OK) return rc;
+    delta_snapshot *snap;
+    if ((rc = delta_snapshot_load(lt.path, NULL, &snap, err)) != ST_OK) return rc;
     delta_optimize_options o = {0};
     keep_set k = {0};
     if (op->where) {
-        if ((rc = optimize_where(s, sql, op, &lt, a, &k, err)) != ST_OK) return rc;
+        if ((rc = optimize_where(s, sql, op, &lt, snap, a, &k, err)) != ST_OK) goto out;
         o.keep = keep_file;
         o.ud = &k;
-        int32_t to = op->n_zorder > 0 ? op->zorder[0].pos : st->end;
-        const char *p = sql + op->where->pos;
-        const char *z = strcasestr(p, "ZORDER");
-        if (z && z < sql + to) to = (int32_t)(z - sql);
-        while (to > op->where->pos && (sql[to - 1] == ' ' || sql[to - 1] == ';')) to--;
-        o.predicate = st_arena_strndup(a, p, (size_t)(to - op->where->pos));
+        const char *zo = strcasestr(sql + op->where->pos, "ZORDER");
+        int32_t to = zo && zo < sql + st->end ? (int32_t)(zo - sql) : st->end;
+        o.predicate = lake_expr_text(sql, op->where, to, a);
     }
     const char **z = st_arena_calloc(a, (size_t)op->n_zorder + 1, sizeof *z);
-    if (!z) return oom(err);
+    if (!z) {
+        rc = oom(err);
+        goto out;
+    }
     for (int i = 0; i < op->n_zorder; i++) z[i] = op->zorder[i].parts[op->zorder[i].n_parts - 1];
     o.zorder_cols = z;
     o.n_zorder = op->n_zorder;
-    {   /* A clustered table is clustered by its CLUSTER BY columns (Z-order here). */
-        delta_snapshot *cs;
-        if ((rc = delta_snapshot_load(lt.path, NULL, &cs, err)) != ST_OK) return rc;
-        const char **ccols;
-        int n_cc;
-        lake_clustering_cols(cs, a, &ccols, &n_cc);
-        delta_snapshot_free(cs);
-        if (n_cc > 0 && op->n_zorder > 0)
-            return lake_error_at(sql, st->pos, ST_ERR_ARGUMENT, err,
-                                 "'%s' is clustered (CLUSTER BY); OPTIMIZE takes no ZORDER BY",
-                                 lt.full);
-        if (n_cc > 0) {
-            o.zorder_cols = ccols;
-            o.n_zorder = n_cc;
-        }
+    /* A clustered table is clustered by its CLUSTER BY columns (Z-order here). */
+    const char **ccols;
+    int n_cc;
+    lake_clustering_cols(snap, a, &ccols, &n_cc);
+    if (n_cc > 0 && op->n_zorder > 0) {
+        rc = lake_error_at(sql, st->pos, ST_ERR_ARGUMENT, err,
+                           "'%s' is clustered (CLUSTER BY); OPTIMIZE takes no ZORDER BY",
+                           lt.full);
+        goto out;
+    }
+    if (n_cc > 0) {
+        o.zorder_cols = ccols;
+        o.n_zorder = n_cc;
     }
     const char *ts = ex_session_extra(s, "delta.targetFileSize");
     if (ts) o.target_size = strtoll(ts, NULL, 10);
     delta_optimize_result r;
-    if ((rc = delta_optimize(lt.path, &o, &r, err)) != ST_OK)
-        return st_error_context(err, "OPTIMIZE of '%s'", lt.full);
+    if ((rc = delta_optimize(lt.path, &o, &r, err)) != ST_OK) {
+        st_error_context(err, "OPTIMIZE of '%s'", lt.full);
+        goto out;
+    }
     const char *names[6] = {"path", "numFilesAdded", "numFilesRemoved", "numBytesAdded",
                             "numBytesRemoved", "partitionsOptimized"};
     const char *cells[6] = {lt.path, i64(a, r.num_files_added), i64(a, r.num_files_removed),
@@ -397,7 +397,10 @@ static st_status run_optimize(ex_session *s, const char *sql, const sql_stmt *st
                             i64(a, r.partitions_optimized)};
     static const vec_type_id types[6] = {VEC_STRING, VEC_INT64, VEC_INT64, VEC_INT64,
                                          VEC_INT64, VEC_INT64};
-    return lake_typed_result("optimize", names, types, 6, cells, 1, out, err);
+    rc = lake_typed_result("optimize", names, types, 6, cells, 1, out, err);
+out:
+    delta_snapshot_free(snap);
+    return rc;
 }
 
 /* ---- VACUUM ------------------------------------------------------------------------- */

@@ -39,18 +39,10 @@ static double delta_est_rows(const delta_snapshot *s)
 {
     double total = 0;
     for (size_t i = 0; i < s->n_files; i++) {
-        const char *st = s->files[i].stats;
-        const char *p = st ? strstr(st, "\"numRecords\"") : NULL;
-        if (!p)
+        int64_t n = delta_file_num_records(&s->files[i]);
+        if (n < 0)
             return -1;
-        p += strlen("\"numRecords\"");
-        while (*p == ' ' || *p == ':')
-            p++;
-        char *end = NULL;
-        long long v = strtoll(p, &end, 10);
-        if (end == p || v < 0)
-            return -1;
-        total += (double)v;
+        total += (double)n;
     }
     return total;
 }
