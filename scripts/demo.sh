@@ -7,7 +7,9 @@
 # decodes the rewrite; DuckDB reads the rewrite back and checks that it holds
 # exactly the original rows. Then SQL over Delta tables, TPC-H, and the
 # lakehouse: a catalog in ./warehouse/lake, the medallion pipeline
-# (scripts/demo-lake.sql), DML, history, time travel and maintenance.
+# (scripts/demo-lake.sql), DML, history, time travel and maintenance; and the
+# ML workflow in ./warehouse/ml (scripts/demo-ml.sql): a churn model trained
+# from SQL, tracked, registered, promoted to Production and used to predict.
 # Exits non-zero if any step fails or the data differ.
 # Usage: scripts/demo.sh /path/to/strata
 set -euo pipefail
@@ -140,3 +142,21 @@ lsql "SELECT 1" > /dev/null
 step "maintenance: OPTIMIZE and VACUUM (dry run)"
 lsql "OPTIMIZE silver_orders ZORDER BY (customer_id)"
 lsql "VACUUM silver_orders RETAIN 168 HOURS DRY RUN"
+
+ml=warehouse/ml
+step "ML: train, track, register, stage and predict (scripts/demo-ml.sql) in $ml"
+rm -rf "$ml"
+mkdir -p "$ml"
+cp scripts/demo-ml.sql "$ml/"
+msql() { printf '$ strata sql %s\n' "$1"; (cd "$ml" && "$strata" sql --warehouse . -e "$1"); }
+(cd "$ml" && "$strata" sql --warehouse . -f demo-ml.sql)
+
+step "the registry: customer-churn in Production"
+msql "SELECT name, latest_version, production_version, aliases FROM models()"
+prod=$(cd "$ml" && "$strata" sql --warehouse . --format csv \
+    -e "SELECT production_version FROM models() WHERE name = 'customer-churn'" | tail -1)
+[[ $prod == 1 ]] || { echo "demo: customer-churn has no version in Production" >&2; exit 1; }
+rows=$(cd "$ml" && "$strata" sql --warehouse . --format csv \
+    -e "SELECT count(*) FROM churn_predictions" | tail -1)
+[[ $rows == 10000 ]] || { echo "demo: churn_predictions has $rows rows, not 10000" >&2; exit 1; }
+echo "the same tracking data serves MLflow clients: strata serve --warehouse $ml (port 8080)"

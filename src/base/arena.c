@@ -20,7 +20,8 @@ typedef struct arena_block {
 
 typedef struct adopted {
     struct adopted *next;
-    void *ptr;            /* owned heap block (st_malloc) */
+    void *ptr;            /* owned heap block (st_malloc) or object */
+    void (*release)(void *); /* frees ptr (st_free for adopted blocks) */
 } adopted;
 
 struct st_arena {
@@ -33,19 +34,25 @@ struct st_arena {
 static void free_adopted(st_arena *a)
 {
     for (adopted *d = a->adopted; d; d = d->next)
-        st_free(d->ptr);
+        d->release(d->ptr);
     a->adopted = NULL;
 }
 
-bool st_arena_adopt(st_arena *a, void *heap_ptr)
+bool st_arena_on_free(st_arena *a, void (*release)(void *), void *p)
 {
     adopted *d = st_arena_alloc(a, sizeof *d);
     if (!d)
         return false;
-    d->ptr = heap_ptr;
+    d->ptr = p;
+    d->release = release;
     d->next = a->adopted;
     a->adopted = d;
     return true;
+}
+
+bool st_arena_adopt(st_arena *a, void *heap_ptr)
+{
+    return st_arena_on_free(a, st_free, heap_ptr);
 }
 
 st_arena *st_arena_new(size_t block_size)

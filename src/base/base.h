@@ -36,7 +36,8 @@ typedef enum st_status {
     ST_ERR_UNSUPPORTED, /* valid input using a feature strata lacks */
     ST_ERR_ARGUMENT,    /* a caller passed a bad argument or option */
     ST_ERR_NOTFOUND,    /* a named file, table or object does not exist */
-    ST_ERR_INTERNAL     /* a strata bug */
+    ST_ERR_INTERNAL,    /* a strata bug */
+    ST_ERR_EXISTS       /* a named object already exists (experiment, model, ...) */
 } st_status;
 
 #define ST_ERROR_MSG_MAX 1024
@@ -102,6 +103,10 @@ size_t    st_arena_bytes(const st_arena *a);  /* bytes reserved from the heap */
 ** lets a producer give its buffer to a batch without copying. false on OOM
 ** (the caller still owns the block). */
 bool      st_arena_adopt(st_arena *a, void *heap_ptr);
+/* Calls release(p) when the arena is freed or reset (last registered,
+** first called): ties an object's lifetime (a loaded model) to the arena.
+** false on OOM (release is not called then). */
+bool      st_arena_on_free(st_arena *a, void (*release)(void *), void *p);
 
 /* ---- growable byte buffer (buf.c) --------------------------------------- */
 

@@ -81,6 +81,7 @@ const char *st_status_name(st_status code)
     case ST_ERR_CANCELLED: return "cancelled";
     case ST_ERR_UNSUPPORTED: return "not supported";
     case ST_ERR_ARGUMENT: return "invalid argument";
+    case ST_ERR_EXISTS: return "already exists";
     case ST_ERR_NOTFOUND: return "not found";
     case ST_ERR_INTERNAL: return "internal error";
     }

@@ -161,6 +161,10 @@ int cli_shell_main(int argc, char **argv);
 void cli_sql_usage(FILE *fp);
 /* `strata gen tpch ...` (cli_gen.c). */
 int cli_gen_main(int argc, char **argv);
+
+/* cli_serve.c: `strata serve` (the MLflow REST API); its help text. */
+int  cli_serve_main(int argc, char **argv);
+void cli_serve_usage(FILE *fp);
 void cli_gen_usage(FILE *fp);
 
 #endif /* STRATA_CLI_CLI_H */

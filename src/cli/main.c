@@ -123,12 +123,14 @@ static void print_help(FILE *fp)
           "  gen <subcommand> ...         generate benchmark data (TPC-H)\n"
           "  sql [options] [SQL]          run SQL statements and print the results\n"
           "  shell [options]              interactive SQL shell\n"
+          "  serve [options]              MLflow tracking/registry REST server\n"
           "\n",
           fp);
     cli_sql_usage(fp);
     cli_parquet_usage(fp);
     cli_delta_usage(fp);
     cli_gen_usage(fp);
+    cli_serve_usage(fp);
 }
 
 int main(int argc, char **argv)
@@ -164,6 +166,8 @@ int main(int argc, char **argv)
         return cli_sql_main(argc - 2, argv + 2);
     if (strcmp(cmd, "shell") == 0)
         return cli_shell_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "serve") == 0)
+        return cli_serve_main(argc - 2, argv + 2);
     cli_usage_error(NULL, "unknown command \"%s\"", cmd);
     fputs("hint: run \"strata help\" for the list of commands\n", stderr);
     return CLI_EXIT_USAGE;

@@ -15,6 +15,7 @@
 #include "ex_int.h"
 #include "../catalog/catalog.h"
 #include "../sql/bind.h"
+#include "../ml/ml_model.h"
 
 /* Name an overlay gives the target of a DML statement. */
 #define LAKE_TARGET_NAME "__strata_target"
@@ -42,6 +43,9 @@ void           lake_query_free(lake_query *lq);   /* accepts NULL */
 ** folder and metastore when missing; otherwise ST_ERR_NOTFOUND when there
 ** is none). The default warehouse is $STRATA_WAREHOUSE or ./warehouse. */
 st_status   ex_session_catalog(ex_session *s, bool create, cat_db **out, st_error *err);
+/* The warehouse's tracking store and model registry, opened on first use
+** (after the catalog, which creates the warehouse). */
+st_status   ex_session_ml(ex_session *s, ml_store **out, st_error *err);
 /* The current catalog and schema (USE CATALOG / USE SCHEMA). */
 const char *ex_session_current_catalog(const ex_session *s);
 const char *ex_session_current_schema(const ex_session *s);
@@ -138,5 +142,19 @@ void        lake_clustering_cols(const delta_snapshot *s, st_arena *a, const cha
 /* DESCRIBE HISTORY / DETAIL, RESTORE, OPTIMIZE, VACUUM (lake_maint.c). */
 st_status lake_run_maint(ex_session *s, const char *sql, const sql_stmt *st, ex_result **out,
                          st_error *err);
+
+/* ---- ML (lake_ml.c) ------------------------------------------------------------- */
+
+/* CREATE / DROP / ALTER / DESCRIBE MODEL. */
+st_status lake_run_model(ex_session *s, const char *sql, const sql_stmt *st, ex_result **out,
+                         st_error *err);
+/* SHOW MODELS, SHOW EXPERIMENTS, SHOW RUNS [IN EXPERIMENT 'name']. */
+bool      lake_ml_is_show(const sql_stmt *st);
+st_status lake_run_ml_show(ex_session *s, const char *sql, const sql_stmt *st, ex_result **out,
+                           st_error *err);
+/* bind_env callbacks (ud is the session): the ML table functions and model loading. */
+st_status lake_ml_table_func(void *ud, const char *sql, const sql_tableref *t, st_arena *a,
+                             bind_table *out, st_error *err);
+st_status lake_ml_model(void *ud, const char *uri, st_arena *a, ml_model **out, st_error *err);
 
 #endif /* STRATA_EXEC_LAKE_H */

@@ -37,6 +37,7 @@ struct ex_session {
     kv          *extra;          /* other settings as given */
     int          n_extra, cap_extra;
     cat_db      *cat;            /* owned: the warehouse's catalog, opened on first use */
+    ml_store    *ml;             /* owned: its tracking store and registry, likewise */
     char        *cur_catalog;    /* heap: USE CATALOG (default "main") */
     char        *cur_schema;     /* heap: USE SCHEMA (default "default") */
     const lake_overlay *ov;      /* names a lake statement's query sees first */
@@ -83,6 +84,7 @@ void ex_session_free(ex_session *s)
     st_free((char *)s->set.temp_dir);
     st_free(s->warehouse);
     cat_close(s->cat);
+    ml_store_close(s->ml);
     st_free(s->cur_catalog);
     st_free(s->cur_schema);
     st_free(s);
@@ -109,6 +111,18 @@ st_status ex_session_catalog(ex_session *s, bool create, cat_db **out, st_error 
         if (rc != ST_OK) return rc;
     }
     *out = s->cat;
+    return ST_OK;
+}
+
+st_status ex_session_ml(ex_session *s, ml_store **out, st_error *err)
+{
+    if (!s->ml) {
+        cat_db *db;
+        st_status rc = ex_session_catalog(s, true, &db, err);   /* the warehouse first */
+        if (rc == ST_OK) rc = ml_store_open(warehouse_dir(s), &s->ml, err);
+        if (rc != ST_OK) return rc;
+    }
+    *out = s->ml;
     return ST_OK;
 }
 
@@ -454,6 +468,12 @@ static st_status append_typed(vec_builder *vb, vec_type_id t, const char *v, st_
     }
     case VEC_BOOL:
         return vec_builder_append_bool(vb, !strcasecmp(v, "true"), err);
+    case VEC_DOUBLE: {
+        char *end;
+        double x = strtod(v, &end);
+        return end == v || *end ? vec_builder_append_null(vb, err)
+                                : vec_builder_append_f64(vb, x, err);
+    }
     case VEC_TIMESTAMP: {
         int64_t us;
         return delta_parse_timestamp(v, &us) ? vec_builder_append_i64(vb, us, err)
@@ -660,7 +680,7 @@ static st_status qrun_prepare(ex_session *s, const char *sql, const sql_query *q
     memset(r, 0, sizeof *r);
     r->lp = lp_ctx_new(sql, &fc);
     if (!r->lp) return st_error_set(err, ST_ERR_NOMEM, "out of memory planning a query");
-    bind_env env = {s, session_lookup};
+    bind_env env = {s, session_lookup, lake_ml_table_func, lake_ml_model};
     st_status rc = sql_bind(r->lp, &env, query, &r->root, err);
     if (rc != ST_OK) return rc;
     opt_options oo = {0};
@@ -910,6 +930,8 @@ static st_status run_stmt(ex_session *s, const char *sql, const sql_stmt *st, ex
     case SQL_S_SHOW:
         if (st->show && st->show->kind != SQL_SHOW_OTHER)
             return lake_run_ddl(s, sql, st, out, err);
+        if (lake_ml_is_show(st))
+            return lake_run_ml_show(s, sql, st, out, err);
         return run_show(s, st, out, err);
     case SQL_S_USE:
     case SQL_S_CREATE:
@@ -932,6 +954,8 @@ static st_status run_stmt(ex_session *s, const char *sql, const sql_stmt *st, ex
     case SQL_S_OPTIMIZE:
     case SQL_S_VACUUM:
         return lake_run_maint(s, sql, st, out, err);
+    case SQL_S_MODEL:
+        return lake_run_model(s, sql, st, out, err);
     }
     return st_error_set(err, ST_ERR_INTERNAL, "unknown statement kind %d", st->kind);
 }

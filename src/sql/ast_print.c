@@ -497,6 +497,16 @@ static void tref(printer *pr, const sql_tableref *t)
     case SQL_T_FUNC:
         out(pr, "(tvf ");
         name(pr, &t->name);
+        if (t->model) {
+            out(pr, " (model ");
+            str_lit(pr, t->model, (int32_t)strlen(t->model));
+            out(pr, ")");
+        }
+        if (t->table_arg) {
+            out(pr, " (table ");
+            tref(pr, t->table_arg);
+            out(pr, ")");
+        }
         expr_list(pr, t->args, t->n_args);
         out(pr, ")");
         break;
@@ -1100,6 +1110,36 @@ static void drop_stmt(printer *pr, const sql_drop *d)
     out(pr, ")");
 }
 
+static void model_stmt(printer *pr, const sql_model_stmt *m)
+{
+    static const char *const ops[] = {
+        [SQL_MODEL_CREATE] = "(create-model ", [SQL_MODEL_DROP] = "(drop-model ",
+        [SQL_MODEL_SET_STAGE] = "(alter-model-stage ", [SQL_MODEL_SET_ALIAS] = "(alter-model-alias ",
+        [SQL_MODEL_DROP_ALIAS] = "(alter-model-drop-alias ",
+        [SQL_MODEL_SET_COMMENT] = "(alter-model-comment ", [SQL_MODEL_DESCRIBE] = "(describe-model ",
+    };
+    out(pr, ops[m->op]);
+    if (m->or_replace)
+        out(pr, "or-replace ");
+    if (m->if_not_exists)
+        out(pr, "if-not-exists ");
+    if (m->if_exists)
+        out(pr, "if-exists ");
+    qstr(pr, m->name);
+    tagged_str(pr, "version", m->version);
+    tagged_str(pr, "stage", m->stage);
+    if (m->archive_existing)
+        out(pr, " archive-existing");
+    tagged_str(pr, "alias", m->alias);
+    tagged_str(pr, "comment", m->comment);
+    tagged_items(pr, "options", m->options, m->n_options, &PROPS);
+    if (m->query) {
+        out(pr, " ");
+        query(pr, m->query);
+    }
+    out(pr, ")");
+}
+
 /* DDL, DML and maintenance statements. */
 static void lake_stmt(printer *pr, const sql_stmt *s)
 {
@@ -1142,6 +1182,7 @@ static void lake_stmt(printer *pr, const sql_stmt *s)
         out(pr, ")");
         return;
     case SQL_S_COMMENT: comment_stmt(pr, s->comment_on); return;
+    case SQL_S_MODEL: model_stmt(pr, s->model); return;
     case SQL_S_TRUNCATE:
         open_target(pr, "(truncate ", s->truncate);
         out(pr, ")");

@@ -48,6 +48,8 @@ typedef struct bind_table {
                               ** ({"header": "true", "sep": ";"}), or NULL */
 } bind_table;
 
+typedef struct ml_model ml_model;   /* src/ml/ml_model.h */
+
 typedef struct bind_env {
     void *ud;
     /* Resolves a table name (parts as written, 1..3 of them). Returns
@@ -55,6 +57,17 @@ typedef struct bind_env {
     ** else is a real error. Strings go into arena a. NULL lookup: no names. */
     st_status (*lookup)(void *ud, const char *const *parts, int n_parts, st_arena *a,
                         bind_table *out, st_error *err);
+    /* Table functions the session provides (experiments(), runs(...),
+    ** metric_history(...), ML.EVALUATE, ML.FEATURE_IMPORTANCE): t is the call
+    ** (its text is in sql). Fills out with a VIEW whose SQL text holds the
+    ** rows, or returns ST_ERR_NOTFOUND when t names none of them. NULL: none. */
+    st_status (*table_func)(void *ud, const char *sql, const sql_tableref *t, st_arena *a,
+                            bind_table *out, st_error *err);
+    /* Loads the model a URI names (models:/name/3, models:/name/Production,
+    ** models:/name@alias, runs:/id/model, a registered model's name or a
+    ** model folder) for predict() and ML.PREDICT; the model is released
+    ** with arena a (st_arena_on_free). NULL: no models. */
+    st_status (*model)(void *ud, const char *uri, st_arena *a, ml_model **out, st_error *err);
 } bind_env;
 
 /* Binds one query into *out (allocated in c->arena). The root's cols are the

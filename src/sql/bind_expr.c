@@ -1091,6 +1091,8 @@ static st_status bind_call(binder *b, const bind_ectx *x, const sql_expr *e, lp_
         return bind_error(b, e->pos, "window function %s requires an OVER clause", name);
     if (agg_exists(name))
         return bind_agg_call(b, x, e, name, out);
+    if (bind_ml_is_scalar(name) && e->name.n_parts == 1)
+        return bind_ml_call(b, x, e, name, out);
     if (!fn_exists(name))
         return bind_error(b, e->pos, "function %s does not exist", name);
     if (e->star || e->distinct || e->b)

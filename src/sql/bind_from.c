@@ -781,8 +781,27 @@ st_status bind_from(binder *b, const sql_tableref *t, const bind_scope *outer, l
                 return rc;
             return scope_of_node(b, *out, t->alias, t, scope);
         }
-        if (strcasecmp(fn, "read_files") != 0)
-            return bind_error(b, t->pos, "table function '%s' does not exist", fn);
+        if (bind_ml_is_predict_tvf(t)) {
+            if ((rc = bind_ml_predict_tvf(b, t, out)) != ST_OK)
+                return rc;
+            return scope_of_node(b, *out, t->alias, t, scope);
+        }
+        if (strcasecmp(fn, "read_files") != 0) {
+            bind_table bt = {0};
+            rc = ST_ERR_NOTFOUND;
+            if (b->env && b->env->table_func) {
+                st_error_init(b->err);
+                rc = b->env->table_func(b->env->ud, b->sql, t, b->c->arena, &bt, b->err);
+            }
+            if (rc == ST_ERR_NOTFOUND && b->err->code == ST_OK)
+                return bind_error(b, t->pos, "table function '%s' does not exist",
+                                  parts_text(b, &t->name));
+            if (rc != ST_OK)
+                return bind_error_at(b, t->pos, rc);
+            if ((rc = bind_view(b, &bt, t, out)) != ST_OK)
+                return rc;
+            return scope_of_node(b, *out, t->alias, t, scope);
+        }
         if ((rc = bind_read_files(b, t, out)) != ST_OK)
             return rc;
         return scope_of_node(b, *out, t->alias, t, scope);

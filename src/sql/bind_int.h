@@ -141,6 +141,18 @@ bool      bind_agg_nullable(const char *name);
 st_status bind_grouping_call(binder *b, const bind_ectx *x, const sql_expr *e,
                              const char *name, lp_expr **out);
 
+/* ---- bind_ml.c ------------------------------------------------------------- */
+/* predict(uri, ...) / predict_probability(uri, ...) */
+bool      bind_ml_is_scalar(const char *name);
+st_status bind_ml_call(binder *b, const bind_ectx *x, const sql_expr *e, const char *name,
+                       lp_expr **out);
+/* ML.PREDICT(MODEL m, TABLE t | (query)) */
+bool      bind_ml_is_predict_tvf(const sql_tableref *t);
+st_status bind_ml_predict_tvf(binder *b, const sql_tableref *t, lp_node **out);
+/* The TABLE t / (query) input of an ML table function. */
+st_status bind_ml_input(binder *b, const sql_tableref *t, const char *fname, lp_node **out,
+                        bind_scope *scope);
+
 /* ---- bind_util.c ----------------------------------------------------------- */
 /* ST_ERR_BIND "line L, column C: <msg>" with the caret hint. */
 st_status bind_error(binder *b, int32_t pos, const char *fmt, ...)

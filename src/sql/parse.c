@@ -724,6 +724,67 @@ st_status parse_table_name(parse_state *p, sql_tableref **out)
     return ST_OK;
 }
 
+/* Leading MODEL name|'uri' and TABLE t|TABLE (query) arguments of a
+** table-valued function (ML.PREDICT(MODEL m, TABLE t, ...)), after '('.
+** MODEL and TABLE are words here only when a name, string or '(' follows,
+** so `f(model)` still passes a column called model. *done: the call's ')'
+** was consumed. */
+static st_status parse_tvf_special_args(parse_state *p, sql_tableref *t, bool *done)
+{
+    st_status rc;
+    *done = false;
+    lex_token *n = parse_peek(p, 1);
+    if (parse_is_word(p, 0, "model") &&
+        (n->kind == LEX_IDENT || n->kind == LEX_QIDENT || n->kind == LEX_STRING)) {
+        p->i++;
+        t->model_pos = n->pos;
+        if (n->kind == LEX_STRING) {
+            t->model = n->text;
+            p->i++;
+        } else {
+            sql_tableref *tmp = NULL;
+            if ((rc = parse_table_name(p, &tmp)) != ST_OK)
+                return rc;
+            size_t len = 0;
+            for (int k = 0; k < tmp->name.n_parts; k++)
+                len += strlen(tmp->name.parts[k]) + 1;
+            char *s = parse_alloc(p, len + 1);
+            if (!s)
+                return parse_nomem(p);
+            for (int k = 0; k < tmp->name.n_parts; k++) {
+                if (k)
+                    strcat(s, ".");
+                strcat(s, tmp->name.parts[k]);
+            }
+            t->model = s;
+        }
+        if (!parse_accept(p, LEX_COMMA))
+            return (*done = true, parse_expect(p, LEX_RPAREN));
+    }
+    n = parse_peek(p, 1);
+    if (parse_is_word(p, 0, "table") &&
+        (n->kind == LEX_IDENT || n->kind == LEX_QIDENT || n->kind == LEX_LPAREN)) {
+        p->i++;
+        if (n->kind == LEX_LPAREN) {
+            sql_tableref *r = new_tref(p, SQL_T_QUERY, n->pos);
+            if (!r)
+                return parse_nomem(p);
+            p->i++;
+            if ((rc = parse_query(p, &r->query)) != ST_OK ||
+                (rc = parse_expect(p, LEX_RPAREN)) != ST_OK)
+                return rc;
+            t->table_arg = r;
+        } else if ((rc = parse_table_name(p, &t->table_arg)) != ST_OK) {
+            return rc;
+        } else if ((rc = parse_travel(p, t->table_arg)) != ST_OK) {
+            return rc;
+        }
+        if (!parse_accept(p, LEX_COMMA))
+            return (*done = true, parse_expect(p, LEX_RPAREN));
+    }
+    return ST_OK;
+}
+
 /* name, format.`path`, or name(args) */
 static st_status parse_named_tref(parse_state *p, sql_tableref **out)
 {
@@ -737,7 +798,10 @@ static st_status parse_named_tref(parse_state *p, sql_tableref **out)
         t->format = NULL;
         t->path = NULL;
         p->i++;
-        if ((rc = parse_call_args(p, &t->args, &t->n_args)) != ST_OK)
+        bool done = false;
+        if ((rc = parse_tvf_special_args(p, t, &done)) != ST_OK)
+            return rc;
+        if (!done && (rc = parse_call_args(p, &t->args, &t->n_args)) != ST_OK)
             return rc;
     }
     if ((t->kind == SQL_T_NAME || t->kind == SQL_T_PATH) && (rc = parse_travel(p, t)) != ST_OK)

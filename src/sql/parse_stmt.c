@@ -2,7 +2,8 @@
 ** strata's Spark SQL / Databricks SQL dialect: CREATE / DROP / ALTER of
 ** catalogs, schemas, tables and views, TRUNCATE, INSERT, UPDATE, DELETE,
 ** MERGE, COPY INTO, DESCRIBE, the structured part of SHOW, RESTORE, OPTIMIZE,
-** VACUUM and COMMENT ON. Queries, expressions, types and table references
+** VACUUM, COMMENT ON and the ML model statements (CREATE / DROP / ALTER /
+** DESCRIBE MODEL). Queries, expressions, types and table references
 ** come from parse.c / parse_expr.c.
 **
 ** Invariants: none of these statements' words is a lexer keyword -- they are
@@ -676,6 +677,12 @@ static st_status parse_create_view(parse_state *p, sql_create *c)
     return parse_query_text(p, &c->query, &c->query_text);
 }
 
+static bool word_then_name(parse_state *p, const char *w);
+static st_status parse_create_model(parse_state *p, sql_stmt *s, bool or_replace);
+static st_status parse_drop_model(parse_state *p, sql_stmt *s);
+static st_status parse_alter_model(parse_state *p, sql_stmt *s);
+static st_status parse_describe_model(parse_state *p, sql_stmt *s);
+
 /* CREATE ... and REPLACE TABLE ..., after CREATE / REPLACE. */
 static st_status parse_create(parse_state *p, sql_stmt *s, bool replace_table)
 {
@@ -694,6 +701,8 @@ static st_status parse_create(parse_state *p, sql_stmt *s, bool replace_table)
             return expected(p, "REPLACE");
         c->or_replace = true;
     }
+    if (word_then_name(p, "model"))
+        return p->i++, parse_create_model(p, s, c->or_replace);
     if (!c->or_replace && parse_accept_word(p, "catalog")) {
         c->what = SQL_OBJ_CATALOG;
         return parse_create_container(p, c);
@@ -723,7 +732,8 @@ static st_status parse_create(parse_state *p, sql_stmt *s, bool replace_table)
     }
     if (c->temporary)
         return expected(p, "VIEW");
-    return expected(p, c->or_replace ? "TABLE or VIEW" : "CATALOG, SCHEMA, TABLE or VIEW");
+    return expected(p, c->or_replace ? "TABLE, VIEW or MODEL"
+                                     : "CATALOG, SCHEMA, TABLE, VIEW or MODEL");
 }
 
 /* ---- DROP, TRUNCATE, COMMENT ON ------------------------------------------ */
@@ -745,8 +755,10 @@ static st_status parse_drop(parse_state *p, sql_stmt *s)
     st_status rc;
     if (!d)
         return parse_nomem(p);
+    if (parse_accept_word(p, "model"))
+        return parse_drop_model(p, s);
     if (!accept_object(p, true, &d->what))
-        return expected(p, "CATALOG, SCHEMA, TABLE or VIEW");
+        return expected(p, "CATALOG, SCHEMA, TABLE, VIEW or MODEL");
     if ((rc = parse_if(p, false, &d->if_exists)) != ST_OK || (rc = parse_qname(p, &d->name)) != ST_OK)
         return rc;
     if (parse_accept_word(p, "cascade"))
@@ -916,10 +928,12 @@ static st_status parse_alter(parse_state *p, sql_stmt *s)
     st_status rc;
     if (!al)
         return parse_nomem(p);
+    if (parse_accept_word(p, "model"))
+        return parse_alter_model(p, s);
     if (parse_accept_word(p, "view"))
         al->what = SQL_OBJ_VIEW;
     else if (!parse_accept_word(p, "table"))
-        return expected(p, "TABLE or VIEW");
+        return expected(p, "TABLE, VIEW or MODEL");
     if ((rc = parse_qname(p, &al->name)) != ST_OK)
         return rc;
     if (al->what == SQL_OBJ_VIEW && parse_accept_kw(p, KW_AS)) {
@@ -1340,6 +1354,8 @@ static st_status parse_describe(parse_state *p, sql_stmt *s)
         d->kind = SQL_DESC_QUERY;
         return parse_query(p, &d->query);
     }
+    if (word_then_name(p, "model"))
+        return p->i++, parse_describe_model(p, s);
     if (word_then_name(p, "history") || word_then_name(p, "detail")) {
         d->kind = parse_is_word(p, 0, "history") ? SQL_DESC_HISTORY : SQL_DESC_DETAIL;
         p->i++;
@@ -1503,6 +1519,169 @@ static st_status parse_vacuum(parse_state *p, sql_stmt *s)
         v->dry_run = true;
     }
     return ST_OK;
+}
+
+/* ---- ML models -------------------------------------------------------------- */
+
+/* A model name: dotted identifiers (joined by '.') or a string. */
+static st_status parse_model_name(parse_state *p, sql_model_stmt *m)
+{
+    lex_token *t = parse_peek(p, 0);
+    m->name_pos = t->pos;
+    if (t->kind == LEX_STRING) {
+        m->name = t->text;
+        p->i++;
+        return ST_OK;
+    }
+    sql_name n;
+    st_status rc = parse_qname(p, &n);
+    if (rc != ST_OK)
+        return rc;
+    size_t len = 1;
+    for (int k = 0; k < n.n_parts; k++)
+        len += strlen(n.parts[k]) + 1;
+    char *s = parse_alloc(p, len);
+    if (!s)
+        return parse_nomem(p);
+    for (int k = 0; k < n.n_parts; k++) {
+        if (k)
+            strcat(s, ".");
+        strcat(s, n.parts[k]);
+    }
+    m->name = s;
+    return ST_OK;
+}
+
+/* VERSION v (an integer or a string of digits) */
+static st_status parse_model_version(parse_state *p, sql_model_stmt *m)
+{
+    lex_token *t = parse_peek(p, 0);
+    if (t->kind != LEX_NUMBER && t->kind != LEX_STRING)
+        return expected(p, "a version number");
+    size_t n = t->kind == LEX_NUMBER ? (size_t)t->len : strlen(t->text);
+    bool ok = n > 0;
+    for (size_t k = 0; k < n; k++)
+        ok = ok && t->text[k] >= '0' && t->text[k] <= '9';
+    if (!ok)
+        return parse_error_at(p, t->pos, ST_ERR_SYNTAX, "a model version is a positive integer");
+    if (!(m->version = st_arena_strndup(p->a, t->text, n)))
+        return parse_nomem(p);
+    p->i++;
+    return ST_OK;
+}
+
+/* An alias: a name or a string. */
+static st_status parse_model_alias(parse_state *p, sql_model_stmt *m)
+{
+    lex_token *t = parse_peek(p, 0);
+    if (t->kind != LEX_STRING && !parse_is_name_tok(t))
+        return expected(p, "an alias");
+    m->alias = t->text;
+    p->i++;
+    return ST_OK;
+}
+
+static sql_model_stmt *new_model_stmt(parse_state *p, sql_stmt *s, sql_model_op op)
+{
+    sql_model_stmt *m = s->model = new_stmt_node(p, s, SQL_S_MODEL, sizeof *m);
+    if (m)
+        m->op = op;
+    return m;
+}
+
+/* CREATE [OR REPLACE] MODEL, after MODEL. */
+static st_status parse_create_model(parse_state *p, sql_stmt *s, bool or_replace)
+{
+    sql_model_stmt *m = new_model_stmt(p, s, SQL_MODEL_CREATE);
+    st_status rc;
+    if (!m)
+        return parse_nomem(p);
+    m->or_replace = or_replace;
+    if ((rc = parse_if(p, true, &m->if_not_exists)) != ST_OK ||
+        (rc = parse_model_name(p, m)) != ST_OK)
+        return rc;
+    if (m->or_replace && m->if_not_exists)
+        return parse_error_at(p, m->name_pos, ST_ERR_SYNTAX,
+                              "OR REPLACE and IF NOT EXISTS cannot be used together");
+    if (!parse_accept_word(p, "options"))
+        return expected(p, "OPTIONS");
+    if ((rc = parse_props(p, true, &m->options, &m->n_options)) != ST_OK)
+        return rc;
+    for (int k = 0; k < m->n_options; k++)
+        m->options[k].key = lower_dup(p, m->options[k].key);
+    if ((rc = parse_expect_kw(p, KW_AS)) != ST_OK)
+        return rc;
+    return parse_query_text(p, &m->query, &m->query_text);
+}
+
+/* DROP MODEL, after MODEL. */
+static st_status parse_drop_model(parse_state *p, sql_stmt *s)
+{
+    sql_model_stmt *m = new_model_stmt(p, s, SQL_MODEL_DROP);
+    st_status rc;
+    if (!m)
+        return parse_nomem(p);
+    if ((rc = parse_if(p, false, &m->if_exists)) != ST_OK)
+        return rc;
+    return parse_model_name(p, m);
+}
+
+/* ALTER MODEL, after MODEL. */
+static st_status parse_alter_model(parse_state *p, sql_stmt *s)
+{
+    sql_model_stmt *m = new_model_stmt(p, s, SQL_MODEL_SET_STAGE);
+    st_status rc;
+    if (!m)
+        return parse_nomem(p);
+    if ((rc = parse_model_name(p, m)) != ST_OK)
+        return rc;
+    if (parse_accept_word(p, "version") && (rc = parse_model_version(p, m)) != ST_OK)
+        return rc;
+    if (!m->version && parse_accept_word(p, "drop")) {
+        m->op = SQL_MODEL_DROP_ALIAS;
+        if (!parse_accept_word(p, "alias"))
+            return expected(p, "ALIAS");
+        return parse_model_alias(p, m);
+    }
+    if (!parse_accept_kw(p, KW_SET))
+        return expected(p, m->version ? "SET" : "VERSION, SET or DROP");
+    if (parse_accept_word(p, "stage")) {
+        if (!m->version)
+            return parse_error_at(p, parse_peek(p, -1)->pos, ST_ERR_SYNTAX,
+                                  "SET STAGE needs VERSION v before it");
+        m->op = SQL_MODEL_SET_STAGE;
+        if ((rc = parse_string(p, &m->stage, "a stage string ('Staging', 'Production', ...)")) !=
+            ST_OK)
+            return rc;
+        if (parse_accept_word(p, "archive")) {
+            if (!parse_accept_word(p, "existing"))
+                return expected(p, "EXISTING");
+            parse_accept_word(p, "versions");
+            m->archive_existing = true;
+        }
+        return ST_OK;
+    }
+    if (parse_accept_word(p, "comment") || parse_accept_word(p, "description")) {
+        m->op = SQL_MODEL_SET_COMMENT;
+        return parse_string(p, &m->comment, "a comment string");
+    }
+    if (!m->version && parse_accept_word(p, "alias")) {
+        m->op = SQL_MODEL_SET_ALIAS;
+        if ((rc = parse_model_alias(p, m)) != ST_OK)
+            return rc;
+        parse_accept_kw(p, KW_TO);
+        if (!parse_accept_word(p, "version"))
+            return expected(p, "VERSION");
+        return parse_model_version(p, m);
+    }
+    return expected(p, m->version ? "STAGE or COMMENT" : "ALIAS or COMMENT");
+}
+
+/* DESCRIBE MODEL, after MODEL. */
+static st_status parse_describe_model(parse_state *p, sql_stmt *s)
+{
+    sql_model_stmt *m = new_model_stmt(p, s, SQL_MODEL_DESCRIBE);
+    return m ? parse_model_name(p, m) : parse_nomem(p);
 }
 
 /* ---- dispatch --------------------------------------------------------------- */

@@ -201,6 +201,10 @@ struct sql_tableref {
     const char    *path;        /* PATH */
     sql_expr     **args;        /* FUNC (NAMED_ARG for name => value) */
     int            n_args;
+    const char    *model;       /* FUNC: a leading MODEL name | 'uri' argument (ML.PREDICT,
+                                ** ML.EVALUATE, ...), dotted parts joined by '.'; or NULL */
+    int32_t        model_pos;
+    sql_tableref  *table_arg;   /* FUNC: a TABLE t | TABLE (query) argument, or NULL */
     sql_query     *query;       /* QUERY */
     sql_travel     travel;      /* NAME: VERSION/TIMESTAMP AS OF, t@v3 */
     sql_expr      *travel_at;   /* the version or timestamp expression */
@@ -549,6 +553,35 @@ typedef struct sql_comment_on {
     const char     *text;            /* NULL for IS NULL */
 } sql_comment_on;
 
+/* ML statements on the model registry (docs/ml.md). A model is named by a
+** (dotted) identifier or a string: 'customer-churn'. */
+typedef enum sql_model_op {
+    SQL_MODEL_CREATE,     /* CREATE [OR REPLACE] MODEL [IF NOT EXISTS] m OPTIONS (...) AS q */
+    SQL_MODEL_DROP,       /* DROP MODEL [IF EXISTS] m */
+    SQL_MODEL_SET_STAGE,  /* ALTER MODEL m VERSION v SET STAGE 'Production'
+                          ** [ARCHIVE EXISTING [VERSIONS]] */
+    SQL_MODEL_SET_ALIAS,  /* ALTER MODEL m SET ALIAS a [TO] VERSION v */
+    SQL_MODEL_DROP_ALIAS, /* ALTER MODEL m DROP ALIAS a */
+    SQL_MODEL_SET_COMMENT,/* ALTER MODEL m [VERSION v] SET COMMENT 'text' */
+    SQL_MODEL_DESCRIBE    /* DESCRIBE MODEL m */
+} sql_model_op;
+
+typedef struct sql_model_stmt {
+    sql_model_op   op;
+    const char    *name;             /* as written, parts joined by '.' */
+    int32_t        name_pos;
+    bool           or_replace, if_not_exists, if_exists;
+    bool           archive_existing; /* SET STAGE ... ARCHIVE EXISTING */
+    sql_property  *options;          /* CREATE: OPTIONS (k = v, ...), keys lowercase */
+    int            n_options;
+    sql_query     *query;            /* CREATE: AS query */
+    const char    *query_text;
+    const char    *version;          /* VERSION v (digits), or NULL */
+    const char    *stage;            /* SET STAGE */
+    const char    *alias;            /* SET / DROP ALIAS */
+    const char    *comment;          /* SET COMMENT */
+} sql_model_stmt;
+
 typedef enum sql_stmt_kind {
     SQL_S_QUERY,    /* query */
     SQL_S_EXPLAIN,  /* analyze, inner */
@@ -569,7 +602,8 @@ typedef enum sql_stmt_kind {
     SQL_S_OPTIMIZE, /* optimize */
     SQL_S_VACUUM,   /* vacuum */
     SQL_S_COMMENT,  /* comment_on */
-    SQL_S_TRUNCATE  /* truncate: target */
+    SQL_S_TRUNCATE, /* truncate: target */
+    SQL_S_MODEL     /* model: CREATE/DROP/ALTER/DESCRIBE MODEL */
 } sql_stmt_kind;
 
 typedef struct sql_stmt sql_stmt;
@@ -601,6 +635,7 @@ struct sql_stmt {
     sql_vacuum   *vacuum;
     sql_comment_on *comment_on;
     sql_tableref *truncate;   /* TRUNCATE TABLE t */
+    sql_model_stmt *model;    /* MODEL */
 };
 
 typedef struct sql_stmt_list {

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lp_ctx *c = lp_ctx_new(text, NULL);
             if (!c)
                 break;
-            bind_env env = {NULL, lookup};
+            bind_env env = {.ud = NULL, .lookup = lookup};
             lp_node *root = NULL;
             opt_options oo = {0};
             st_error_init(&err);

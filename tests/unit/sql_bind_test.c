@@ -96,7 +96,7 @@ static st_status lookup(void *ud, const char *const *parts, int n_parts, st_aren
     return ST_ERR_NOTFOUND;
 }
 
-static const bind_env ENV = {NULL, lookup};
+static const bind_env ENV = {.ud = NULL, .lookup = lookup};
 
 /* Binds sql (one query) into *out; returns the status, err filled. */
 static st_status bind_sql(const char *sql, lp_node **out, st_error *err)

@@ -1090,7 +1090,7 @@ Test(sql_opt, tpch_22_queries_optimize, .timeout = 120)
     gen_tpch_options go = {.sf = 0.01, .dir = g_tpch_dir, .format = GEN_FORMAT_PARQUET,
                            .n_threads = 2};
     cr_assert_eq(gen_tpch(&go, NULL, &E), ST_OK, "%s", E.msg);
-    bind_env env = {NULL, tpch_lookup};
+    bind_env env = {.ud = NULL, .lookup = tpch_lookup};
     for (int q = 0; q < 22; q++) {
         int qn = q + 1;
         st_arena *a = st_arena_new(0);

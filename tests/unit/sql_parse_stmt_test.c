@@ -567,7 +567,7 @@ Test(sql_parse_stmt, clause_errors)
     check_err("CREATE VIEW v SELECT 1", "line 1, column 15: expected AS at or near \"SELECT\"");
     check_err("CREATE OR REPLACE TABLE IF NOT EXISTS t (a INT)",
               "line 1, column 25: OR REPLACE and IF NOT EXISTS cannot be used together");
-    check_err("CREATE FUNCTION f", "line 1, column 8: expected CATALOG, SCHEMA, TABLE or VIEW "
+    check_err("CREATE FUNCTION f", "line 1, column 8: expected CATALOG, SCHEMA, TABLE, VIEW or MODEL "
               "at or near \"FUNCTION\"");
     check_err("CREATE TABLE t (a INT NOT NULL NOT NULL)",
               "line 1, column 32: duplicate NOT NULL clause");
@@ -585,7 +585,7 @@ Test(sql_parse_stmt, statement_errors)
     check_err("DELETE t", "line 1, column 8: expected FROM at or near \"t\"");
     check_err("INSERT t VALUES (1)", "line 1, column 8: expected INTO or OVERWRITE at or near \"t\"");
     check_err("INSERT INTO t", "line 1, column 14: expected a query or VALUES at end of input");
-    check_err("DROP INDEX i", "line 1, column 6: expected CATALOG, SCHEMA, TABLE or VIEW "
+    check_err("DROP INDEX i", "line 1, column 6: expected CATALOG, SCHEMA, TABLE, VIEW or MODEL "
               "at or near \"INDEX\"");
     check_err("DROP TABLE t PURGE", "line 1, column 14: syntax error at or near \"PURGE\"");
     check_err("ALTER TABLE t FROB", "line 1, column 15: expected ADD, DROP, RENAME, ALTER, "

@@ -1,0 +1,1 @@
+select a, b as c, d e from t where a > 1 and not b or c = 2 order by a desc nulls last limit 10

@@ -1,0 +1,1 @@
+SELECT count(*), sum(DISTINCT x) FILTER (WHERE x>1), row_number() OVER (PARTITION BY a ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM delta.`/tmp/x` AS d JOIN read_files('p', format => 'csv', header => true) r USING (k) LEFT ANTI JOIN t VERSION AS OF 3 ON a.b.c = r.x

@@ -1,0 +1,1 @@
+select 'a' 'b\n', 1L, 1.5, 1e3, 2BD, x::int, cast(y as decimal(10,2)), try_cast(z as map<string, array<struct<a:int, b string>>>) , interval '1-2' year to month, interval 3 days, date '2024-01-01', a[1]['k'], transform(xs, x -> x + 1), zip_with(a, b, (x, y) -> x * y) from t@v3, (select 1) s(a)

@@ -1,0 +1,1 @@
+with c as (select 1) select * from c union all select 2 intersect select 3 except select 4 order by 1

@@ -1,0 +1,1 @@
+SET spark.sql.x = 10s; reset; reset a.b; show tables in db; use a.b; explain analyze select 1

@@ -1,0 +1,1 @@
+select * from t where a betwen 1 and 2

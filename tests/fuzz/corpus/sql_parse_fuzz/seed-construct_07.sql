@@ -1,0 +1,1 @@
+select case when a then 1 else 2 end, case x when 1 then 'a' end, a is not null, a is distinct from b, a not in (1,2), b in (select 1), c not like 'x%' escape '!', d rlike 'r', e like any ('a','b'), exists (select 1), (select max(x) from t), extract(year from d), -a * b, ~c & d | e ^ f, a || b, a div b, a <=> b, x is not true

@@ -1,0 +1,1 @@
+select a, sum(b) from t group by grouping sets ((a,b),(a),()), rollup(a,b), cube(c) having sum(b) > 1 qualify row_number() over w = 1 window w as (partition by a order by b)

@@ -1,0 +1,1 @@
+select * from a natural join b cross join c full outer join d on true right join e using (x) left semi join f on 1=1

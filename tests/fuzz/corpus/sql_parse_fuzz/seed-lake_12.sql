@@ -1,0 +1,1 @@
+INSERT INTO delta.`/data/t` REPLACE WHERE d >= '2024' SELECT * FROM s

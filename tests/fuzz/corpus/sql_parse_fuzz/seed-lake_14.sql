@@ -1,0 +1,1 @@
+MERGE INTO db.t AS target USING (SELECT * FROM u) AS source ON target.k = source.k WHEN MATCHED AND source.op = 'd' THEN DELETE WHEN MATCHED THEN UPDATE SET target.v = source.v, n = DEFAULT WHEN NOT MATCHED BY TARGET AND source.v > 0 THEN INSERT (k, v) VALUES (source.k, source.v) WHEN NOT MATCHED BY SOURCE THEN DELETE

@@ -1,0 +1,1 @@
+COPY INTO db.t FROM 's3://b/in' FILEFORMAT = JSON FILES = ('a.json', 'b.json') FORMAT_OPTIONS ('multiLine' = 'true') COPY_OPTIONS ('mergeSchema' = 'true'); COPY INTO t FROM '/in' FILEFORMAT = CSV PATTERN = '*.csv'

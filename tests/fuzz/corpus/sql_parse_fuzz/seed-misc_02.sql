@@ -1,0 +1,1 @@
+SELECT cast(a as struct<x:int, y array<map<string,decimal(10,2)>>>), try_cast(b AS varchar(5)), c::timestamp_ntz, INTERVAL '1-2' YEAR TO MONTH, INTERVAL 3 DAYS, f(x => 1), transform(xs, (x, i) -> x + i), m['k'][0].f FROM range(3)
