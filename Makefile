@@ -24,7 +24,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit-test diff-test asan demo deps fuzz fuzz-run bench bench-delta bench-tpch bench-dml clean check-layers
+.PHONY: all test unit-test diff-test asan demo deps fuzz fuzz-run bench bench-delta bench-tpch bench-dml bench-ml clean check-layers
 
 all: $(BUILD)/strata $(BUILD)/libstrata.a
 
@@ -61,13 +61,22 @@ demo: deps all
 	@scripts/demo.sh $(abspath $(BUILD)/strata)
 
 # libFuzzer targets (clang): build/fuzz/<name>; `make fuzz-run` runs each briefly.
+# The library is compiled once (build-fuzz/lib, -fsanitize=fuzzer-no-link) and
+# every target links against it.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
-fuzz: deps $(FUZZ_BINS)
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
-	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc \
-	    -o $@ $< $(LIB_SRCS) $(LIBS)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fno-sanitize-recover=undefined -Iinclude -Isrc -MMD -MP
+FUZZ_OBJS := $(LIB_SRCS:%.c=build-fuzz/lib/%.o)
+fuzz: deps
+	$(MAKE) -j$$(nproc) $(FUZZ_BINS)
+build-fuzz/lib/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build-fuzz/libstrata.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libstrata.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libstrata.a $(LIBS)
 FUZZ_SECONDS ?= 60
 fuzz-run: fuzz
 	@for b in $(FUZZ_BINS); do n=$$(basename $$b); w=build-fuzz/corpus-$$n; \
@@ -92,6 +101,13 @@ bench-tpch: deps all
 bench-dml: deps all
 	node bench/dml/run.mjs $(abspath $(BUILD)/strata)
 
+# ML: a random forest on 1M rows x 20 features, CREATE MODEL against scikit-learn
+# and XGBoost's Python package (bench/ml/README.md; STRATA_ML_ROWS scales it).
+# Installs the optional python3-sklearn on demand (scripts/install-deps --bench-ml).
+bench-ml: all
+	@scripts/install-deps --bench-ml
+	node bench/ml/run.mjs $(abspath $(BUILD)/strata)
+
 # Delta write path: snapshot load of a 100k-file table, commit throughput.
 $(BUILD)/bench_delta: bench/delta/bench_delta.c $(BUILD)/libstrata.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstrata.a $(LIBS)
@@ -105,3 +121,4 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find build-fuzz/lib -name '*.d' 2>/dev/null)

@@ -722,13 +722,24 @@ static int session_threads(ex_session *s)
 }
 
 /* Runs query q into a new dataset with label (may be NULL) and features
-** (NULL/0: every other column). */
+** (NULL/0: every other column). The query runs on one thread so rows arrive
+** in the same order every time: the holdout split and XGBoost's row
+** sampling follow row order, and the same statement and seed must train the
+** same model. (Reading is a small part of training; the training itself
+** uses every thread.) */
 static st_status query_dataset(ex_session *s, const char *sql, const sql_query *q,
                                const char *label, const char *const *features, int n_features,
                                ml_dataset **out, st_error *err)
 {
     lake_query *lq = NULL;
-    st_status rc = lake_query_prepare(s, sql, q, NULL, 0, &lq, err);
+    char threads[32];
+    bool had = ex_session_get(s, "threads", threads, sizeof threads);
+    st_status rc = ex_session_set(s, "threads", "1", err);
+    if (rc == ST_OK)
+        rc = lake_query_prepare(s, sql, q, NULL, 0, &lq, err);
+    st_error tmp;
+    st_error_init(&tmp);
+    ex_session_set(s, "threads", had ? threads : NULL, &tmp);
     if (rc != ST_OK)
         return rc;
     const lp_node *root = lake_query_root(lq);
@@ -911,26 +922,21 @@ static st_status train_and_track(train_job *j, st_error *err)
     return rc;
 }
 
-static st_status create_model(ex_session *s, const char *sql, const sql_model_stmt *m,
-                              ex_result **out, st_error *err)
+/* Checks CREATE MODEL before any work: *skip when IF NOT EXISTS finds the model. */
+static st_status create_check(ml_store *st, const char *sql, const sql_model_stmt *m,
+                              bool *exists, bool *skip, st_error *err)
 {
-    ml_store *st;
-    st_status rc = ex_session_ml(s, &st, err);
-    if (rc != ST_OK)
-        return rc;
     json_t *existing = NULL;
     st_error tmp;
     st_error_init(&tmp);
-    bool exists = ml_model_get(st, m->name, &existing, &tmp) == ST_OK;
+    *exists = ml_model_get(st, m->name, &existing, &tmp) == ST_OK;
     json_decref(existing);
-    if (exists && m->if_not_exists)
-        return ST_OK;
-    if (exists && !m->or_replace)
+    *skip = *exists && m->if_not_exists;
+    if (*exists && !m->or_replace && !m->if_not_exists)
         return lake_error_at(sql, m->name_pos, ST_ERR_EXISTS, err,
                              "model '%s' already exists (CREATE OR REPLACE MODEL trains a new "
                              "version of it)", m->name);
-    const char *label = opt_get(m, "label_col");
-    if (!label)
+    if (!opt_get(m, "label_col"))
         return lake_error_at(sql, m->name_pos, ST_ERR_ARGUMENT, err,
                              "CREATE MODEL needs OPTIONS (label_col = 'column', model_type = ...)");
     if (!opt_get(m, "model_type"))
@@ -939,79 +945,119 @@ static st_status create_model(ex_session *s, const char *sql, const sql_model_st
                              "| 'random_forest_regressor' | 'boosted_tree_classifier' | "
                              "'boosted_tree_regressor' | 'logistic_regression' | "
                              "'linear_regression')");
-    train_job j = {.s = s, .st = st, .m = m, .sql = sql, .a = st_arena_new(0)};
-    if (!j.a)
-        return nomem(err);
-    const char **features = NULL;
-    int n_features = 0;
-    if (opt_get(m, "feature_cols") &&
-        (n_features = split_list(j.a, opt_get(m, "feature_cols"), &features)) < 0) {
-        st_arena_free(j.a);
-        return nomem(err);
-    }
-    rc = query_dataset(s, sql, m->query, label, features, n_features, &j.ds, err);
+    return ST_OK;
+}
+
+/* The experiment and a RUNNING run for the job. */
+static st_status start_run(train_job *j, st_error *err)
+{
+    const sql_model_stmt *m = j->m;
     const char *exp_name = opt_get(m, "experiment") ? opt_get(m, "experiment") : "Default";
-    if (rc == ST_OK)
-        rc = ensure_experiment(st, exp_name, &j.exp_id, err);
+    st_status rc = ensure_experiment(j->st, exp_name, &j->exp_id, err);
     const char *user = getenv("USER");
     ml_kv tags[] = {{"mlflow.source.type", "LOCAL"}, {"mlflow.source.name", "strata"},
                     {"strata.model", m->name}};
     if (rc == ST_OK)
-        rc = ml_run_create(st, j.exp_id, user ? user : "strata",
+        rc = ml_run_create(j->st, j->exp_id, user ? user : "strata",
                            opt_get(m, "run_name") ? opt_get(m, "run_name") : m->name, 0, tags, 3,
-                           &j.run, err);
-    if (rc == ST_OK) {
-        json_t *info = json_object_get(j.run, "info");
-        j.run_id = jstr(info, "run_id");
-        j.artifact_uri = jstr(info, "artifact_uri");
-        if (!j.run_id || !j.artifact_uri)
-            rc = st_error_set(err, ST_ERR_INTERNAL, "run without id or artifact_uri");
-        if (rc == ST_OK && (rc = train_and_track(&j, err)) != ST_OK) {
-            st_error tmp2;
-            st_error_init(&tmp2);
-            ml_run_update(st, j.run_id, "FAILED", now_ms(), NULL, NULL, &tmp2);
-        }
-    }
-    json_t *mv = NULL;
-    if (rc == ST_OK)
-        rc = ml_run_update(st, j.run_id, "FINISHED", now_ms(), NULL, NULL, err);
-    if (rc == ST_OK && !exists) {
+                           &j->run, err);
+    if (rc != ST_OK)
+        return rc;
+    json_t *info = json_object_get(j->run, "info");
+    j->run_id = jstr(info, "run_id");
+    j->artifact_uri = jstr(info, "artifact_uri");
+    if (!j->run_id || !j->artifact_uri)
+        return st_error_set(err, ST_ERR_INTERNAL, "run without id or artifact_uri");
+    return ST_OK;
+}
+
+/* A new version of the registered model (created when missing) for the run. */
+static st_status register_version(train_job *j, bool exists, json_t **mv, st_error *err)
+{
+    const sql_model_stmt *m = j->m;
+    st_status rc = ST_OK;
+    if (!exists) {
         json_t *rm = NULL;
-        rc = ml_model_create(st, m->name, opt_get(m, "description"), NULL, 0, &rm, err);
+        rc = ml_model_create(j->st, m->name, opt_get(m, "description"), NULL, 0, &rm, err);
         if (rc == ST_ERR_EXISTS) {       /* created meanwhile by another session */
             st_error_init(err);
             rc = ST_OK;
         }
         json_decref(rm);
     }
+    if (rc != ST_OK)
+        return rc;
+    const char *source = st_arena_printf(j->a, "%s/model", j->artifact_uri);
+    return source ? ml_version_create(j->st, m->name, source, j->run_id,
+                                      opt_get(m, "description"), NULL, 0, NULL, mv, err)
+                  : nomem(err);
+}
+
+/* CREATE MODEL's row: model, version, run_id, experiment_id, row counts and
+** the holdout (else training) metrics. */
+static st_status create_result(train_job *j, json_t *mv, ex_result **out, st_error *err)
+{
+    static const char *const names[] = {"model", "version", "run_id", "experiment_id",
+                                        "training_rows", "holdout_rows"};
+    static const vec_type_id types[] = {VEC_STRING, VEC_INT64, VEC_STRING, VEC_STRING,
+                                        VEC_INT64, VEC_INT64};
+    ml_rows r = {.a = j->a};
+    st_status rc = ST_OK;
+    for (int c = 0; rc == ST_OK && c < 6; c++)
+        rc = rows_col(&r, names[c], types[c], err);
+    const ml_score *sc = j->rep.n_holdout ? j->rep.holdout : j->rep.train;
+    int n_sc = j->rep.n_holdout ? j->rep.n_holdout : j->rep.n_train;
+    for (int c = 0; rc == ST_OK && c < n_sc; c++)
+        rc = rows_col(&r, sc[c].name, VEC_DOUBLE, err);
+    const char **row;
+    if (rc != ST_OK || (rc = rows_add(&r, &row, err)) != ST_OK)
+        return rc;
+    row[0] = j->m->name;
+    row[1] = cell_str(j->a, jstr(mv, "version"));
+    row[2] = j->run_id;
+    row[3] = j->exp_id;
+    row[4] = cell_int(j->a, j->rep.train_rows);
+    row[5] = cell_int(j->a, j->rep.holdout_rows);
+    for (int c = 0; c < n_sc; c++)
+        row[6 + c] = cell_double(j->a, sc[c].value);
+    return rows_result(&r, "create model", out, err);
+}
+
+static st_status create_model(ex_session *s, const char *sql, const sql_model_stmt *m,
+                              ex_result **out, st_error *err)
+{
+    ml_store *st;
+    bool exists, skip;
+    st_status rc = ex_session_ml(s, &st, err);
     if (rc == ST_OK)
-        rc = ml_version_create(st, m->name, st_arena_printf(j.a, "%s/model", j.artifact_uri),
-                               j.run_id, opt_get(m, "description"), NULL, 0, NULL, &mv, err);
-    ml_rows r = {.a = j.a};
-    if (rc == ST_OK) {
-        static const char *const names[] = {"model", "version", "run_id", "experiment_id",
-                                            "training_rows", "holdout_rows"};
-        static const vec_type_id types[] = {VEC_STRING, VEC_INT64, VEC_STRING, VEC_STRING,
-                                            VEC_INT64, VEC_INT64};
-        for (int c = 0; rc == ST_OK && c < 6; c++)
-            rc = rows_col(&r, names[c], types[c], err);
-        const ml_score *sc = j.rep.n_holdout ? j.rep.holdout : j.rep.train;
-        int n_sc = j.rep.n_holdout ? j.rep.n_holdout : j.rep.n_train;
-        for (int c = 0; rc == ST_OK && c < n_sc; c++)
-            rc = rows_col(&r, sc[c].name, VEC_DOUBLE, err);
-        const char **row;
-        if (rc == ST_OK && (rc = rows_add(&r, &row, err)) == ST_OK) {
-            row[0] = m->name;
-            row[1] = cell_str(j.a, jstr(mv, "version"));
-            row[2] = j.run_id;
-            row[3] = j.exp_id;
-            row[4] = cell_int(j.a, j.rep.train_rows);
-            row[5] = cell_int(j.a, j.rep.holdout_rows);
-            for (int c = 0; c < n_sc; c++)
-                row[6 + c] = cell_double(j.a, sc[c].value);
-            rc = rows_result(&r, "create model", out, err);
-        }
+        rc = create_check(st, sql, m, &exists, &skip, err);
+    if (rc != ST_OK || skip)
+        return rc;
+    train_job j = {.s = s, .st = st, .m = m, .sql = sql, .a = st_arena_new(0)};
+    const char **features = NULL;
+    int n_features = 0;
+    if (!j.a || (opt_get(m, "feature_cols") &&
+                 (n_features = split_list(j.a, opt_get(m, "feature_cols"), &features)) < 0)) {
+        st_arena_free(j.a);
+        return nomem(err);
     }
+    rc = query_dataset(s, sql, m->query, opt_get(m, "label_col"), features, n_features, &j.ds,
+                       err);
+    if (rc == ST_OK && (rc = start_run(&j, err)) == ST_OK &&
+        (rc = train_and_track(&j, err)) != ST_OK) {
+        st_error tmp;
+        st_error_init(&tmp);
+        ml_run_update(st, j.run_id, "FAILED", now_ms(), NULL, NULL, &tmp);
+    }
+    if (rc == ST_ERR_ARGUMENT && !strstr(err->msg, "line "))   /* bad options or columns */
+        rc = lake_error_at(sql, m->name_pos, rc, err, "%s", err->msg);
+    json_t *mv = NULL;
+    if (rc == ST_OK)
+        rc = ml_run_update(st, j.run_id, "FINISHED", now_ms(), NULL, NULL, err);
+    if (rc == ST_OK)
+        rc = register_version(&j, exists, &mv, err);
+    if (rc == ST_OK)
+        rc = create_result(&j, mv, out, err);
     json_decref(mv);
     json_decref(j.run);
     ml_model_free(j.model);

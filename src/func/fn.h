@@ -51,6 +51,8 @@ struct fn_bound {
     fn_kernel   kernel;
     const void *state;            /* resolver-owned constants (compiled regex, ...) */
     bool        deterministic;    /* false for rand(), uuid(), current_* stay true per query */
+    bool        expensive;        /* worth computing once per row (model inference): the
+                                  ** optimizer does not copy it into pushed-down filters */
 };
 
 typedef struct fn_arg_info {

@@ -474,6 +474,8 @@ static st_status yaml_parse(const char *text, size_t len, yaml_doc *d, st_error 
     int depth = 0;
     size_t pos = 0;
     st_status rc = ST_OK;
+    if (len > 0 && memchr(text, 0, len))        /* keys and values are C strings */
+        return st_error_set(err, ST_ERR_CORRUPT, "MLmodel holds a NUL byte");
     while (pos < len && rc == ST_OK) {
         size_t end = pos;
         while (end < len && text[end] != '\n')
@@ -481,6 +483,8 @@ static st_status yaml_parse(const char *text, size_t len, yaml_doc *d, st_error 
         const char *line = text + pos;
         size_t n = end - pos, ind = line_indent(line, n);
         pos = end + 1;
+        if (n > ind && line[n - 1] == '\r')
+            n--;                              /* CRLF line ends */
         if (ind == n || line[ind] == '#' || line[ind] == '-' || (ind == 0 && line[0] == '%'))
             continue;                         /* blank, comment, list item, directive */
         const char *colon = memchr(line + ind, ':', n - ind);
@@ -490,20 +494,24 @@ static st_status yaml_parse(const char *text, size_t len, yaml_doc *d, st_error 
             continue;                         /* not a simple key: ignore */
         while (depth > 0 && indents[depth - 1] >= ind)
             st_free(keys[--depth]);
-        if (depth == YAML_DEPTH)
-            return st_error_set(err, ST_ERR_CORRUPT, "MLmodel nests deeper than %d levels",
-                                YAML_DEPTH);
+        if (depth == YAML_DEPTH) {            /* break, not return: keys[] are freed below */
+            rc = st_error_set(err, ST_ERR_CORRUPT, "MLmodel nests deeper than %d levels",
+                              YAML_DEPTH);
+            break;
+        }
         /* the value may continue on deeper-indented lines */
         const char *v = colon + 1;
         while (v < line + n && *v == ' ')
             v++;
+        if (v < line + n && *v == '#')
+            v = line + n;                     /* "key:  # comment": a mapping start */
         size_t vend = end;
         while (vend + 1 < len) {
             size_t e2 = vend + 1;
             while (e2 < len && text[e2] != '\n')
                 e2++;
             size_t i2 = line_indent(text + vend + 1, e2 - vend - 1);
-            bool blank = i2 == e2 - vend - 1;
+            bool blank = i2 == e2 - vend - 1 || (i2 + 1 == e2 - vend - 1 && text[e2 - 1] == '\r');
             if (v == line + n || (!blank && i2 <= ind))
                 break;
             vend = e2;
@@ -528,9 +536,12 @@ static st_status yaml_parse(const char *text, size_t len, yaml_doc *d, st_error 
             d->e[d->n].path = (char *)path.data;
             d->e[d->n].value = (char *)val.data;
             d->n++;
-            keys[depth] = st_strdup(line + ind);
-            if (keys[depth])
-                keys[depth][colon - line - (long)ind] = '\0';
+            size_t klen = (size_t)(colon - line) - ind;
+            keys[depth] = st_malloc(klen + 1);
+            if (keys[depth]) {
+                memcpy(keys[depth], line + ind, klen);
+                keys[depth][klen] = '\0';
+            }
             indents[depth++] = ind;
         } else {
             st_buf_destroy(&val);
@@ -581,11 +592,20 @@ static st_status load_input(ml_model *m, json_t *j, int i, int *first, st_error 
     if (!name || !type || !enc || type_from_name(type) == VEC_TYPE_COUNT ||
         (strcmp(enc, "number") && strcmp(enc, "onehot")))
         return st_error_set(err, ST_ERR_CORRUPT, "strata_model.json input %d is malformed", i + 1);
+    json_int_t prec = json_integer_value(json_object_get(j, "precision"));
+    json_int_t scale = json_integer_value(json_object_get(j, "scale"));
     in->name = st_arena_strdup(m->arena, name);
     in->type.id = type_from_name(type);
-    in->type.precision = (uint8_t)json_integer_value(json_object_get(j, "precision"));
-    in->type.scale = (uint8_t)json_integer_value(json_object_get(j, "scale"));
     in->enc = strcmp(enc, "onehot") ? ML_ENC_NUMBER : ML_ENC_ONEHOT;
+    /* what training makes: strings one-hot, scalars as numbers */
+    if (!ml_type_fits(in->enc, in->type.id) || in->type.id == VEC_NULL ||
+        (in->type.id == VEC_DECIMAL && (prec < 1 || prec > 38 || scale < 0 || scale > prec)))
+        return st_error_set(err, ST_ERR_CORRUPT, "strata_model.json input '%s' has type '%s' "
+                            "with encoding '%s'", name, type, enc);
+    if (in->type.id == VEC_DECIMAL) {
+        in->type.precision = (uint8_t)prec;
+        in->type.scale = (uint8_t)scale;
+    }
     in->first = *first;
     in->width = 1;
     if (!in->name)
@@ -659,6 +679,14 @@ static st_status load_encoding(ml_model *m, json_t *j, st_error *err)
     m->is_linear = m->type == ML_LOGISTIC_REGRESSION || m->type == ML_LINEAR_REGRESSION;
     m->pred_type.id = type_from_name(pt);
     m->label_type = m->pred_type;
+    /* the prediction vectors are built for these types only (as ml_train
+    ** makes them): regressors predict DOUBLE, classifiers their label's
+    ** string, boolean or integer type */
+    vec_type_id lt = m->pred_type.id;
+    if (m->task == ML_TASK_REGRESSION ? lt != VEC_DOUBLE
+        : !(lt == VEC_STRING || lt == VEC_BOOL || (lt >= VEC_INT8 && lt <= VEC_UINT64)))
+        return st_error_set(err, ST_ERR_CORRUPT, "strata_model.json has label type '%s' for "
+                            "task '%s'", pt, task);
     m->label_name = jstr(label, "name") ? st_arena_strdup(m->arena, jstr(label, "name")) : NULL;
     m->objective = jstr(j, "objective") ? st_arena_strdup(m->arena, jstr(j, "objective")) : NULL;
     m->n_inputs = (int)json_array_size(inputs);
@@ -804,6 +832,21 @@ static st_status load_booster(ml_model *m, const char *dir, const char *data, st
     return rc;
 }
 
+/* The booster must take the features strata_model.json encodes: XGBoost
+** would otherwise read rows of the wrong width. */
+static st_status check_booster(ml_model *m, const char *data, st_error *err)
+{
+    bst_ulong n = 0;
+    if (XGBoosterGetNumFeature(m->booster, &n) != 0)
+        return st_error_set(err, ST_ERR_CORRUPT, "could not read the features of model file "
+                            "'%s': %s", data, ml_xgb_error());
+    if (n != (bst_ulong)m->n_features)
+        return st_error_set(err, ST_ERR_CORRUPT, "model file '%s' takes %llu features but "
+                            "strata_model.json encodes %d", data, (unsigned long long)n,
+                            m->n_features);
+    return ST_OK;
+}
+
 st_status ml_model_load(const char *dir, ml_model **out, st_error *err)
 {
     *out = NULL;
@@ -828,12 +871,19 @@ st_status ml_model_load(const char *dir, ml_model **out, st_error *err)
             rc = j ? load_encoding(m, j, err)
                    : st_error_set(err, ST_ERR_CORRUPT, "strata_model.json is not JSON: %s", je.text);
             json_decref(j);
+            if (rc == ST_OK)
+                rc = check_booster(m, data, err);
         } else
             rc = load_external(m, &y, err);
         st_free(p);
     }
-    if (rc == ST_OK)
-        rc = ml_model_warm(m, err);
+    if (rc == ST_OK && (rc = ml_model_warm(m, err)) == ST_ERR_INTERNAL) {
+        /* the booster disagrees with the encoding (outputs per row): bad files */
+        char why[ST_ERROR_MSG_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        rc = st_error_set(err, ST_ERR_CORRUPT, "model file '%s' does not match "
+                          "strata_model.json: %s", data, why);
+    }
     yaml_free(&y);
     if (rc != ST_OK) {
         ml_model_free(m);

@@ -47,12 +47,18 @@ static st_status model_check_name(const char *name, st_error *err)
     return ST_OK;
 }
 
+/* Whether registered model name exists. */
+static st_status model_found(ml_store *s, const char *name, bool *found, st_error *err)
+{
+    int64_t one;
+    return ml_query_int(s, "SELECT 1 FROM ml_registered_models WHERE name = ?1",
+                        (ml_arg[]){ ml_s(name ? name : "") }, 1, &one, found, err);
+}
+
 static st_status model_exists(ml_store *s, const char *name, st_error *err)
 {
     bool found;
-    int64_t one;
-    st_status rc = ml_query_int(s, "SELECT 1 FROM ml_registered_models WHERE name = ?1",
-                                (ml_arg[]){ ml_s(name ? name : "") }, 1, &one, &found, err);
+    st_status rc = model_found(s, name, &found, err);
     if (rc == ST_OK && !found)
         rc = st_error_set(err, ST_ERR_NOTFOUND, "Registered Model with name=%.300s not found",
                           name ? name : "");
@@ -67,6 +73,22 @@ static st_status version_parse(const char *version, int64_t *num, st_error *err)
     return ST_OK;
 }
 
+/* NOTFOUND "Model Version (name=..., version=<text>) not found" unless
+** version num of model name exists. */
+static st_status version_found(ml_store *s, const char *name, int64_t num, const char *text,
+                               st_error *err)
+{
+    bool found;
+    int64_t one;
+    st_status rc = ml_query_int(s, "SELECT 1 FROM ml_model_versions WHERE name = ?1 AND "
+                                   "version = ?2", (ml_arg[]){ ml_s(name), ml_i(num) }, 2, &one,
+                                &found, err);
+    if (rc == ST_OK && !found)
+        rc = st_error_set(err, ST_ERR_NOTFOUND, "Model Version (name=%s, version=%s) not found",
+                          name, text);
+    return rc;
+}
+
 /* The version's number; NOTFOUND naming the model or the version. */
 static st_status version_exists(ml_store *s, const char *name, const char *version,
                                 int64_t *num, st_error *err)
@@ -74,15 +96,7 @@ static st_status version_exists(ml_store *s, const char *name, const char *versi
     st_status rc = version_parse(version, num, err);
     if (rc == ST_OK)
         rc = model_exists(s, name, err);
-    bool found;
-    int64_t one;
-    if (rc == ST_OK)
-        rc = ml_query_int(s, "SELECT 1 FROM ml_model_versions WHERE name = ?1 AND version = ?2",
-                          (ml_arg[]){ ml_s(name), ml_i(*num) }, 2, &one, &found, err);
-    if (rc == ST_OK && !found)
-        rc = st_error_set(err, ST_ERR_NOTFOUND, "Model Version (name=%s, version=%s) not found",
-                          name, version);
-    return rc;
+    return rc == ST_OK ? version_found(s, name, *num, version, err) : rc;
 }
 
 static st_status touch_model(ml_store *s, const char *name, int64_t now, st_error *err)
@@ -92,6 +106,26 @@ static st_status touch_model(ml_store *s, const char *name, int64_t now, st_erro
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
+
+/* The alias name of column 0. */
+static st_status alias_name_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err)
+{
+    (void)s;
+    if (!(*out = json_string((const char *)sqlite3_column_text(st, 0))))
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    return ST_OK;
+}
+
+/* {alias, version} of columns 0 and 1. */
+static st_status alias_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err)
+{
+    (void)s;
+    if (!(*out = json_object()))
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    ml_json_set_col(*out, "alias", st, 0);
+    ml_json_set_col(*out, "version", st, 1);
+    return ST_OK;
+}
 
 #define MV_COLS "name, version, creation_timestamp, last_updated_timestamp, description, " \
                 "current_stage, source, run_id, run_link, status"
@@ -117,22 +151,17 @@ static st_status version_json_row(ml_store *s, sqlite3_stmt *st, json_t **out, s
     ml_json_set_col(v, "run_id", st, 7);
     ml_json_set_col(v, "run_link", st, 8);
     ml_json_set_col(v, "status", st, 9);
-    json_t *tags = NULL, *aliases = json_array();
+    json_t *tags = NULL, *aliases = NULL;
     ml_arg key[] = { ml_s(name), ml_i(num) };
     st_status rc = ml_json_kv_list(s, "SELECT key, value FROM ml_model_version_tags "
                                       "WHERE name = ?1 AND version = ?2 ORDER BY key",
                                    key, 2, &tags, err);
-    sqlite3_stmt *al = NULL;
+    sqlite3_stmt *al;
     if (rc == ST_OK)
         rc = ml_stmt(s, "SELECT alias FROM ml_model_aliases WHERE name = ?1 AND version = ?2 "
                         "ORDER BY alias", key, 2, &al, err);
-    bool row = true;
-    while (rc == ST_OK && (rc = ml_step(s, al, &row, err)) == ST_OK && row)
-        if (!aliases ||
-            json_array_append_new(aliases,
-                                  json_string((const char *)sqlite3_column_text(al, 0))) != 0)
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    sqlite3_finalize(al);
+    if (rc == ST_OK)
+        rc = ml_json_list(s, al, alias_name_row, &aliases, err);
     if (rc != ST_OK) {
         json_decref(tags);
         json_decref(aliases);
@@ -154,31 +183,11 @@ static st_status version_json(ml_store *s, const char *name, int64_t num, json_t
     st_status rc = ml_stmt(s, "SELECT " MV_COLS " FROM ml_model_versions WHERE name = ?1 "
                               "AND version = ?2", (ml_arg[]){ ml_s(name), ml_i(num) }, 2, &st,
                            err);
-    if (rc != ST_OK)
-        return rc;
-    bool row;
-    rc = ml_step(s, st, &row, err);
-    if (rc == ST_OK && !row)
+    if (rc == ST_OK)
+        rc = ml_json_first(s, st, version_json_row, out, err);
+    if (rc == ST_OK && !*out)
         rc = st_error_set(err, ST_ERR_NOTFOUND, "Model Version (name=%s, version=%lld) not "
                                                 "found", name, (long long)num);
-    if (rc == ST_OK)
-        rc = version_json_row(s, st, out, err);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* Appends to arr the ModelVersions of a query selecting MV_COLS. */
-static st_status version_list(ml_store *s, sqlite3_stmt *st, json_t *arr, st_error *err)
-{
-    bool row = true;
-    st_status rc = ST_OK;
-    while (rc == ST_OK && (rc = ml_step(s, st, &row, err)) == ST_OK && row) {
-        json_t *v;
-        if ((rc = version_json_row(s, st, &v, err)) == ST_OK &&
-            json_array_append_new(arr, v) != 0)
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    }
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -194,7 +203,7 @@ static st_status latest_in_stages(ml_store *s, const char *name, const char *con
                         "current_stage = ?2 ORDER BY version DESC LIMIT 1",
                      (ml_arg[]){ ml_s(name), ml_s(stages[i]) }, 2, &st, err);
         if (rc == ST_OK)
-            rc = version_list(s, st, arr, err);
+            rc = ml_rows_append(s, st, version_json_row, arr, err);
     }
     return rc;
 }
@@ -204,10 +213,9 @@ static st_status latest_in_stages(ml_store *s, const char *name, const char *con
 static st_status model_json_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err)
 {
     *out = NULL;
-    json_t *m = json_object(), *latest = json_array(), *tags = NULL, *aliases = json_array();
+    json_t *m = json_object(), *latest = json_array(), *tags = NULL, *aliases = NULL;
     const char *name = (const char *)sqlite3_column_text(st, 0);
-    st_status rc = m && latest && aliases ? ST_OK
-                                          : st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    st_status rc = m && latest ? ST_OK : st_error_set(err, ST_ERR_NOMEM, "out of memory");
     if (rc == ST_OK) {
         ml_json_set_col(m, "name", st, 0);
         json_object_set_new(m, "creation_timestamp", json_integer(sqlite3_column_int64(st, 1)));
@@ -220,21 +228,12 @@ static st_status model_json_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_
         rc = ml_json_kv_list(s, "SELECT key, value FROM ml_registered_model_tags "
                                 "WHERE name = ?1 ORDER BY key", (ml_arg[]){ ml_s(name) }, 1,
                              &tags, err);
-    sqlite3_stmt *al = NULL;
+    sqlite3_stmt *al;
     if (rc == ST_OK)
         rc = ml_stmt(s, "SELECT alias, version FROM ml_model_aliases WHERE name = ?1 "
                         "ORDER BY alias", (ml_arg[]){ ml_s(name) }, 1, &al, err);
-    bool row = true;
-    while (rc == ST_OK && (rc = ml_step(s, al, &row, err)) == ST_OK && row) {
-        json_t *a = json_object();
-        if (!a || json_array_append_new(aliases, a) != 0) {
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-            break;
-        }
-        ml_json_set_col(a, "alias", al, 0);
-        ml_json_set_col(a, "version", al, 1);
-    }
-    sqlite3_finalize(al);
+    if (rc == ST_OK)
+        rc = ml_json_list(s, al, alias_row, &aliases, err);
     if (rc != ST_OK) {
         json_decref(m);
         json_decref(latest);
@@ -257,16 +256,11 @@ static st_status model_json(ml_store *s, const char *name, json_t **out, st_erro
     *out = NULL;
     st_status rc = ml_stmt(s, "SELECT " RM_COLS " FROM ml_registered_models WHERE name = ?1",
                            (ml_arg[]){ ml_s(name ? name : "") }, 1, &st, err);
-    if (rc != ST_OK)
-        return rc;
-    bool row;
-    rc = ml_step(s, st, &row, err);
-    if (rc == ST_OK && !row)
+    if (rc == ST_OK)
+        rc = ml_json_first(s, st, model_json_row, out, err);
+    if (rc == ST_OK && !*out)
         rc = st_error_set(err, ST_ERR_NOTFOUND, "Registered Model with name=%.300s not found",
                           name ? name : "");
-    if (rc == ST_OK)
-        rc = model_json_row(s, st, out, err);
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -291,9 +285,7 @@ static st_status put_model_tag(ml_store *s, const char *name, const char *key,
 static st_status model_name_free(ml_store *s, const char *name, st_error *err)
 {
     bool found;
-    int64_t one;
-    st_status rc = ml_query_int(s, "SELECT 1 FROM ml_registered_models WHERE name = ?1",
-                                (ml_arg[]){ ml_s(name) }, 1, &one, &found, err);
+    st_status rc = model_found(s, name, &found, err);
     if (rc == ST_OK && found)
         rc = st_error_set(err, ST_ERR_EXISTS, "Registered Model with name=%s already exists",
                           name);
@@ -332,103 +324,45 @@ st_status ml_model_get(ml_store *s, const char *name, json_t **out, st_error *er
 
 static st_status model_filter(ml_query *q, const ml_clause *c, st_error *err)
 {
-    ml_query_sql(q, " AND ");
+    static const ml_col k_cols[] = { { "name", "m.name", false }, { NULL, NULL, false } };
     st_status rc = ml_clause_check(c, false, err);
     if (rc != ST_OK)
         return rc;
-    if (c->ent == ML_ENT_TAG) {
-        ml_query_sql(q, "EXISTS (SELECT 1 FROM ml_registered_model_tags t WHERE t.name = m.name "
-                        "AND t.key = ");
-        ml_query_arg(q, ml_s(c->key));
-        ml_query_sql(q, " AND ");
-        ml_query_compare(q, "t.value", c);
-        ml_query_sql(q, ")");
-        return ST_OK;
-    }
-    if (c->ent != ML_ENT_ATTR || strcmp(c->key, "name") != 0)
-        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid attribute key '%s' specified. "
-                                                  "Valid keys are 'name' and tags.<key>",
-                            c->key);
-    ml_query_compare(q, "m.name", c);
-    return ST_OK;
+    if (c->ent == ML_ENT_TAG)
+        return ml_key_filter(q, "EXISTS (SELECT 1 FROM ml_registered_model_tags t WHERE "
+                                "t.name = m.name AND t.key = ", c, false, err);
+    return ml_attr_filter(q, k_cols, "'name' and tags.<key>", c, err);
 }
 
-/* Appends "col dir, " for an order_by entry whose attribute is one of cols
-** (alias "timestamp" means last_updated_timestamp); *has_name tells whether
-** "name" was used. */
-static st_status order_term(ml_query *q, const char *text, st_arena *a,
-                            const char *const *cols, int n_cols, const char *prefix,
-                            bool *has_key, const char *key_col, st_error *err)
-{
-    ml_order o;
-    st_status rc = ml_order_parse(text, a, &o, err);
-    if (rc != ST_OK)
-        return rc;
-    const char *key = strcmp(o.key, "timestamp") == 0 ? "last_updated_timestamp"
-                      : strcmp(o.key, "version_number") == 0 ? "version"
-                                                             : o.key;
-    const char *col = NULL;
-    for (int i = 0; o.ent == ML_ENT_ATTR && i < n_cols; i++)
-        if (strcmp(key, cols[i]) == 0)
-            col = cols[i];
-    if (!col)
-        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid order_by clause '%s'", text);
-    *has_key |= strcmp(col, key_col) == 0;
-    ml_query_sql(q, prefix);
-    ml_query_sql(q, col);
-    ml_query_sql(q, o.desc ? " DESC, " : " ASC, ");
-    return ST_OK;
-}
+static const ml_col k_model_order_cols[] = {
+    { "name", "m.name", false },
+    { "creation_timestamp", "m.creation_timestamp", true },
+    { "last_updated_timestamp", "m.last_updated_timestamp", true },
+    { "timestamp", "m.last_updated_timestamp", true },
+    { NULL, NULL, false },
+};
 
-static st_status search_finish(ml_store *s, ml_query *q, st_status rc, int64_t offset,
-                               int64_t limit, const char *key, ml_row_json fill, json_t **out,
-                               st_error *err)
-{
-    json_t *res = rc == ST_OK ? json_object() : NULL;
-    if (rc == ST_OK && !res)
-        rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    if (rc == ST_OK)
-        rc = ml_search_collect(s, q, offset, limit, key, fill, res, err);
-    ml_query_destroy(q);
-    st_arena_free(q->a);
-    if (rc != ST_OK) {
-        json_decref(res);
-        return rc;
-    }
-    *out = res;
-    return ST_OK;
-}
+/* Registered models order by name after any order_by. */
+static const ml_search_def k_model_search = {
+    .select = "SELECT " RM_COLS " FROM ml_registered_models m WHERE ",
+    .filter = model_filter,
+    .order_cols = k_model_order_cols,
+    .seen_col = "m.name",
+    .tie_unseen = "m.name ASC",
+    .tie_seen = "1",
+    .max_dflt = 100,
+    .max_limit = 1000,
+    .key = "registered_models",
+    .fill = model_json_row,
+};
 
 st_status ml_model_search(ml_store *s, const char *filter, const char *const *order_by,
                           int n_order_by, int64_t max_results, const char *page_token,
                           json_t **out, st_error *err)
 {
-    *out = NULL;
-    int64_t limit, offset;
-    st_status rc = ml_page_limit(max_results, 100, 1000, &limit, err);
-    if (rc == ST_OK)
-        rc = ml_page_offset(page_token, &offset, err);
-    st_arena *a = rc == ST_OK ? st_arena_new(0) : NULL;
-    if (rc != ST_OK || !a)
-        return rc != ST_OK ? rc : st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    ml_query q;
-    ml_query_init(&q, a);
-    ml_query_sql(&q, "SELECT " RM_COLS " FROM ml_registered_models m WHERE 1");
-    ml_clause *cl;
-    int n_cl;
-    rc = ml_filter_parse(filter, a, &cl, &n_cl, err);
-    for (int i = 0; rc == ST_OK && i < n_cl; i++)
-        rc = model_filter(&q, &cl[i], err);
-    static const char *const k_cols[] = { "name", "creation_timestamp",
-                                          "last_updated_timestamp" };
-    ml_query_sql(&q, " ORDER BY ");
-    bool has_name = false;
-    for (int i = 0; rc == ST_OK && i < n_order_by; i++)
-        rc = order_term(&q, order_by[i], a, k_cols, 3, "m.", &has_name, "name", err);
-    ml_query_sql(&q, has_name ? "1" : "m.name ASC");
-    ml_query_page(&q, limit, offset);
-    return search_finish(s, &q, rc, offset, limit, "registered_models", model_json_row, out,
-                         err);
+    ml_search_req req = { .filter = filter, .order_by = order_by, .n_order_by = n_order_by,
+                          .max_results = max_results, .page_token = page_token };
+    return ml_search_exec(s, &k_model_search, &req, out, err);
 }
 
 st_status ml_model_rename(ml_store *s, const char *name, const char *new_name, json_t **out,
@@ -643,19 +577,15 @@ st_status ml_version_delete(ml_store *s, const char *name, const char *version, 
 
 static st_status version_filter(ml_query *q, const ml_clause *c, st_error *err)
 {
-    ml_query_sql(q, " AND ");
-    if (c->ent == ML_ENT_TAG) {
-        st_status rc = ml_clause_check(c, false, err);
-        if (rc != ST_OK)
-            return rc;
-        ml_query_sql(q, "EXISTS (SELECT 1 FROM ml_model_version_tags t WHERE t.name = v.name "
-                        "AND t.version = v.version AND t.key = ");
-        ml_query_arg(q, ml_s(c->key));
-        ml_query_sql(q, " AND ");
-        ml_query_compare(q, "t.value", c);
-        ml_query_sql(q, ")");
-        return ST_OK;
-    }
+    static const ml_col k_cols[] = {
+        { "name", "v.name", false },          { "run_id", "v.run_id", false },
+        { "source_path", "v.source", false }, { "source", "v.source", false },
+        { "current_stage", "v.current_stage", false }, { NULL, NULL, false },
+    };
+    if (c->ent == ML_ENT_TAG)
+        return ml_key_filter(q, "EXISTS (SELECT 1 FROM ml_model_version_tags t WHERE "
+                                "t.name = v.name AND t.version = v.version AND t.key = ",
+                             c, false, err);
     const char *key = c->ent == ML_ENT_ATTR ? c->key : "";
     if (strcmp(key, "version") == 0 || strcmp(key, "version_number") == 0) {
         ml_clause n = *c;
@@ -672,53 +602,42 @@ static st_status version_filter(ml_query *q, const ml_clause *c, st_error *err)
             ml_query_compare(q, "v.version", &n);
         return rc;
     }
-    const char *col = strcmp(key, "name") == 0            ? "v.name"
-                      : strcmp(key, "run_id") == 0        ? "v.run_id"
-                      : strcmp(key, "source_path") == 0   ? "v.source"
-                      : strcmp(key, "source") == 0        ? "v.source"
-                      : strcmp(key, "current_stage") == 0 ? "v.current_stage"
-                                                          : NULL;
-    if (!col)
-        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid attribute key '%s' specified. Valid "
-                                                  "keys are name, run_id, version_number, "
-                                                  "source_path and tags.<key>", c->key);
-    st_status rc = ml_clause_check(c, false, err);
-    if (rc == ST_OK)
-        ml_query_compare(q, col, c);
-    return rc;
+    return ml_attr_filter(q, k_cols, "name, run_id, version_number, source_path and "
+                                     "tags.<key>", c, err);
 }
+
+static const ml_col k_version_order_cols[] = {
+    { "name", "v.name", false },
+    { "version", "v.version", true },
+    { "version_number", "v.version", true },
+    { "creation_timestamp", "v.creation_timestamp", true },
+    { "last_updated_timestamp", "v.last_updated_timestamp", true },
+    { "timestamp", "v.last_updated_timestamp", true },
+    { "run_id", "v.run_id", false },
+    { "current_stage", "v.current_stage", false },
+    { NULL, NULL, false },
+};
+
+/* Versions order by name, then newest first, after any order_by. */
+static const ml_search_def k_version_search = {
+    .select = "SELECT " MV_COLS " FROM ml_model_versions v WHERE ",
+    .filter = version_filter,
+    .order_cols = k_version_order_cols,
+    .tie_unseen = "v.name ASC, v.version DESC",
+    .tie_seen = "v.name ASC, v.version DESC",
+    .max_dflt = 10000,
+    .max_limit = 200000,
+    .key = "model_versions",
+    .fill = version_json_row,
+};
 
 st_status ml_version_search(ml_store *s, const char *filter, const char *const *order_by,
                             int n_order_by, int64_t max_results, const char *page_token,
                             json_t **out, st_error *err)
 {
-    *out = NULL;
-    int64_t limit, offset;
-    st_status rc = ml_page_limit(max_results, 10000, 200000, &limit, err);
-    if (rc == ST_OK)
-        rc = ml_page_offset(page_token, &offset, err);
-    st_arena *a = rc == ST_OK ? st_arena_new(0) : NULL;
-    if (rc != ST_OK || !a)
-        return rc != ST_OK ? rc : st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    ml_query q;
-    ml_query_init(&q, a);
-    ml_query_sql(&q, "SELECT " MV_COLS " FROM ml_model_versions v WHERE 1");
-    ml_clause *cl;
-    int n_cl;
-    rc = ml_filter_parse(filter, a, &cl, &n_cl, err);
-    for (int i = 0; rc == ST_OK && i < n_cl; i++)
-        rc = version_filter(&q, &cl[i], err);
-    static const char *const k_cols[] = { "name", "version", "creation_timestamp",
-                                          "last_updated_timestamp", "run_id", "current_stage" };
-    ml_query_sql(&q, " ORDER BY ");
-    bool unused = false;
-    for (int i = 0; rc == ST_OK && i < n_order_by; i++)
-        rc = order_term(&q, order_by[i], a, k_cols, (int)ST_ARRAY_LEN(k_cols), "v.", &unused,
-                        "", err);
-    ml_query_sql(&q, "v.name ASC, v.version DESC");
-    ml_query_page(&q, limit, offset);
-    return search_finish(s, &q, rc, offset, limit, "model_versions", version_json_row, out,
-                         err);
+    ml_search_req req = { .filter = filter, .order_by = order_by, .n_order_by = n_order_by,
+                          .max_results = max_results, .page_token = page_token };
+    return ml_search_exec(s, &k_version_search, &req, out, err);
 }
 
 st_status ml_version_transition(ml_store *s, const char *name, const char *version,
@@ -899,7 +818,6 @@ static st_status resolve_version(ml_store *s, const char *name, const char *suff
     st_status rc = model_exists(s, name, err);
     if (rc != ST_OK)
         return rc;
-    bool found = false;
     if (!suffix || strcasecmp(suffix, "latest") == 0) {
         rc = ml_query_int(s, "SELECT max(version) FROM ml_model_versions WHERE name = ?1",
                           (ml_arg[]){ ml_s(name) }, 1, num, NULL, err);
@@ -908,15 +826,8 @@ static st_status resolve_version(ml_store *s, const char *name, const char *suff
                                                     "versions", name);
         return rc;
     }
-    if (ml_parse_id(suffix, num)) {
-        int64_t one;
-        rc = ml_query_int(s, "SELECT 1 FROM ml_model_versions WHERE name = ?1 AND version = ?2",
-                          (ml_arg[]){ ml_s(name), ml_i(*num) }, 2, &one, &found, err);
-        if (rc == ST_OK && !found)
-            rc = st_error_set(err, ST_ERR_NOTFOUND, "Model Version (name=%s, version=%s) not "
-                                                    "found", name, suffix);
-        return rc;
-    }
+    if (ml_parse_id(suffix, num))
+        return version_found(s, name, *num, suffix, err);
     const char *stage;
     if ((rc = stage_check(suffix, &stage, err)) != ST_OK)
         return rc;

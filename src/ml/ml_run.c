@@ -125,11 +125,12 @@ static st_status run_check_active(ml_store *s, const char *run_id, st_error *err
                       "artifact_uri, lifecycle_stage"
 
 /* RunInfo from the current row of a query selecting RUN_INFO_COLS. */
-static json_t *run_info_row(sqlite3_stmt *st)
+static st_status run_info_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err)
 {
-    json_t *i = json_object();
+    (void)s;
+    json_t *i = *out = json_object();
     if (!i)
-        return NULL;
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
     ml_json_set_col(i, "run_id", st, 0);
     ml_json_set_col(i, "run_uuid", st, 0);
     ml_json_set_col(i, "run_name", st, 1);
@@ -141,7 +142,7 @@ static json_t *run_info_row(sqlite3_stmt *st)
         json_object_set_new(i, "end_time", json_integer(sqlite3_column_int64(st, 6)));
     ml_json_set_col(i, "artifact_uri", st, 7);
     ml_json_set_col(i, "lifecycle_stage", st, 8);
-    return i;
+    return ST_OK;
 }
 
 static st_status run_info_get(ml_store *s, const char *run_id, json_t **out, st_error *err)
@@ -150,33 +151,29 @@ static st_status run_info_get(ml_store *s, const char *run_id, json_t **out, st_
     *out = NULL;
     st_status rc = ml_stmt(s, "SELECT " RUN_INFO_COLS " FROM ml_runs WHERE run_id = ?1",
                            (ml_arg[]){ ml_s(run_id ? run_id : "") }, 1, &st, err);
-    if (rc != ST_OK)
-        return rc;
-    bool row;
-    rc = ml_step(s, st, &row, err);
-    if (rc == ST_OK && !row)
+    if (rc == ST_OK)
+        rc = ml_json_first(s, st, run_info_row, out, err);
+    if (rc == ST_OK && !*out)
         rc = st_error_set(err, ST_ERR_NOTFOUND, "Run with id=%.100s not found",
                           run_id ? run_id : "");
-    if (rc == ST_OK && !(*out = run_info_row(st)))
-        rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    sqlite3_finalize(st);
     return rc;
 }
 
 /* Metric {key, value, timestamp, step} from columns key, value, is_nan,
 ** timestamp, step starting at column 0. */
-static json_t *metric_row(sqlite3_stmt *st)
+static st_status metric_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err)
 {
-    json_t *m = json_object();
+    (void)s;
+    json_t *m = *out = json_object();
     if (!m)
-        return NULL;
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
     ml_json_set_col(m, "key", st, 0);
     json_object_set_new(m, "value", sqlite3_column_int(st, 2) ? json_string("NaN")
                                                              : ml_json_double(
                                                                    sqlite3_column_double(st, 1)));
     json_object_set_new(m, "timestamp", json_integer(sqlite3_column_int64(st, 3)));
     json_object_set_new(m, "step", json_integer(sqlite3_column_int64(st, 4)));
-    return m;
+    return ST_OK;
 }
 
 /* [Metric] of the rows of sql (columns as metric_row reads them). */
@@ -186,24 +183,7 @@ static st_status metric_list(ml_store *s, const char *sql, const ml_arg *args, i
     sqlite3_stmt *st;
     *out = NULL;
     st_status rc = ml_stmt(s, sql, args, n, &st, err);
-    if (rc != ST_OK)
-        return rc;
-    json_t *arr = json_array();
-    bool row = true;
-    if (!arr)
-        rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    while (rc == ST_OK && (rc = ml_step(s, st, &row, err)) == ST_OK && row) {
-        json_t *m = metric_row(st);
-        if (!m || json_array_append_new(arr, m) != 0)
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    }
-    sqlite3_finalize(st);
-    if (rc != ST_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return ST_OK;
+    return rc == ST_OK ? ml_json_list(s, st, metric_row, out, err) : rc;
 }
 
 /* {dataset_inputs: [...]} (the member left out when there are none). */
@@ -349,6 +329,39 @@ static st_status check_value(const char *what, const char *key, const char *valu
     return ST_OK;
 }
 
+/* What a logged key / value pair is: params and tags. */
+typedef struct kv_kind {
+    const char *what;         /* static: the key's kind, for ml_check_key */
+    const char *value_what;   /* static: the value's, for check_value */
+    size_t      max;          /* bytes a value may have */
+    /* stores it (inside a transaction) */
+    st_status (*put)(ml_store *s, const char *run_id, const char *key, const char *value,
+                     st_error *err);
+} kv_kind;
+
+static const kv_kind k_param_kind = { "param", "Param value", ML_PARAM_VALUE_MAX, put_param };
+static const kv_kind k_tag_kind = { "tag", "Tag value", ML_TAG_VALUE_MAX, put_tag };
+
+/* Checks the key and the value's length of kv, a k. */
+static st_status kv_check(const kv_kind *k, const ml_kv *kv, st_error *err)
+{
+    st_status rc = ml_check_key(k->what, kv->key, err);
+    return rc == ST_OK ? check_value(k->value_what, kv->key, kv->value, k->max, err) : rc;
+}
+
+/* Logs kv, a k, to active run run_id in a transaction of its own. */
+static st_status log_kv(ml_store *s, const char *run_id, const kv_kind *k, const ml_kv *kv,
+                        st_error *err)
+{
+    st_status rc = kv_check(k, kv, err);
+    if (rc != ST_OK || (rc = ml_tx_begin(s, err)) != ST_OK)
+        return rc;
+    rc = run_check_active(s, run_id, err);
+    if (rc == ST_OK)
+        rc = k->put(s, run_id, kv->key, kv->value, err);
+    return ml_tx_end(s, rc, err);
+}
+
 /* ---- runs ----------------------------------------------------------------------------- */
 
 /* Resolves the name of a new run: run_name, else the mlflow.runName tag,
@@ -394,11 +407,7 @@ st_status ml_run_create(ml_store *s, const char *experiment_id, const char *user
     if (rc != ST_OK || (rc = ml_tx_begin(s, err)) != ST_OK)
         return rc;
     int64_t num;
-    bool active;
-    rc = ml_experiment_lookup(s, exp, &num, &active, err);
-    if (rc == ST_OK && !active)
-        rc = st_error_set(err, ST_ERR_ARGUMENT, "The experiment %s must be in the 'active' "
-                                                "state. Current state is deleted.", exp);
+    rc = ml_experiment_check_active(s, exp, &num, err);
     if (rc == ST_OK)
         rc = ml_exec(s, "INSERT INTO ml_runs (run_id, experiment_id, run_name, user_id, status, "
                         "start_time, artifact_uri, lifecycle_stage) SELECT ?1, experiment_id, "
@@ -495,48 +504,53 @@ st_status ml_run_restore(ml_store *s, const char *run_id, st_error *err)
 
 /* ---- run search ------------------------------------------------------------------------ */
 
-/* Column of attribute key of ml_runs r; *numeric tells how it compares. */
-static const char *run_attr_col(const char *key, bool *numeric)
+/* The attributes of ml_runs r that filters and order_by name. */
+static const ml_col k_run_attrs[] = {
+    { "run_id", "r.run_id", false },       { "run_uuid", "r.run_id", false },
+    { "run_name", "r.run_name", false },   { "status", "r.status", false },
+    { "user_id", "r.user_id", false },     { "artifact_uri", "r.artifact_uri", false },
+    { "lifecycle_stage", "r.lifecycle_stage", false },
+    { "start_time", "r.start_time", true }, { "end_time", "r.end_time", true },
+    { "created", "r.start_time", true },   { "experiment_id", "r.experiment_id", true },
+    { NULL, NULL, false },
+};
+
+/* The key/value table of metrics, params and tags of ml_runs r. */
+static const char *const k_run_kv_tables[] = { [ML_ENT_METRIC] = "ml_latest_metrics",
+                                               [ML_ENT_PARAM] = "ml_params",
+                                               [ML_ENT_TAG] = "ml_tags" };
+
+/* "r.experiment_id IN (...) AND " for the searched experiments. */
+static st_status run_scope(ml_query *q, const char *const *ids, int n_ids, st_error *err)
 {
-    static const struct { const char *key, *col; bool num; } k_attrs[] = {
-        { "run_id", "r.run_id", false },       { "run_uuid", "r.run_id", false },
-        { "run_name", "r.run_name", false },   { "status", "r.status", false },
-        { "user_id", "r.user_id", false },     { "artifact_uri", "r.artifact_uri", false },
-        { "lifecycle_stage", "r.lifecycle_stage", false },
-        { "start_time", "r.start_time", true }, { "end_time", "r.end_time", true },
-        { "created", "r.start_time", true },   { "experiment_id", "r.experiment_id", true },
-    };
-    for (size_t i = 0; i < ST_ARRAY_LEN(k_attrs); i++)
-        if (strcmp(key, k_attrs[i].key) == 0) {
-            *numeric = k_attrs[i].num;
-            return k_attrs[i].col;
-        }
-    return NULL;
+    ml_query_sql(q, "r.experiment_id IN (");
+    for (int i = 0; i < n_ids; i++) {
+        int64_t num;
+        if (!ml_parse_id(ids[i], &num))
+            return st_error_set(err, ST_ERR_ARGUMENT, "Invalid experiment id '%.100s'",
+                                ids[i] ? ids[i] : "");
+        ml_query_sql(q, i ? ", " : "");
+        ml_query_arg(q, ml_i(num));
+    }
+    ml_query_sql(q, ") AND ");
+    return ST_OK;
 }
 
-/* " AND <condition>" for one clause of a run filter. */
+/* The condition of one clause of a run filter. */
 static st_status run_filter(ml_query *q, const ml_clause *c, st_error *err)
 {
-    static const char *const k_tables[] = { [ML_ENT_METRIC] = "ml_latest_metrics",
-                                            [ML_ENT_PARAM] = "ml_params",
-                                            [ML_ENT_TAG] = "ml_tags" };
-    ml_query_sql(q, " AND ");
-    bool numeric = false;
-    st_status rc;
+    static const char *const k_heads[] = {
+        [ML_ENT_METRIC] = "EXISTS (SELECT 1 FROM ml_latest_metrics t WHERE t.run_id = r.run_id "
+                          "AND t.is_nan = 0 AND t.key = ",
+        [ML_ENT_PARAM] = "EXISTS (SELECT 1 FROM ml_params t WHERE t.run_id = r.run_id AND "
+                         "t.key = ",
+        [ML_ENT_TAG] = "EXISTS (SELECT 1 FROM ml_tags t WHERE t.run_id = r.run_id AND t.key = ",
+    };
     switch (c->ent) {
     case ML_ENT_METRIC:
     case ML_ENT_PARAM:
     case ML_ENT_TAG:
-        if ((rc = ml_clause_check(c, c->ent == ML_ENT_METRIC, err)) != ST_OK)
-            return rc;
-        ml_query_sql(q, "EXISTS (SELECT 1 FROM ");
-        ml_query_sql(q, k_tables[c->ent]);
-        ml_query_sql(q, " x WHERE x.run_id = r.run_id AND x.key = ");
-        ml_query_arg(q, ml_s(c->key));
-        ml_query_sql(q, c->ent == ML_ENT_METRIC ? " AND x.is_nan = 0 AND " : " AND ");
-        ml_query_compare(q, "x.value", c);
-        ml_query_sql(q, ")");
-        return ST_OK;
+        return ml_key_filter(q, k_heads[c->ent], c, c->ent == ML_ENT_METRIC, err);
     case ML_ENT_DATASET: {
         const char *col = strcmp(c->key, "name") == 0     ? "i.name"
                           : strcmp(c->key, "digest") == 0 ? "i.digest"
@@ -548,7 +562,8 @@ static st_status run_filter(ml_query *q, const ml_clause *c, st_error *err)
         if (!col)
             return st_error_set(err, ST_ERR_ARGUMENT, "Invalid dataset key '%s': use name, "
                                                       "digest or context", c->key);
-        if ((rc = ml_clause_check(c, false, err)) != ST_OK)
+        st_status rc = ml_clause_check(c, false, err);
+        if (rc != ST_OK)
             return rc;
         ml_query_sql(q, "EXISTS (SELECT 1 FROM ml_run_inputs i WHERE i.run_id = r.run_id AND ");
         ml_query_compare(q, col, c);
@@ -558,53 +573,30 @@ static st_status run_filter(ml_query *q, const ml_clause *c, st_error *err)
     case ML_ENT_ATTR:
         break;
     }
-    const char *col = run_attr_col(c->key, &numeric);
-    if (!col)
-        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid attribute key '%s' specified. Valid "
-                                                  "keys are run_id, run_name, status, user_id, "
-                                                  "artifact_uri, start_time, end_time", c->key);
-    if ((rc = ml_clause_check(c, numeric, err)) == ST_OK)
-        ml_query_compare(q, col, c);
-    return rc;
+    return ml_attr_filter(q, k_run_attrs, "run_id, run_name, status, user_id, artifact_uri, "
+                                          "start_time, end_time", c, err);
 }
 
-/* Appends the ORDER BY terms of one order_by entry (missing values last). */
-static st_status run_order(ml_query *q, const char *text, st_arena *a, bool *has_start,
-                           st_error *err)
+/* Orders by a metric, param or tag (missing values, then NaN metrics, last). */
+static bool run_order_key(ml_query *q, const ml_order *o, const char *dir)
 {
-    ml_order o;
-    st_status rc = ml_order_parse(text, a, &o, err);
-    if (rc != ST_OK)
-        return rc;
-    const char *dir = o.desc ? " DESC, " : " ASC, ";
-    if (o.ent == ML_ENT_METRIC || o.ent == ML_ENT_PARAM || o.ent == ML_ENT_TAG) {
-        const char *tbl = o.ent == ML_ENT_METRIC ? "ml_latest_metrics"
-                          : o.ent == ML_ENT_PARAM ? "ml_params" : "ml_tags";
-        /* rank: 0 a value, 1 NaN (metrics), 2 missing -- always ascending */
-        ml_query_sql(q, "coalesce((SELECT ");
-        ml_query_sql(q, o.ent == ML_ENT_METRIC ? "x.is_nan" : "0");
-        ml_query_sql(q, " FROM ");
-        ml_query_sql(q, tbl);
-        ml_query_sql(q, " x WHERE x.run_id = r.run_id AND x.key = ");
-        ml_query_arg(q, ml_s(o.key));
-        ml_query_sql(q, "), 2) ASC, (SELECT x.value FROM ");
-        ml_query_sql(q, tbl);
-        ml_query_sql(q, " x WHERE x.run_id = r.run_id AND x.key = ");
-        ml_query_arg(q, ml_s(o.key));
-        ml_query_sql(q, ")");
-        ml_query_sql(q, dir);
-        return ST_OK;
-    }
-    bool numeric;
-    const char *col = o.ent == ML_ENT_ATTR ? run_attr_col(o.key, &numeric) : NULL;
-    if (!col)
-        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid order_by clause '%s'", text);
-    *has_start |= strcmp(col, "r.start_time") == 0;
-    ml_query_sql(q, col);
-    ml_query_sql(q, " IS NULL, ");
-    ml_query_sql(q, col);
+    if (o->ent != ML_ENT_METRIC && o->ent != ML_ENT_PARAM && o->ent != ML_ENT_TAG)
+        return false;
+    const char *tbl = k_run_kv_tables[o->ent];
+    /* rank: 0 a value, 1 NaN (metrics), 2 missing -- always ascending */
+    ml_query_sql(q, "coalesce((SELECT ");
+    ml_query_sql(q, o->ent == ML_ENT_METRIC ? "x.is_nan" : "0");
+    ml_query_sql(q, " FROM ");
+    ml_query_sql(q, tbl);
+    ml_query_sql(q, " x WHERE x.run_id = r.run_id AND x.key = ");
+    ml_query_arg(q, ml_s(o->key));
+    ml_query_sql(q, "), 2) ASC, (SELECT x.value FROM ");
+    ml_query_sql(q, tbl);
+    ml_query_sql(q, " x WHERE x.run_id = r.run_id AND x.key = ");
+    ml_query_arg(q, ml_s(o->key));
+    ml_query_sql(q, ")");
     ml_query_sql(q, dir);
-    return ST_OK;
+    return true;
 }
 
 static st_status run_json_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err)
@@ -612,72 +604,34 @@ static st_status run_json_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_er
     return run_json(s, (const char *)sqlite3_column_text(st, 0), out, err);
 }
 
-/* Builds the run search query (everything but the page). */
-static st_status run_search_query(ml_query *q, const char *const *experiment_ids,
-                                  int n_experiments, const char *filter, const char *view,
-                                  const char *const *order_by, int n_order_by, st_error *err)
-{
-    ml_query_sql(q, "SELECT r.run_id FROM ml_runs r WHERE r.experiment_id IN (");
-    for (int i = 0; i < n_experiments; i++) {
-        int64_t num;
-        if (!ml_parse_id(experiment_ids[i], &num))
-            return st_error_set(err, ST_ERR_ARGUMENT, "Invalid experiment id '%.100s'",
-                                experiment_ids[i] ? experiment_ids[i] : "");
-        ml_query_sql(q, i ? ", " : "");
-        ml_query_arg(q, ml_i(num));
-    }
-    ml_query_sql(q, ") AND ");
-    st_status rc = ml_view_condition(view, "r.lifecycle_stage", q, err);
-    ml_clause *cl = NULL;
-    int n_cl = 0;
-    if (rc == ST_OK)
-        rc = ml_filter_parse(filter, q->a, &cl, &n_cl, err);
-    for (int i = 0; rc == ST_OK && i < n_cl; i++)
-        rc = run_filter(q, &cl[i], err);
-    ml_query_sql(q, " ORDER BY ");
-    bool has_start = false;
-    for (int i = 0; rc == ST_OK && i < n_order_by; i++)
-        rc = run_order(q, order_by[i], q->a, &has_start, err);
-    if (!has_start)
-        ml_query_sql(q, "r.start_time DESC, ");
-    ml_query_sql(q, "r.run_id ASC");
-    return rc;
-}
+/* Runs order by start_time DESC, then run_id, after any order_by. */
+static const ml_search_def k_run_search = {
+    .select = "SELECT r.run_id FROM ml_runs r WHERE ",
+    .scope = run_scope,
+    .view_col = "r.lifecycle_stage",
+    .filter = run_filter,
+    .order_cols = k_run_attrs,
+    .order_key = run_order_key,
+    .nulls_last = true,
+    .seen_col = "r.start_time",
+    .tie_unseen = "r.start_time DESC, r.run_id ASC",
+    .tie_seen = "r.run_id ASC",
+    .max_dflt = 1000,
+    .max_limit = 50000,
+    .key = "runs",
+    .fill = run_json_row,
+};
 
 st_status ml_run_search(ml_store *s, const char *const *experiment_ids, int n_experiments,
                         const char *filter, const char *view, const char *const *order_by,
                         int n_order_by, int64_t max_results, const char *page_token,
                         json_t **out, st_error *err)
 {
-    *out = NULL;
-    int64_t limit, offset;
-    st_status rc = ml_page_limit(max_results, 1000, 50000, &limit, err);
-    if (rc == ST_OK)
-        rc = ml_page_offset(page_token, &offset, err);
-    if (rc != ST_OK)
-        return rc;
-    st_arena *a = st_arena_new(0);
-    json_t *res = json_object();
-    if (!a || !res) {
-        st_arena_free(a);
-        json_decref(res);
-        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    }
-    ml_query q;
-    ml_query_init(&q, a);
-    rc = run_search_query(&q, experiment_ids, n_experiments, filter, view, order_by, n_order_by,
-                          err);
-    ml_query_page(&q, limit, offset);
-    if (rc == ST_OK)
-        rc = ml_search_collect(s, &q, offset, limit, "runs", run_json_row, res, err);
-    ml_query_destroy(&q);
-    st_arena_free(a);
-    if (rc != ST_OK) {
-        json_decref(res);
-        return rc;
-    }
-    *out = res;
-    return ST_OK;
+    ml_search_req req = { .view = view, .filter = filter, .order_by = order_by,
+                          .n_order_by = n_order_by, .max_results = max_results,
+                          .page_token = page_token, .scope_ids = experiment_ids,
+                          .n_scope_ids = n_experiments };
+    return ml_search_exec(s, &k_run_search, &req, out, err);
 }
 
 /* ---- logging -------------------------------------------------------------------------- */
@@ -698,29 +652,13 @@ st_status ml_log_metric(ml_store *s, const char *run_id, const char *key, double
 st_status ml_log_param(ml_store *s, const char *run_id, const char *key, const char *value,
                        st_error *err)
 {
-    st_status rc = ml_check_key("param", key, err);
-    if (rc == ST_OK)
-        rc = check_value("Param value", key, value, ML_PARAM_VALUE_MAX, err);
-    if (rc != ST_OK || (rc = ml_tx_begin(s, err)) != ST_OK)
-        return rc;
-    rc = run_check_active(s, run_id, err);
-    if (rc == ST_OK)
-        rc = put_param(s, run_id, key, value, err);
-    return ml_tx_end(s, rc, err);
+    return log_kv(s, run_id, &k_param_kind, &(ml_kv){ key, value }, err);
 }
 
 st_status ml_set_tag(ml_store *s, const char *run_id, const char *key, const char *value,
                      st_error *err)
 {
-    st_status rc = ml_check_key("tag", key, err);
-    if (rc == ST_OK)
-        rc = check_value("Tag value", key, value, ML_TAG_VALUE_MAX, err);
-    if (rc != ST_OK || (rc = ml_tx_begin(s, err)) != ST_OK)
-        return rc;
-    rc = run_check_active(s, run_id, err);
-    if (rc == ST_OK)
-        rc = put_tag(s, run_id, key, value, err);
-    return ml_tx_end(s, rc, err);
+    return log_kv(s, run_id, &k_tag_kind, &(ml_kv){ key, value }, err);
 }
 
 st_status ml_delete_tag(ml_store *s, const char *run_id, const char *key, st_error *err)
@@ -770,10 +708,7 @@ static st_status batch_check(const ml_metric *metrics, int n_metrics, const ml_k
     for (int i = 0; rc == ST_OK && i < n_metrics; i++)
         rc = ml_check_key("metric", metrics[i].key, err);
     for (int i = 0; rc == ST_OK && i < n_params; i++) {
-        rc = ml_check_key("param", params[i].key, err);
-        if (rc == ST_OK)
-            rc = check_value("Param value", params[i].key, params[i].value,
-                             ML_PARAM_VALUE_MAX, err);
+        rc = kv_check(&k_param_kind, &params[i], err);
         for (int j = 0; rc == ST_OK && j < i; j++)
             if (strcmp(params[i].key, params[j].key) == 0)
                 rc = st_error_set(err, ST_ERR_ARGUMENT,
@@ -781,11 +716,8 @@ static st_status batch_check(const ml_metric *metrics, int n_metrics, const ml_k
                                   "ensure the request contains only one param value per param "
                                   "key.", params[i].key);
     }
-    for (int i = 0; rc == ST_OK && i < n_tags; i++) {
-        rc = ml_check_key("tag", tags[i].key, err);
-        if (rc == ST_OK)
-            rc = check_value("Tag value", tags[i].key, tags[i].value, ML_TAG_VALUE_MAX, err);
-    }
+    for (int i = 0; rc == ST_OK && i < n_tags; i++)
+        rc = kv_check(&k_tag_kind, &tags[i], err);
     return rc;
 }
 
@@ -958,6 +890,23 @@ static const char *skip_authority(const char *p)
 
 static st_status local_path(ml_store *s, const char *uri, int depth, char **out, st_error *err);
 
+/* The local folder of run_id's artifact URI, resolved at depth. Heap. */
+static st_status run_artifact_local(ml_store *s, const char *run_id, int depth, char **out,
+                                    st_error *err)
+{
+    *out = NULL;
+    char *uri;
+    st_status rc = ml_query_text(s, "SELECT artifact_uri FROM ml_runs WHERE run_id = ?1",
+                                 (ml_arg[]){ ml_s(run_id ? run_id : "") }, 1, &uri, err);
+    if (rc == ST_OK && !uri)
+        rc = st_error_set(err, ST_ERR_NOTFOUND, "Run with id=%.100s not found",
+                          run_id ? run_id : "");
+    if (rc == ST_OK)
+        rc = local_path(s, uri, depth, out, err);
+    st_free(uri);
+    return rc;
+}
+
 /* runs:/<run_id>/<path>. */
 static st_status runs_uri_path(ml_store *s, const char *rest, int depth, char **out,
                                st_error *err)
@@ -974,17 +923,11 @@ static st_status runs_uri_path(ml_store *s, const char *rest, int depth, char **
     id[n] = 0;
     const char *rel = slash ? slash + 1 : "";
     st_status rc = check_path(rel, false, err);
-    char *uri = NULL, *base = NULL;
+    char *base = NULL;
     if (rc == ST_OK)
-        rc = ml_query_text(s, "SELECT artifact_uri FROM ml_runs WHERE run_id = ?1",
-                           (ml_arg[]){ ml_s(id) }, 1, &uri, err);
-    if (rc == ST_OK && !uri)
-        rc = st_error_set(err, ST_ERR_NOTFOUND, "Run with id=%s not found", id);
-    if (rc == ST_OK)
-        rc = local_path(s, uri, depth + 1, &base, err);
+        rc = run_artifact_local(s, id, depth + 1, &base, err);
     if (rc == ST_OK)
         rc = join_path(base, rel, out, err);
-    st_free(uri);
     st_free(base);
     return rc;
 }
@@ -1039,17 +982,7 @@ st_status ml_store_local_path(ml_store *s, const char *uri, char **out, st_error
 
 st_status ml_run_artifact_path(ml_store *s, const char *run_id, char **out, st_error *err)
 {
-    *out = NULL;
-    char *uri;
-    st_status rc = ml_query_text(s, "SELECT artifact_uri FROM ml_runs WHERE run_id = ?1",
-                                 (ml_arg[]){ ml_s(run_id ? run_id : "") }, 1, &uri, err);
-    if (rc == ST_OK && !uri)
-        rc = st_error_set(err, ST_ERR_NOTFOUND, "Run with id=%.100s not found",
-                          run_id ? run_id : "");
-    if (rc == ST_OK)
-        rc = local_path(s, uri, 1, out, err);
-    st_free(uri);
-    return rc;
+    return run_artifact_local(s, run_id, 1, out, err);
 }
 
 st_status ml_run_artifact_dir(ml_store *s, const char *run_id, char **out, st_error *err)

@@ -19,18 +19,33 @@
 
 /* ---- scanner ------------------------------------------------------------------ */
 
+/* Bounds on one filter, so that the SQL built from it stays inside SQLite's
+** limits (expression depth 1000, bound variables) whatever a client sends:
+** past them the search is refused as bad syntax, not failed as an SQLite
+** error. */
+#define ML_FILTER_MAX_CLAUSES 100     /* comparisons joined by AND (messages say 100) */
+#define ML_FILTER_MAX_VALUES  10000   /* values of all IN / NOT IN lists (messages say 10000) */
+
 typedef struct scan {
     const char *p;            /* borrowed: next unread byte */
     const char *text;         /* borrowed: the whole filter, for messages */
     const char *what;         /* "filter" or "order_by clause" */
     st_arena   *a;            /* borrowed: results */
     st_error   *err;
+    int         n_values;     /* list values read so far (ML_FILTER_MAX_VALUES) */
 } scan;
 
+/* Quotes at most 200 bytes of the text (cut before a UTF-8 character), so
+** that the reason still fits in the message of a long filter. */
 static st_status scan_fail(scan *sc, const char *why)
 {
-    return st_error_set(sc->err, ST_ERR_ARGUMENT, "Invalid %s '%s': %s", sc->what, sc->text,
-                        why);
+    size_t n = strlen(sc->text);
+    bool cut = n > 200;
+    if (cut)
+        for (n = 200; n > 0 && ((unsigned char)sc->text[n] & 0xC0) == 0x80;)
+            n--;
+    return st_error_set(sc->err, ST_ERR_ARGUMENT, "Invalid %s '%.*s%s': %s", sc->what, (int)n,
+                        sc->text, cut ? "..." : "", why);
 }
 
 static void skip_ws(scan *sc)
@@ -229,6 +244,8 @@ static st_status scan_list(scan *sc, ml_clause *c)
                                                           : scan_number(sc, &num, &v);
         if (rc != ST_OK)
             return rc;
+        if (++sc->n_values > ML_FILTER_MAX_VALUES)
+            return scan_fail(sc, "too many values in IN lists (at most 10000)");
         if (c->n_list == cap) {
             int ncap = cap ? cap * 2 : 4;
             const char **nl = st_arena_realloc(sc->a, c->list, (size_t)cap * sizeof *nl,
@@ -278,10 +295,12 @@ st_status ml_filter_parse(const char *filter, st_arena *a, ml_clause **out, int 
 {
     *out = NULL;
     *n_out = 0;
-    scan sc = { filter ? filter : "", filter ? filter : "", "filter", a, err };
+    scan sc = { filter ? filter : "", filter ? filter : "", "filter", a, err, 0 };
     skip_ws(&sc);
     int cap = 0;
     while (*sc.p) {
+        if (*n_out == ML_FILTER_MAX_CLAUSES)
+            return scan_fail(&sc, "too many comparisons (at most 100)");
         if (*n_out == cap) {
             int ncap = cap ? cap * 2 : 4;
             ml_clause *nc = st_arena_realloc(a, *out, (size_t)cap * sizeof *nc,
@@ -311,7 +330,7 @@ st_status ml_filter_parse(const char *filter, st_arena *a, ml_clause **out, int 
 
 st_status ml_order_parse(const char *text, st_arena *a, ml_order *out, st_error *err)
 {
-    scan sc = { text ? text : "", text ? text : "", "order_by clause", a, err };
+    scan sc = { text ? text : "", text ? text : "", "order_by clause", a, err, 0 };
     memset(out, 0, sizeof *out);
     st_status rc = scan_ident(&sc, &out->ent, &out->key);
     if (rc != ST_OK)
@@ -394,9 +413,10 @@ void ml_query_arg(ml_query *q, ml_arg v)
         q->cap = ncap;
     }
     q->args[q->n_args++] = v;
-    char ph[16];
-    snprintf(ph, sizeof ph, "?%d", q->n_args);
-    ml_query_sql(q, ph);
+    /* A bare '?' is parameter n_args, as "?N" would be (nothing else in the
+    ** text is a parameter); SQLite looks every "?N" up in a list, which made
+    ** a filter or request with thousands of values take quadratic time. */
+    ml_query_sql(q, "?");
 }
 
 st_status ml_query_stmt(ml_store *s, ml_query *q, sqlite3_stmt **out, st_error *err)

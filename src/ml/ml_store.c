@@ -1,7 +1,9 @@
 /* ml_store.c -- the tracking store: opening (tables in WAREHOUSE/metastore.db
 ** beside the catalog's, WAL, busy timeout, schema version in ml_meta), the
-** SQLite and JSON helpers shared with ml_registry.c, and experiments with
-** their tags and lifecycle. Runs, logging, metric history and artifacts are
+** SQLite and JSON helpers shared with ml_run.c and ml_registry.c, the search
+** runner behind all four searches (ml_search_exec: paging, filter clauses,
+** order_by and the tie-breaking tail, driven by one ml_search_def table per
+** entity), and experiments with their tags and lifecycle. Runs, logging, metric history and artifacts are
 ** in ml_run.c; the search syntax in ml_search.c. The schema is described in
 ** README.md here.
 **
@@ -180,15 +182,22 @@ st_status ml_step(ml_store *s, sqlite3_stmt *st, bool *row, st_error *err)
     return ml_sql_error(s, "run a metastore statement", err);
 }
 
+/* Prepares sql with args and steps it once; *row tells whether *st (NULL
+** after a prepare error; the caller finalizes it) stands on a first row. */
+static st_status stmt_first(ml_store *s, const char *sql, const ml_arg *args, int n,
+                            sqlite3_stmt **st, bool *row, st_error *err)
+{
+    *row = false;
+    st_status rc = ml_stmt(s, sql, args, n, st, err);
+    return rc == ST_OK ? ml_step(s, *st, row, err) : rc;
+}
+
 st_status ml_exec(ml_store *s, const char *sql, const ml_arg *args, int n, int *changes,
                   st_error *err)
 {
     sqlite3_stmt *st;
-    st_status rc = ml_stmt(s, sql, args, n, &st, err);
-    if (rc != ST_OK)
-        return rc;
     bool row;
-    rc = ml_step(s, st, &row, err);
+    st_status rc = stmt_first(s, sql, args, n, &st, &row, err);
     sqlite3_finalize(st);
     if (changes)
         *changes = rc == ST_OK ? sqlite3_changes(s->sql) : 0;
@@ -199,14 +208,9 @@ st_status ml_query_int(ml_store *s, const char *sql, const ml_arg *args, int n, 
                        bool *found, st_error *err)
 {
     sqlite3_stmt *st;
-    *out = 0;
-    st_status rc = ml_stmt(s, sql, args, n, &st, err);
-    if (rc != ST_OK)
-        return rc;
-    bool row = false;
-    rc = ml_step(s, st, &row, err);
-    if (rc == ST_OK && row)
-        *out = sqlite3_column_int64(st, 0);
+    bool row;
+    st_status rc = stmt_first(s, sql, args, n, &st, &row, err);
+    *out = rc == ST_OK && row ? sqlite3_column_int64(st, 0) : 0;
     if (found)
         *found = row;
     sqlite3_finalize(st);
@@ -223,12 +227,9 @@ st_status ml_query_text(ml_store *s, const char *sql, const ml_arg *args, int n,
                         st_error *err)
 {
     sqlite3_stmt *st;
+    bool row;
     *out = NULL;
-    st_status rc = ml_stmt(s, sql, args, n, &st, err);
-    if (rc != ST_OK)
-        return rc;
-    bool row = false;
-    rc = ml_step(s, st, &row, err);
+    st_status rc = stmt_first(s, sql, args, n, &st, &row, err);
     if (rc == ST_OK && row && sqlite3_column_type(st, 0) != SQLITE_NULL &&
         !(*out = ml_col_dup(st, 0)))
         rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
@@ -271,34 +272,63 @@ void ml_json_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int i)
         json_object_set_new(obj, key, json_string((const char *)v));
 }
 
+st_status ml_rows_append(ml_store *s, sqlite3_stmt *st, ml_row_json fill, json_t *arr,
+                         st_error *err)
+{
+    bool row = true;
+    st_status rc = ST_OK;
+    while (rc == ST_OK && (rc = ml_step(s, st, &row, err)) == ST_OK && row) {
+        json_t *item;
+        if ((rc = fill(s, st, &item, err)) == ST_OK && json_array_append_new(arr, item) != 0)
+            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+st_status ml_json_list(ml_store *s, sqlite3_stmt *st, ml_row_json fill, json_t **out,
+                       st_error *err)
+{
+    json_t *arr = json_array();
+    st_status rc = ml_rows_append(s, st, fill, arr, err);
+    if (rc != ST_OK) {
+        json_decref(arr);
+        arr = NULL;
+    }
+    *out = arr;
+    return rc;
+}
+
+st_status ml_json_first(ml_store *s, sqlite3_stmt *st, ml_row_json fill, json_t **out,
+                        st_error *err)
+{
+    *out = NULL;
+    bool row;
+    st_status rc = ml_step(s, st, &row, err);
+    if (rc == ST_OK && row)
+        rc = fill(s, st, out, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* {key, value} of columns 0 and 1. */
+static st_status kv_row(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err)
+{
+    (void)s;
+    if (!(*out = json_object()))
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    ml_json_set_col(*out, "key", st, 0);
+    ml_json_set_col(*out, "value", st, 1);
+    return ST_OK;
+}
+
 st_status ml_json_kv_list(ml_store *s, const char *sql, const ml_arg *args, int n, json_t **out,
                           st_error *err)
 {
-    *out = NULL;
     sqlite3_stmt *st;
+    *out = NULL;
     st_status rc = ml_stmt(s, sql, args, n, &st, err);
-    if (rc != ST_OK)
-        return rc;
-    json_t *arr = json_array();
-    bool row = arr != NULL;
-    if (!arr)
-        rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    while (rc == ST_OK && (rc = ml_step(s, st, &row, err)) == ST_OK && row) {
-        json_t *kv = json_object();
-        if (!kv || json_array_append_new(arr, kv) != 0) {
-            rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-            break;
-        }
-        ml_json_set_col(kv, "key", st, 0);
-        ml_json_set_col(kv, "value", st, 1);
-    }
-    sqlite3_finalize(st);
-    if (rc != ST_OK) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return ST_OK;
+    return rc == ST_OK ? ml_json_list(s, st, kv_row, out, err) : rc;
 }
 
 json_t *ml_json_double(double v)
@@ -586,15 +616,10 @@ static st_status exp_get_where(ml_store *s, const char *where, ml_arg arg, const
     snprintf(sql, sizeof sql, "SELECT " EXP_COLS " FROM ml_experiments WHERE %s", where);
     sqlite3_stmt *st;
     st_status rc = ml_stmt(s, sql, &arg, 1, &st, err);
-    if (rc != ST_OK)
-        return rc;
-    bool row;
-    rc = ml_step(s, st, &row, err);
-    if (rc == ST_OK && !row)
-        rc = st_error_set(err, ST_ERR_NOTFOUND, "%s", missing);
     if (rc == ST_OK)
-        rc = exp_json_row(s, st, out, err);
-    sqlite3_finalize(st);
+        rc = ml_json_first(s, st, exp_json_row, out, err);
+    if (rc == ST_OK && !*out)
+        rc = st_error_set(err, ST_ERR_NOTFOUND, "%s", missing);
     return rc;
 }
 
@@ -618,7 +643,7 @@ st_status ml_experiment_lookup(ml_store *s, const char *id, int64_t *num, bool *
     return ST_OK;
 }
 
-static st_status exp_check_active(ml_store *s, const char *id, int64_t *num, st_error *err)
+st_status ml_experiment_check_active(ml_store *s, const char *id, int64_t *num, st_error *err)
 {
     bool active;
     st_status rc = ml_experiment_lookup(s, id, num, &active, err);
@@ -717,8 +742,11 @@ st_status ml_experiment_get_by_name(ml_store *s, const char *name, json_t **out,
     return exp_get_where(s, "name = ?1", ml_s(name ? name : ""), missing, out, err);
 }
 
-/* "ACTIVE_ONLY" (NULL) / "DELETED_ONLY" / "ALL" (or 1 / 2 / 3) -> SQL condition. */
-st_status ml_view_condition(const char *view, const char *col, ml_query *q, st_error *err)
+/* ---- the search runner ------------------------------------------------------------------ */
+
+/* Appends view's condition on column col: "ACTIVE_ONLY" (or NULL, ""),
+** "DELETED_ONLY", "ALL", or 1 / 2 / 3. */
+static st_status view_condition(const char *view, const char *col, ml_query *q, st_error *err)
 {
     if (!view || !*view || strcasecmp(view, "ACTIVE_ONLY") == 0 || strcmp(view, "1") == 0) {
         ml_query_sql(q, col);
@@ -755,76 +783,111 @@ st_status ml_clause_check(const ml_clause *c, bool numeric, st_error *err)
     return ST_OK;
 }
 
-static st_status exp_filter(ml_query *q, const ml_clause *c, st_error *err)
+const ml_col *ml_col_find(const ml_col *cols, const char *key)
 {
-    ml_query_sql(q, " AND ");
-    if (c->ent == ML_ENT_TAG) {
-        st_status rc = ml_clause_check(c, false, err);
-        if (rc != ST_OK)
-            return rc;
-        ml_query_sql(q, "EXISTS (SELECT 1 FROM ml_experiment_tags t WHERE t.experiment_id = "
-                        "e.experiment_id AND t.key = ");
-        ml_query_arg(q, ml_s(c->key));
-        ml_query_sql(q, " AND ");
-        ml_query_compare(q, "t.value", c);
-        ml_query_sql(q, ")");
-        return ST_OK;
-    }
-    if (c->ent != ML_ENT_ATTR)
-        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid experiment filter on '%s': use "
-                                                  "name, creation_time, last_update_time or "
-                                                  "tags.<key>", c->key);
-    bool numeric = strcmp(c->key, "creation_time") == 0 ||
-                   strcmp(c->key, "last_update_time") == 0;
-    if (!numeric && strcmp(c->key, "name") != 0)
+    for (; cols->key; cols++)
+        if (strcmp(key, cols->key) == 0)
+            return cols;
+    return NULL;
+}
+
+st_status ml_attr_filter(ml_query *q, const ml_col *cols, const char *valid, const ml_clause *c,
+                         st_error *err)
+{
+    const ml_col *col = c->ent == ML_ENT_ATTR ? ml_col_find(cols, c->key) : NULL;
+    if (!col)
         return st_error_set(err, ST_ERR_ARGUMENT, "Invalid attribute key '%s' specified. Valid "
-                                                  "keys are 'name', 'creation_time', "
-                                                  "'last_update_time'", c->key);
-    st_status rc = ml_clause_check(c, numeric, err);
-    if (rc == ST_OK) {
-        char col[40];
-        snprintf(col, sizeof col, "e.%s", c->key);
-        ml_query_compare(q, col, c);
-    }
+                                                  "keys are %s", c->key, valid);
+    st_status rc = ml_clause_check(c, col->numeric, err);
+    if (rc == ST_OK)
+        ml_query_compare(q, col->col, c);
     return rc;
 }
 
-static st_status exp_order(ml_query *q, const char *text, st_arena *a, bool *has_id,
-                           st_error *err)
+st_status ml_key_filter(ml_query *q, const char *head, const ml_clause *c, bool numeric,
+                        st_error *err)
 {
-    ml_order o;
-    st_status rc = ml_order_parse(text, a, &o, err);
+    st_status rc = ml_clause_check(c, numeric, err);
     if (rc != ST_OK)
         return rc;
-    static const char *const k_cols[] = { "name", "experiment_id", "creation_time",
-                                          "last_update_time" };
-    const char *col = NULL;
-    for (size_t i = 0; o.ent == ML_ENT_ATTR && i < ST_ARRAY_LEN(k_cols); i++)
-        if (strcmp(o.key, k_cols[i]) == 0)
-            col = k_cols[i];
-    if (!col)
-        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid order_by clause '%s': experiments "
-                                                  "order by name, experiment_id, creation_time "
-                                                  "or last_update_time", text);
-    *has_id |= strcmp(col, "experiment_id") == 0;
-    ml_query_sql(q, "e.");
-    ml_query_sql(q, col);
-    ml_query_sql(q, o.desc ? " DESC, " : " ASC, ");
+    ml_query_sql(q, head);
+    ml_query_arg(q, ml_s(c->key));
+    ml_query_sql(q, " AND ");
+    ml_query_compare(q, "t.value", c);
+    ml_query_sql(q, ")");
     return ST_OK;
 }
 
-/* Runs a built search query (LIMIT limit + 1 OFFSET offset already part of
-** it), turning each row into JSON with fill; out[key] gets the array and
-** next_page_token is set when a further row exists. */
-st_status ml_search_collect(ml_store *s, ml_query *q, int64_t offset, int64_t limit,
-                            const char *key, ml_row_json fill, json_t *out, st_error *err)
+/* Appends the ORDER BY terms of one order_by entry; *seen tells whether
+** def->seen_col was among them. */
+static st_status search_order(ml_query *q, const ml_search_def *def, const char *text,
+                              bool *seen, st_error *err)
+{
+    ml_order o;
+    st_status rc = ml_order_parse(text, q->a, &o, err);
+    if (rc != ST_OK)
+        return rc;
+    const char *dir = o.desc ? " DESC, " : " ASC, ";
+    if (def->order_key && def->order_key(q, &o, dir))
+        return ST_OK;
+    const ml_col *c = o.ent == ML_ENT_ATTR ? ml_col_find(def->order_cols, o.key) : NULL;
+    if (!c)
+        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid order_by clause '%s'%s", text,
+                            def->order_hint ? def->order_hint : "");
+    *seen |= def->seen_col && strcmp(c->col, def->seen_col) == 0;
+    if (def->nulls_last) {
+        ml_query_sql(q, c->col);
+        ml_query_sql(q, " IS NULL, ");
+    }
+    ml_query_sql(q, c->col);
+    ml_query_sql(q, dir);
+    return ST_OK;
+}
+
+/* Builds the search query of req, everything but the page. */
+static st_status search_query(ml_query *q, const ml_search_def *def, const ml_search_req *req,
+                              st_error *err)
+{
+    ml_query_sql(q, def->select);
+    st_status rc = def->scope ? def->scope(q, req->scope_ids, req->n_scope_ids, err) : ST_OK;
+    if (rc == ST_OK && def->view_col)
+        rc = view_condition(req->view, def->view_col, q, err);
+    else if (rc == ST_OK)
+        ml_query_sql(q, "1");
+    ml_clause *cl = NULL;
+    int n_cl = 0;
+    if (rc == ST_OK)
+        rc = ml_filter_parse(req->filter, q->a, &cl, &n_cl, err);
+    for (int i = 0; rc == ST_OK && i < n_cl; i++) {
+        ml_query_sql(q, " AND ");
+        rc = def->filter(q, &cl[i], err);
+    }
+    if (rc == ST_OK && req->n_order_by > ML_MAX_ORDER_BY)
+        rc = st_error_set(err, ST_ERR_ARGUMENT,
+                          "order_by has %d clauses; at most %d are allowed", req->n_order_by,
+                          ML_MAX_ORDER_BY);
+    ml_query_sql(q, " ORDER BY ");
+    bool seen = false;
+    for (int i = 0; rc == ST_OK && i < req->n_order_by; i++)
+        rc = search_order(q, def, req->order_by[i], &seen, err);
+    if (req->n_order_by == 0 && def->order_none)
+        ml_query_sql(q, def->order_none);
+    ml_query_sql(q, seen ? def->tie_seen : def->tie_unseen);
+    return rc;
+}
+
+/* Runs the built query (LIMIT limit + 1 OFFSET offset already part of it),
+** turning each row into JSON with def->fill; out[def->key] gets the array
+** and next_page_token is set when a further row exists. */
+static st_status search_collect(ml_store *s, ml_query *q, const ml_search_def *def,
+                                int64_t offset, int64_t limit, json_t *out, st_error *err)
 {
     sqlite3_stmt *st;
     st_status rc = ml_query_stmt(s, q, &st, err);
     if (rc != ST_OK)
         return rc;
     json_t *arr = json_array();
-    if (!arr || json_object_set_new(out, key, arr) != 0)
+    if (!arr || json_object_set_new(out, def->key, arr) != 0)
         rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
     bool row = false;
     int64_t n = 0;
@@ -834,60 +897,39 @@ st_status ml_search_collect(ml_store *s, ml_query *q, int64_t offset, int64_t li
             break;
         }
         json_t *item;
-        if ((rc = fill(s, st, &item, err)) == ST_OK && json_array_append_new(arr, item) != 0)
+        if ((rc = def->fill(s, st, &item, err)) == ST_OK && json_array_append_new(arr, item) != 0)
             rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-/* Appends " LIMIT limit + 1 OFFSET offset". */
-void ml_query_page(ml_query *q, int64_t limit, int64_t offset)
-{
-    ml_query_sql(q, " LIMIT ");
-    ml_query_arg(q, ml_i(limit + 1));
-    ml_query_sql(q, " OFFSET ");
-    ml_query_arg(q, ml_i(offset));
-}
-
-st_status ml_experiment_search(ml_store *s, const char *view, const char *filter,
-                               const char *const *order_by, int n_order_by,
-                               int64_t max_results, const char *page_token, json_t **out,
-                               st_error *err)
+st_status ml_search_exec(ml_store *s, const ml_search_def *def, const ml_search_req *req,
+                         json_t **out, st_error *err)
 {
     *out = NULL;
     int64_t limit, offset;
-    st_status rc = ml_page_limit(max_results, 1000, 50000, &limit, err);
+    st_status rc = ml_page_limit(req->max_results, def->max_dflt, def->max_limit, &limit, err);
     if (rc == ST_OK)
-        rc = ml_page_offset(page_token, &offset, err);
+        rc = ml_page_offset(req->page_token, &offset, err);
     if (rc != ST_OK)
         return rc;
     st_arena *a = st_arena_new(0);
-    if (!a)
+    json_t *res = json_object();
+    if (!a || !res) {
+        st_arena_free(a);
+        json_decref(res);
         return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    }
     ml_query q;
     ml_query_init(&q, a);
-    ml_clause *cl;
-    int n_cl;
-    ml_query_sql(&q, "SELECT " EXP_COLS " FROM ml_experiments e WHERE ");
-    rc = ml_view_condition(view, "e.lifecycle_stage", &q, err);
+    rc = search_query(&q, def, req, err);
+    ml_query_sql(&q, " LIMIT ");
+    ml_query_arg(&q, ml_i(limit + 1));
+    ml_query_sql(&q, " OFFSET ");
+    ml_query_arg(&q, ml_i(offset));
     if (rc == ST_OK)
-        rc = ml_filter_parse(filter, a, &cl, &n_cl, err);
-    for (int i = 0; rc == ST_OK && i < n_cl; i++)
-        rc = exp_filter(&q, &cl[i], err);
-    ml_query_sql(&q, " ORDER BY ");
-    bool has_id = false;
-    for (int i = 0; rc == ST_OK && i < n_order_by; i++)
-        rc = exp_order(&q, order_by[i], a, &has_id, err);
-    if (n_order_by == 0)
-        ml_query_sql(&q, "e.creation_time DESC, ");
-    ml_query_sql(&q, has_id ? "1" : "e.experiment_id ASC");
-    ml_query_page(&q, limit, offset);
-    json_t *res = rc == ST_OK ? json_object() : NULL;
-    if (rc == ST_OK && !res)
-        rc = st_error_set(err, ST_ERR_NOMEM, "out of memory");
-    if (rc == ST_OK)
-        rc = ml_search_collect(s, &q, offset, limit, "experiments", exp_json_row, res, err);
+        rc = search_collect(s, &q, def, offset, limit, res, err);
     ml_query_destroy(&q);
     st_arena_free(a);
     if (rc != ST_OK) {
@@ -896,6 +938,64 @@ st_status ml_experiment_search(ml_store *s, const char *view, const char *filter
     }
     *out = res;
     return ST_OK;
+}
+
+/* ---- experiment search ------------------------------------------------------------------ */
+
+static const ml_col k_exp_filter_cols[] = {
+    { "name", "e.name", false },
+    { "creation_time", "e.creation_time", true },
+    { "last_update_time", "e.last_update_time", true },
+    { NULL, NULL, false },
+};
+
+static const ml_col k_exp_order_cols[] = {
+    { "name", "e.name", false },
+    { "experiment_id", "e.experiment_id", true },
+    { "creation_time", "e.creation_time", true },
+    { "last_update_time", "e.last_update_time", true },
+    { NULL, NULL, false },
+};
+
+static st_status exp_filter(ml_query *q, const ml_clause *c, st_error *err)
+{
+    if (c->ent == ML_ENT_TAG)
+        return ml_key_filter(q, "EXISTS (SELECT 1 FROM ml_experiment_tags t WHERE "
+                                "t.experiment_id = e.experiment_id AND t.key = ", c, false, err);
+    if (c->ent != ML_ENT_ATTR)
+        return st_error_set(err, ST_ERR_ARGUMENT, "Invalid experiment filter on '%s': use "
+                                                  "name, creation_time, last_update_time or "
+                                                  "tags.<key>", c->key);
+    return ml_attr_filter(q, k_exp_filter_cols, "'name', 'creation_time', 'last_update_time'",
+                          c, err);
+}
+
+static const ml_search_def k_exp_search = {
+    .select = "SELECT " EXP_COLS " FROM ml_experiments e WHERE ",
+    .view_col = "e.lifecycle_stage",
+    .filter = exp_filter,
+    .order_cols = k_exp_order_cols,
+    .order_hint = ": experiments order by name, experiment_id, creation_time or "
+                  "last_update_time",
+    .seen_col = "e.experiment_id",
+    .order_none = "e.creation_time DESC, ",
+    .tie_unseen = "e.experiment_id ASC",
+    .tie_seen = "1",
+    .max_dflt = 1000,
+    .max_limit = 50000,
+    .key = "experiments",
+    .fill = exp_json_row,
+};
+
+st_status ml_experiment_search(ml_store *s, const char *view, const char *filter,
+                               const char *const *order_by, int n_order_by,
+                               int64_t max_results, const char *page_token, json_t **out,
+                               st_error *err)
+{
+    ml_search_req req = { .view = view, .filter = filter, .order_by = order_by,
+                          .n_order_by = n_order_by, .max_results = max_results,
+                          .page_token = page_token };
+    return ml_search_exec(s, &k_exp_search, &req, out, err);
 }
 
 st_status ml_experiment_rename(ml_store *s, const char *id, const char *new_name, st_error *err)
@@ -967,7 +1067,7 @@ st_status ml_experiment_set_tag(ml_store *s, const char *id, const char *key,
     if (rc != ST_OK || (rc = ml_tx_begin(s, err)) != ST_OK)
         return rc;
     int64_t num;
-    rc = exp_check_active(s, id, &num, err);
+    rc = ml_experiment_check_active(s, id, &num, err);
     if (rc == ST_OK)
         rc = upsert_exp_tag(s, num, key, value, err);
     return ml_tx_end(s, rc, err);

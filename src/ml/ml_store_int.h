@@ -2,8 +2,9 @@
 ** and model registry (ml_store.c, ml_run.c, ml_search.c, ml_registry.c):
 ** the ml_store handle, SQLite helpers (statements with typed arguments,
 ** BEGIN IMMEDIATE transactions, error reports naming the database file),
-** MLflow's search-filter and order-by parsers, the dynamic-query builder the
-** searches use, and small JSON helpers.
+** MLflow's search-filter and order-by parsers, the dynamic-query builder,
+** the search runner the four searches share (one ml_search_def table per
+** entity), and small JSON helpers (row lists, first rows).
 **
 ** Invariants: one handle owns one SQLite connection (WAL, busy timeout
 ** 30 s, foreign keys on) used by one thread at a time; every change runs
@@ -12,6 +13,9 @@
 ** Private to those four files. */
 #ifndef STRATA_ML_ML_STORE_INT_H
 #define STRATA_ML_ML_STORE_INT_H
+
+/* Most order_by clauses a search takes (SQLite limits ORDER BY terms). */
+#define ML_MAX_ORDER_BY 100
 
 #include <sqlite3.h>
 
@@ -74,8 +78,22 @@ char     *ml_col_dup(sqlite3_stmt *st, int i);
 
 /* ---- JSON helpers (ml_store.c) --------------------------------------------------- */
 
+/* Turns the current row of a query into a new JSON value (*out NULL on error). */
+typedef st_status (*ml_row_json)(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err);
+
 /* obj[key] = text of column i of st; skipped when the column is NULL. */
 void      ml_json_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int i);
+/* Steps st to its end, appending what fill makes of each row to arr (NULL
+** arr: ST_ERR_NOMEM). Finalizes st. */
+st_status ml_rows_append(ml_store *s, sqlite3_stmt *st, ml_row_json fill, json_t *arr,
+                         st_error *err);
+/* The array of what fill makes of every row of st (new reference). Finalizes st. */
+st_status ml_json_list(ml_store *s, sqlite3_stmt *st, ml_row_json fill, json_t **out,
+                       st_error *err);
+/* What fill makes of the first row of st; *out NULL (and ST_OK) when there
+** is no row, so the caller reports its own "not found". Finalizes st. */
+st_status ml_json_first(ml_store *s, sqlite3_stmt *st, ml_row_json fill, json_t **out,
+                        st_error *err);
 /* [{key, value}, ...] from the rows of "SELECT key, value ..." with args. */
 st_status ml_json_kv_list(ml_store *s, const char *sql, const ml_arg *args, int n, json_t **out,
                           st_error *err);
@@ -152,7 +170,7 @@ typedef struct ml_query {
 void      ml_query_init(ml_query *q, st_arena *a);
 void      ml_query_destroy(ml_query *q);
 void      ml_query_sql(ml_query *q, const char *text);
-/* Appends "?N" for a new argument. */
+/* Appends "?" for a new argument (arguments bind in order). */
 void      ml_query_arg(ml_query *q, ml_arg v);
 st_status ml_query_stmt(ml_store *s, ml_query *q, sqlite3_stmt **out, st_error *err);
 /* Appends "<col> <op> ?" for a clause comparing a column: numbers compared
@@ -161,22 +179,74 @@ void      ml_query_compare(ml_query *q, const char *col, const ml_clause *c);
 /* Registers the SQL function ml_like(value, pattern, case_insensitive). */
 int       ml_like_register(sqlite3 *db);
 
-/* ---- shared by the searches (ml_store.c) ------------------------------------------- */
+/* ---- the search runner, shared by the four searches (ml_store.c) ------------------- */
 
-/* Turns the current row of a search query into a new JSON object. */
-typedef st_status (*ml_row_json)(ml_store *s, sqlite3_stmt *st, json_t **out, st_error *err);
-/* Appends view's condition on column col ("ACTIVE_ONLY" or NULL, "DELETED_ONLY",
-** "ALL", or 1 / 2 / 3); ST_ERR_ARGUMENT for anything else. */
-st_status ml_view_condition(const char *view, const char *col, ml_query *q, st_error *err);
+/* One attribute a filter or order_by may name. Tables end with { NULL }. */
+typedef struct ml_col {
+    const char *key;          /* static: the attribute as MLflow names it */
+    const char *col;          /* static: its SQL column, alias-qualified ("r.status") */
+    bool        numeric;      /* compares as a number (else as a string) */
+} ml_col;
+
+/* The entry of cols for key, or NULL. */
+const ml_col *ml_col_find(const ml_col *cols, const char *key);
 /* Checks a clause's value against the kind of what it compares: numbers
 ** (=, !=, <, <=, >, >=) or strings (=, !=, LIKE, ILIKE, IN, NOT IN). */
 st_status ml_clause_check(const ml_clause *c, bool numeric, st_error *err);
-/* Appends " LIMIT limit + 1 OFFSET offset". */
-void      ml_query_page(ml_query *q, int64_t limit, int64_t offset);
-/* Runs a search query built with ml_query_page: out[key] gets the rows as
-** fill makes them (at most limit), and next_page_token when more follow. */
-st_status ml_search_collect(ml_store *s, ml_query *q, int64_t offset, int64_t limit,
-                            const char *key, ml_row_json fill, json_t *out, st_error *err);
+/* Appends the comparison of attribute clause c with its column in cols;
+** ARGUMENT "Invalid attribute key '<key>' specified. Valid keys are <valid>"
+** when c names none of them (or is not an attribute). */
+st_status ml_attr_filter(ml_query *q, const ml_col *cols, const char *valid, const ml_clause *c,
+                         st_error *err);
+/* Appends an EXISTS test on a key/value table (tags, params, metrics):
+** head (ending "t.key = "), the clause's key, then the comparison of t.value
+** and ")". The value is checked as numeric says first. */
+st_status ml_key_filter(ml_query *q, const char *head, const ml_clause *c, bool numeric,
+                        st_error *err);
+
+/* What the search runner needs to know about one entity: a static table
+** per entity. The query is select, scope, view, " AND <clause>" per filter
+** clause, " ORDER BY " + the order_by terms + the tie-breaking tail, then
+** LIMIT / OFFSET; rows go through fill into reply member key. */
+typedef struct ml_search_def {
+    const char   *select;     /* static: "SELECT <cols> FROM <table> <alias> WHERE " */
+    /* appends "<condition> AND " for the request's scope_ids (runs: their
+    ** experiments), or NULL for none */
+    st_status   (*scope)(ml_query *q, const char *const *ids, int n_ids, st_error *err);
+    const char   *view_col;   /* static: lifecycle column view_type filters; NULL: no view */
+    /* appends the condition of one filter clause */
+    st_status   (*filter)(ml_query *q, const ml_clause *c, st_error *err);
+    const ml_col *order_cols; /* static: attributes order_by may name */
+    /* appends "<terms><dir>" for a non-attribute order_by entry and returns
+    ** true, or false when it is not one it orders by; NULL: none */
+    bool        (*order_key)(ml_query *q, const ml_order *o, const char *dir);
+    bool          nulls_last; /* order "<col> IS NULL" first: missing values last */
+    const char   *order_hint; /* static: appended to "Invalid order_by clause '...'", or NULL */
+    const char   *seen_col;   /* static: order column that selects tie_seen; NULL: never */
+    const char   *order_none; /* static: terms when order_by is empty, or NULL */
+    const char   *tie_unseen; /* static: last terms unless seen_col was ordered by */
+    const char   *tie_seen;   /* static: last terms when it was */
+    int64_t       max_dflt;   /* max_results 0 means this many */
+    int64_t       max_limit;  /* max_results above this: ARGUMENT */
+    const char   *key;        /* static: reply member of the rows */
+    ml_row_json   fill;       /* the JSON of one row */
+} ml_search_def;
+
+/* One search request, as the public search functions take it. */
+typedef struct ml_search_req {
+    const char        *view;         /* view type ("ACTIVE_ONLY" when NULL), if def has one */
+    const char        *filter;       /* MLflow filter, or NULL */
+    const char *const *order_by;     /* order_by entries */
+    int                n_order_by;
+    int64_t            max_results;  /* 0: def->max_dflt */
+    const char        *page_token;   /* NULL or what the previous page returned */
+    const char *const *scope_ids;    /* for def->scope */
+    int                n_scope_ids;
+} ml_search_req;
+
+/* Runs a search: *out = {<def->key>: [...], next_page_token?} (new reference). */
+st_status ml_search_exec(ml_store *s, const ml_search_def *def, const ml_search_req *req,
+                         json_t **out, st_error *err);
 
 /* ---- experiments (ml_store.c) -------------------------------------------------------- */
 
@@ -184,6 +254,9 @@ st_status ml_search_collect(ml_store *s, ml_query *q, int64_t offset, int64_t li
 ** "No Experiment with id=... exists". */
 st_status ml_experiment_lookup(ml_store *s, const char *id, int64_t *num, bool *active,
                                st_error *err);
+/* Like ml_experiment_lookup, but a deleted experiment is ST_ERR_ARGUMENT
+** "The experiment <id> must be in the 'active' state...". */
+st_status ml_experiment_check_active(ml_store *s, const char *id, int64_t *num, st_error *err);
 /* mkdir -p; existing folders are fine. */
 st_status ml_mkdir_p(const char *path, st_error *err);
 

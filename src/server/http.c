@@ -258,20 +258,14 @@ static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* ---- dispatch ------------------------------------------------------------ */
-
-/* Builds c->params from the query string and the JSON body. */
-static st_status build_params(struct MHD_Connection *conn, const req_ctx *rq, srv_call *c,
-                              st_error *err)
+/* Merges the JSON object of a request body into params (body fields win);
+** an empty body or JSON null adds nothing. */
+static st_status merge_body(json_t *params, const uint8_t *data, size_t len, st_error *err)
 {
-    query_state q = { .params = c->params, .has_failed = false };
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &q);
-    if (q.has_failed)
-        return st_error_set(err, ST_ERR_ARGUMENT, "query string is not valid UTF-8");
-    if (rq->route->raw_body || rq->body.len == 0)
+    if (len == 0)
         return ST_OK;
     json_error_t jerr;
-    json_t *body = json_loadb((const char *)rq->body.data, rq->body.len, JSON_DECODE_ANY, &jerr);
+    json_t *body = json_loadb((const char *)data, len, JSON_DECODE_ANY, &jerr);
     if (!body)
         return st_error_set(err, ST_ERR_ARGUMENT, "malformed JSON request body: %s (line %d)",
                             jerr.text, jerr.line);
@@ -283,9 +277,57 @@ static st_status build_params(struct MHD_Connection *conn, const req_ctx *rq, sr
         json_decref(body);
         return st_error_set(err, ST_ERR_ARGUMENT, "request body is not a JSON object");
     }
-    json_object_update(c->params, body);
+    json_object_update(params, body);
     json_decref(body);
     return ST_OK;
+}
+
+st_status srv_params_parse(const char *query, const uint8_t *body, size_t body_len,
+                           bool raw_body, json_t *params, st_error *err)
+{
+    char *copy = st_strdup(query ? query : "");
+    if (!copy)
+        return st_error_set(err, ST_ERR_NOMEM, "out of memory");
+    query_state q = { .params = params, .has_failed = false };
+    for (char *arg = copy; arg && *arg;) {
+        char *amp = strchr(arg, '&');
+        if (amp)
+            *amp = '\0';
+        char *value = strchr(arg, '=');
+        if (value)
+            *value++ = '\0';
+        for (char *p = arg; *p; p++)          /* '+' is a space in keys and values */
+            if (*p == '+')
+                *p = ' ';
+        for (char *p = value; p && *p; p++)
+            if (*p == '+')
+                *p = ' ';
+        MHD_http_unescape(arg);
+        if (value)
+            MHD_http_unescape(value);
+        add_query_arg(&q, MHD_GET_ARGUMENT_KIND, arg, value);
+        arg = amp ? amp + 1 : NULL;
+    }
+    st_free(copy);
+    if (q.has_failed)
+        return st_error_set(err, ST_ERR_ARGUMENT, "query string is not valid UTF-8");
+    return raw_body ? ST_OK : merge_body(params, body, body_len, err);
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+/* Builds c->params from the query string (as libmicrohttpd split and
+** decoded it) and the JSON body. */
+static st_status build_params(struct MHD_Connection *conn, const req_ctx *rq, srv_call *c,
+                              st_error *err)
+{
+    query_state q = { .params = c->params, .has_failed = false };
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &q);
+    if (q.has_failed)
+        return st_error_set(err, ST_ERR_ARGUMENT, "query string is not valid UTF-8");
+    if (rq->route->raw_body)
+        return ST_OK;
+    return merge_body(c->params, rq->body.data, rq->body.len, err);
 }
 
 static enum MHD_Result dispatch(srv_server *s, struct MHD_Connection *conn, req_ctx *rq,

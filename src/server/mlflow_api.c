@@ -157,6 +157,13 @@ static st_status param_req_nonempty(srv_call *c, const char *key, const char **o
     return rc;
 }
 
+/* An optional string field: NULL when absent or empty. */
+static const char *param_opt(srv_call *c, const char *key)
+{
+    const char *v = srv_param_str(c, key);
+    return v && *v ? v : NULL;
+}
+
 /* run_id, or the deprecated run_uuid. */
 static st_status param_run_id(srv_call *c, const char **out, st_error *err)
 {
@@ -304,6 +311,103 @@ static st_status reply_take(srv_call *c, json_t *obj, st_error *err)
     return ST_OK;
 }
 
+/* Reads the required fields names[0..n) into out[0..n): run_id (also as
+** run_uuid) with param_run_id, "value" as given (tag and param values may be
+** empty), every other one non-empty. */
+static st_status req_fields(srv_call *c, const char *const *names, int n, const char **out,
+                            st_error *err)
+{
+    st_status rc = ST_OK;
+    for (int i = 0; rc == ST_OK && i < n; i++) {
+        if (strcmp(names[i], "run_id") == 0)
+            rc = param_run_id(c, &out[i], err);
+        else if (strcmp(names[i], "value") == 0)
+            rc = srv_param_req(c, names[i], &out[i], err);
+        else
+            rc = param_req_nonempty(c, names[i], &out[i], err);
+    }
+    return rc;
+}
+
+/* Store calls whose arguments are required request fields (req_fields). */
+typedef st_status (*store_fn1)(ml_store *s, const char *a, st_error *err);
+typedef st_status (*store_fn2)(ml_store *s, const char *a, const char *b, st_error *err);
+typedef st_status (*store_fn_kv)(ml_store *s, const char *a, const char *key,
+                                 const char *value, st_error *err);
+typedef st_status (*store_get_fn)(ml_store *s, const char *a, json_t **out, st_error *err);
+
+/* fn(field); replies {}. */
+static st_status call1(srv_call *c, const char *field, store_fn1 fn, st_error *err)
+{
+    const char *a;
+    st_status rc = req_fields(c, &field, 1, &a, err);
+    return rc == ST_OK ? fn(c->store, a, err) : rc;
+}
+
+/* fn(field0, field1); replies {}. */
+static st_status call2(srv_call *c, const char *field0, const char *field1, store_fn2 fn,
+                       st_error *err)
+{
+    const char *f[2];
+    st_status rc = req_fields(c, (const char *const[]){ field0, field1 }, 2, f, err);
+    return rc == ST_OK ? fn(c->store, f[0], f[1], err) : rc;
+}
+
+/* fn(field, key, value): tags and params; replies {}. */
+static st_status call_kv(srv_call *c, const char *field, store_fn_kv fn, st_error *err)
+{
+    const char *f[3];
+    st_status rc = req_fields(c, (const char *const[]){ field, "key", "value" }, 3, f, err);
+    return rc == ST_OK ? fn(c->store, f[0], f[1], f[2], err) : rc;
+}
+
+/* fn(field) -> entity; replies {reply_key: entity}. */
+static st_status call_get(srv_call *c, const char *field, store_get_fn fn, const char *reply_key,
+                          st_error *err)
+{
+    const char *a;
+    json_t *res = NULL;
+    st_status rc = req_fields(c, &field, 1, &a, err);
+    if (rc == ST_OK)
+        rc = fn(c->store, a, &res, err);
+    return rc == ST_OK ? reply_wrap(c, reply_key, res, err) : rc;
+}
+
+/* The common fields of the search endpoints. */
+typedef struct search_params {
+    int64_t      max_results;  /* the endpoint's default when absent */
+    const char **ids;          /* owned (st_malloc): the list field, if asked for */
+    int          n_ids;
+    const char **order;        /* owned (st_malloc): order_by entries */
+    int          n_order;
+    const char  *filter;       /* borrowed: c->params */
+    const char  *page_token;   /* borrowed: c->params */
+} search_params;
+
+/* Reads max_results (default dflt_max), the list field ids_key (when not
+** NULL), order_by, filter and page_token. Free with search_end. */
+static st_status search_begin(srv_call *c, int64_t dflt_max, const char *ids_key,
+                              search_params *p, st_error *err)
+{
+    *p = (search_params){ .filter = srv_param_str(c, "filter"),
+                          .page_token = srv_param_str(c, "page_token") };
+    st_status rc = srv_param_int64(c, "max_results", dflt_max, &p->max_results, err);
+    if (rc == ST_OK && ids_key)
+        rc = param_str_list(c, ids_key, &p->ids, &p->n_ids, err);
+    if (rc == ST_OK)
+        rc = param_str_list(c, "order_by", &p->order, &p->n_order, err);
+    return rc;
+}
+
+/* Frees p's lists; replies res (the store's search result) when rc is ST_OK. */
+static st_status search_end(srv_call *c, search_params *p, st_status rc, json_t *res,
+                            st_error *err)
+{
+    st_free(p->ids);
+    st_free(p->order);
+    return rc == ST_OK ? reply_take(c, res, err) : rc;
+}
+
 /* ---- experiments ---------------------------------------------------------- */
 
 static st_status h_experiment_create(srv_call *c, st_error *err)
@@ -315,11 +419,9 @@ static st_status h_experiment_create(srv_call *c, st_error *err)
     if (rc == ST_OK)
         rc = param_kv_list(c->params, "tags", &tags, &n_tags, err);
     char *id = NULL;
-    if (rc == ST_OK) {
-        const char *loc = srv_param_str(c, "artifact_location");
-        rc = ml_experiment_create(c->store, name, loc && *loc ? loc : NULL, tags, n_tags, &id,
-                                  err);
-    }
+    if (rc == ST_OK)
+        rc = ml_experiment_create(c->store, name, param_opt(c, "artifact_location"), tags,
+                                  n_tags, &id, err);
     if (rc == ST_OK)
         rc = reply_wrap(c, "experiment_id", json_string(id), err);
     st_free(id);
@@ -329,39 +431,23 @@ static st_status h_experiment_create(srv_call *c, st_error *err)
 
 static st_status h_experiment_get(srv_call *c, st_error *err)
 {
-    const char *id;
-    json_t *e = NULL;
-    st_status rc = param_req_nonempty(c, "experiment_id", &id, err);
-    if (rc == ST_OK)
-        rc = ml_experiment_get(c->store, id, &e, err);
-    return rc == ST_OK ? reply_wrap(c, "experiment", e, err) : rc;
+    return call_get(c, "experiment_id", ml_experiment_get, "experiment", err);
 }
 
 static st_status h_experiment_get_by_name(srv_call *c, st_error *err)
 {
-    const char *name;
-    json_t *e = NULL;
-    st_status rc = param_req_nonempty(c, "experiment_name", &name, err);
-    if (rc == ST_OK)
-        rc = ml_experiment_get_by_name(c->store, name, &e, err);
-    return rc == ST_OK ? reply_wrap(c, "experiment", e, err) : rc;
+    return call_get(c, "experiment_name", ml_experiment_get_by_name, "experiment", err);
 }
 
 static st_status h_experiment_search(srv_call *c, st_error *err)
 {
-    int64_t max_results;
-    const char **order = NULL;
-    int n_order = 0;
+    search_params p;
     json_t *res = NULL;
-    st_status rc = srv_param_int64(c, "max_results", SEARCH_DEFAULT_MAX, &max_results, err);
+    st_status rc = search_begin(c, SEARCH_DEFAULT_MAX, NULL, &p, err);
     if (rc == ST_OK)
-        rc = param_str_list(c, "order_by", &order, &n_order, err);
-    if (rc == ST_OK)
-        rc = ml_experiment_search(c->store, srv_param_str(c, "view_type"),
-                                  srv_param_str(c, "filter"), order, n_order, max_results,
-                                  srv_param_str(c, "page_token"), &res, err);
-    st_free(order);
-    return rc == ST_OK ? reply_take(c, res, err) : rc;
+        rc = ml_experiment_search(c->store, srv_param_str(c, "view_type"), p.filter, p.order,
+                                  p.n_order, p.max_results, p.page_token, &res, err);
+    return search_end(c, &p, rc, res, err);
 }
 
 /* The 1.x list endpoint (npm mlflow's Experiments.list): every experiment of
@@ -410,27 +496,17 @@ static st_status h_experiment_update(srv_call *c, st_error *err)
 
 static st_status h_experiment_delete(srv_call *c, st_error *err)
 {
-    const char *id;
-    st_status rc = param_req_nonempty(c, "experiment_id", &id, err);
-    return rc == ST_OK ? ml_experiment_delete(c->store, id, err) : rc;
+    return call1(c, "experiment_id", ml_experiment_delete, err);
 }
 
 static st_status h_experiment_restore(srv_call *c, st_error *err)
 {
-    const char *id;
-    st_status rc = param_req_nonempty(c, "experiment_id", &id, err);
-    return rc == ST_OK ? ml_experiment_restore(c->store, id, err) : rc;
+    return call1(c, "experiment_id", ml_experiment_restore, err);
 }
 
 static st_status h_experiment_set_tag(srv_call *c, st_error *err)
 {
-    const char *id, *key, *value;
-    st_status rc = param_req_nonempty(c, "experiment_id", &id, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    if (rc == ST_OK)
-        rc = srv_param_req(c, "value", &value, err);
-    return rc == ST_OK ? ml_experiment_set_tag(c->store, id, key, value, err) : rc;
+    return call_kv(c, "experiment_id", ml_experiment_set_tag, err);
 }
 
 /* ---- runs ----------------------------------------------------------------- */
@@ -444,24 +520,16 @@ static st_status h_run_create(srv_call *c, st_error *err)
     st_status rc = srv_param_int64(c, "start_time", 0, &start_time, err);
     if (rc == ST_OK)
         rc = param_kv_list(c->params, "tags", &tags, &n_tags, err);
-    if (rc == ST_OK) {
-        const char *exp = srv_param_str(c, "experiment_id");
-        const char *name = srv_param_str(c, "run_name");
-        rc = ml_run_create(c->store, exp && *exp ? exp : NULL, srv_param_str(c, "user_id"),
-                           name && *name ? name : NULL, start_time, tags, n_tags, &run, err);
-    }
+    if (rc == ST_OK)
+        rc = ml_run_create(c->store, param_opt(c, "experiment_id"), srv_param_str(c, "user_id"),
+                           param_opt(c, "run_name"), start_time, tags, n_tags, &run, err);
     st_free(tags);
     return rc == ST_OK ? reply_wrap(c, "run", run, err) : rc;
 }
 
 static st_status h_run_get(srv_call *c, st_error *err)
 {
-    const char *id;
-    json_t *run = NULL;
-    st_status rc = param_run_id(c, &id, err);
-    if (rc == ST_OK)
-        rc = ml_run_get(c->store, id, &run, err);
-    return rc == ST_OK ? reply_wrap(c, "run", run, err) : rc;
+    return call_get(c, "run_id", ml_run_get, "run", err);
 }
 
 static st_status h_run_update(srv_call *c, st_error *err)
@@ -472,47 +540,31 @@ static st_status h_run_update(srv_call *c, st_error *err)
     st_status rc = param_run_id(c, &id, err);
     if (rc == ST_OK)
         rc = srv_param_int64(c, "end_time", 0, &end_time, err);
-    if (rc == ST_OK) {
-        const char *status = srv_param_str(c, "status");
-        const char *name = srv_param_str(c, "run_name");
-        rc = ml_run_update(c->store, id, status && *status ? status : NULL, end_time,
-                           name && *name ? name : NULL, &info, err);
-    }
+    if (rc == ST_OK)
+        rc = ml_run_update(c->store, id, param_opt(c, "status"), end_time,
+                           param_opt(c, "run_name"), &info, err);
     return rc == ST_OK ? reply_wrap(c, "run_info", info, err) : rc;
 }
 
 static st_status h_run_delete(srv_call *c, st_error *err)
 {
-    const char *id;
-    st_status rc = param_run_id(c, &id, err);
-    return rc == ST_OK ? ml_run_delete(c->store, id, err) : rc;
+    return call1(c, "run_id", ml_run_delete, err);
 }
 
 static st_status h_run_restore(srv_call *c, st_error *err)
 {
-    const char *id;
-    st_status rc = param_run_id(c, &id, err);
-    return rc == ST_OK ? ml_run_restore(c->store, id, err) : rc;
+    return call1(c, "run_id", ml_run_restore, err);
 }
 
 static st_status h_run_search(srv_call *c, st_error *err)
 {
-    const char **exps = NULL, **order = NULL;
-    int n_exps = 0, n_order = 0;
-    int64_t max_results;
+    search_params p;
     json_t *res = NULL;
-    st_status rc = srv_param_int64(c, "max_results", SEARCH_DEFAULT_MAX, &max_results, err);
+    st_status rc = search_begin(c, SEARCH_DEFAULT_MAX, "experiment_ids", &p, err);
     if (rc == ST_OK)
-        rc = param_str_list(c, "experiment_ids", &exps, &n_exps, err);
-    if (rc == ST_OK)
-        rc = param_str_list(c, "order_by", &order, &n_order, err);
-    if (rc == ST_OK)
-        rc = ml_run_search(c->store, exps, n_exps, srv_param_str(c, "filter"),
-                           srv_param_str(c, "run_view_type"), order, n_order, max_results,
-                           srv_param_str(c, "page_token"), &res, err);
-    st_free(exps);
-    st_free(order);
-    return rc == ST_OK ? reply_take(c, res, err) : rc;
+        rc = ml_run_search(c->store, p.ids, p.n_ids, p.filter, srv_param_str(c, "run_view_type"),
+                           p.order, p.n_order, p.max_results, p.page_token, &res, err);
+    return search_end(c, &p, rc, res, err);
 }
 
 static st_status h_log_metric(srv_call *c, st_error *err)
@@ -538,40 +590,19 @@ static st_status h_log_metric(srv_call *c, st_error *err)
     return rc == ST_OK ? ml_log_metric(c->store, id, key, value, ts, step, err) : rc;
 }
 
-static st_status h_log_param(srv_call *c, const char *value_key, st_error *err)
-{
-    const char *id, *key, *value;
-    st_status rc = param_run_id(c, &id, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    if (rc == ST_OK)
-        rc = srv_param_req(c, value_key, &value, err);
-    return rc == ST_OK ? ml_log_param(c->store, id, key, value, err) : rc;
-}
-
 static st_status h_log_parameter(srv_call *c, st_error *err)
 {
-    return h_log_param(c, "value", err);
+    return call_kv(c, "run_id", ml_log_param, err);
 }
 
 static st_status h_set_tag(srv_call *c, st_error *err)
 {
-    const char *id, *key, *value;
-    st_status rc = param_run_id(c, &id, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    if (rc == ST_OK)
-        rc = srv_param_req(c, "value", &value, err);
-    return rc == ST_OK ? ml_set_tag(c->store, id, key, value, err) : rc;
+    return call_kv(c, "run_id", ml_set_tag, err);
 }
 
 static st_status h_delete_tag(srv_call *c, st_error *err)
 {
-    const char *id, *key;
-    st_status rc = param_run_id(c, &id, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    return rc == ST_OK ? ml_delete_tag(c->store, id, key, err) : rc;
+    return call2(c, "run_id", "key", ml_delete_tag, err);
 }
 
 /* The metrics of a log-batch request into an st_malloc'd array. */
@@ -641,11 +672,7 @@ static st_status h_log_batch(srv_call *c, st_error *err)
 
 static st_status h_log_model(srv_call *c, st_error *err)
 {
-    const char *id, *model;
-    st_status rc = param_run_id(c, &id, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "model_json", &model, err);
-    return rc == ST_OK ? ml_log_model(c->store, id, model, err) : rc;
+    return call2(c, "run_id", "model_json", ml_log_model, err);
 }
 
 static st_status h_log_inputs(srv_call *c, st_error *err)
@@ -668,13 +695,11 @@ static st_status h_log_inputs(srv_call *c, st_error *err)
 
 static st_status h_metric_history(srv_call *c, st_error *err)
 {
-    const char *id, *key;
+    const char *f[2];
     json_t *res = NULL;
-    st_status rc = param_run_id(c, &id, err);
+    st_status rc = req_fields(c, (const char *const[]){ "run_id", "metric_key" }, 2, f, err);
     if (rc == ST_OK)
-        rc = param_req_nonempty(c, "metric_key", &key, err);
-    if (rc == ST_OK)
-        rc = ml_metric_history(c->store, id, key, &res, err);
+        rc = ml_metric_history(c->store, f[0], f[1], &res, err);
     return rc == ST_OK ? reply_take(c, res, err) : rc;
 }
 
@@ -708,52 +733,45 @@ static st_status h_model_create(srv_call *c, st_error *err)
     return rc == ST_OK ? reply_wrap(c, "registered_model", m, err) : rc;
 }
 
-/* Shared by the MLflow and the Databricks get (reply key differs). */
-static st_status model_get(srv_call *c, const char *reply_key, st_error *err)
-{
-    const char *name;
-    json_t *m = NULL;
-    st_status rc = param_req_nonempty(c, "name", &name, err);
-    if (rc == ST_OK)
-        rc = ml_model_get(c->store, name, &m, err);
-    return rc == ST_OK ? reply_wrap(c, reply_key, m, err) : rc;
-}
-
 static st_status h_model_get(srv_call *c, st_error *err)
 {
-    return model_get(c, "registered_model", err);
+    return call_get(c, "name", ml_model_get, "registered_model", err);
 }
 
 static st_status h_model_get_databricks(srv_call *c, st_error *err)
 {
-    return model_get(c, "registered_model_databricks", err);
+    return call_get(c, "name", ml_model_get, "registered_model_databricks", err);
+}
+
+/* Model and version searches take the same fields. */
+typedef st_status (*registry_search_fn)(ml_store *s, const char *filter,
+                                        const char *const *order_by, int n_order_by,
+                                        int64_t max_results, const char *page_token,
+                                        json_t **out, st_error *err);
+
+static st_status registry_search(srv_call *c, int64_t dflt_max, registry_search_fn fn,
+                                 st_error *err)
+{
+    search_params p;
+    json_t *res = NULL;
+    st_status rc = search_begin(c, dflt_max, NULL, &p, err);
+    if (rc == ST_OK)
+        rc = fn(c->store, p.filter, p.order, p.n_order, p.max_results, p.page_token, &res, err);
+    return search_end(c, &p, rc, res, err);
 }
 
 static st_status h_model_search(srv_call *c, st_error *err)
 {
-    int64_t max_results;
-    const char **order = NULL;
-    int n_order = 0;
-    json_t *res = NULL;
-    st_status rc = srv_param_int64(c, "max_results", MODEL_SEARCH_DEFAULT_MAX, &max_results, err);
-    if (rc == ST_OK)
-        rc = param_str_list(c, "order_by", &order, &n_order, err);
-    if (rc == ST_OK)
-        rc = ml_model_search(c->store, srv_param_str(c, "filter"), order, n_order, max_results,
-                             srv_param_str(c, "page_token"), &res, err);
-    st_free(order);
-    return rc == ST_OK ? reply_take(c, res, err) : rc;
+    return registry_search(c, MODEL_SEARCH_DEFAULT_MAX, ml_model_search, err);
 }
 
 static st_status h_model_rename(srv_call *c, st_error *err)
 {
-    const char *name, *new_name;
+    const char *f[2];
     json_t *m = NULL;
-    st_status rc = param_req_nonempty(c, "name", &name, err);
+    st_status rc = req_fields(c, (const char *const[]){ "name", "new_name" }, 2, f, err);
     if (rc == ST_OK)
-        rc = param_req_nonempty(c, "new_name", &new_name, err);
-    if (rc == ST_OK)
-        rc = ml_model_rename(c->store, name, new_name, &m, err);
+        rc = ml_model_rename(c->store, f[0], f[1], &m, err);
     return rc == ST_OK ? reply_wrap(c, "registered_model", m, err) : rc;
 }
 
@@ -769,29 +787,17 @@ static st_status h_model_update(srv_call *c, st_error *err)
 
 static st_status h_model_delete(srv_call *c, st_error *err)
 {
-    const char *name;
-    st_status rc = param_req_nonempty(c, "name", &name, err);
-    return rc == ST_OK ? ml_model_delete(c->store, name, err) : rc;
+    return call1(c, "name", ml_model_delete, err);
 }
 
 static st_status h_model_set_tag(srv_call *c, st_error *err)
 {
-    const char *name, *key, *value;
-    st_status rc = param_req_nonempty(c, "name", &name, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    if (rc == ST_OK)
-        rc = srv_param_req(c, "value", &value, err);
-    return rc == ST_OK ? ml_model_set_tag(c->store, name, key, value, err) : rc;
+    return call_kv(c, "name", ml_model_set_tag, err);
 }
 
 static st_status h_model_delete_tag(srv_call *c, st_error *err)
 {
-    const char *name, *key;
-    st_status rc = param_req_nonempty(c, "name", &name, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    return rc == ST_OK ? ml_model_delete_tag(c->store, name, key, err) : rc;
+    return call2(c, "name", "key", ml_model_delete_tag, err);
 }
 
 static st_status h_model_latest(srv_call *c, st_error *err)
@@ -822,83 +828,57 @@ static st_status h_version_create(srv_call *c, st_error *err)
         rc = param_req_nonempty(c, "source", &source, err);
     if (rc == ST_OK)
         rc = param_kv_list(c->params, "tags", &tags, &n_tags, err);
-    if (rc == ST_OK) {
-        const char *run_id = srv_param_str(c, "run_id");
-        const char *link = srv_param_str(c, "run_link");
-        rc = ml_version_create(c->store, name, source, run_id && *run_id ? run_id : NULL,
+    if (rc == ST_OK)
+        rc = ml_version_create(c->store, name, source, param_opt(c, "run_id"),
                                srv_param_str(c, "description"), tags, n_tags,
-                               link && *link ? link : NULL, &v, err);
-    }
+                               param_opt(c, "run_link"), &v, err);
     st_free(tags);
     return rc == ST_OK ? reply_wrap(c, "model_version", v, err) : rc;
 }
 
-/* name and version, both required. */
-static st_status param_name_version(srv_call *c, const char **name, const char **version,
-                                    st_error *err)
-{
-    st_status rc = param_req_nonempty(c, "name", name, err);
-    return rc == ST_OK ? param_req_nonempty(c, "version", version, err) : rc;
-}
+static const char *const k_name_version[] = { "name", "version" };
 
 static st_status h_version_get(srv_call *c, st_error *err)
 {
-    const char *name, *version;
+    const char *f[2];
     json_t *v = NULL;
-    st_status rc = param_name_version(c, &name, &version, err);
+    st_status rc = req_fields(c, k_name_version, 2, f, err);
     if (rc == ST_OK)
-        rc = ml_version_get(c->store, name, version, &v, err);
+        rc = ml_version_get(c->store, f[0], f[1], &v, err);
     return rc == ST_OK ? reply_wrap(c, "model_version", v, err) : rc;
 }
 
 static st_status h_version_update(srv_call *c, st_error *err)
 {
-    const char *name, *version;
+    const char *f[2];
     json_t *v = NULL;
-    st_status rc = param_name_version(c, &name, &version, err);
+    st_status rc = req_fields(c, k_name_version, 2, f, err);
     if (rc == ST_OK)
-        rc = ml_version_update(c->store, name, version, srv_param_str(c, "description"), &v,
-                               err);
+        rc = ml_version_update(c->store, f[0], f[1], srv_param_str(c, "description"), &v, err);
     return rc == ST_OK ? reply_wrap(c, "model_version", v, err) : rc;
 }
 
 static st_status h_version_delete(srv_call *c, st_error *err)
 {
-    const char *name, *version;
-    st_status rc = param_name_version(c, &name, &version, err);
-    return rc == ST_OK ? ml_version_delete(c->store, name, version, err) : rc;
+    return call2(c, "name", "version", ml_version_delete, err);
 }
 
 static st_status h_version_search(srv_call *c, st_error *err)
 {
-    int64_t max_results;
-    const char **order = NULL;
-    int n_order = 0;
-    json_t *res = NULL;
-    st_status rc = srv_param_int64(c, "max_results", VERSION_SEARCH_DEFAULT_MAX, &max_results,
-                                   err);
-    if (rc == ST_OK)
-        rc = param_str_list(c, "order_by", &order, &n_order, err);
-    if (rc == ST_OK)
-        rc = ml_version_search(c->store, srv_param_str(c, "filter"), order, n_order,
-                               max_results, srv_param_str(c, "page_token"), &res, err);
-    st_free(order);
-    return rc == ST_OK ? reply_take(c, res, err) : rc;
+    return registry_search(c, VERSION_SEARCH_DEFAULT_MAX, ml_version_search, err);
 }
 
 /* Shared by the MLflow and the Databricks transition (reply key differs). */
 static st_status version_transition(srv_call *c, const char *reply_key, st_error *err)
 {
-    const char *name, *version, *stage;
+    const char *f[3];
     bool archive;
     json_t *v = NULL;
-    st_status rc = param_name_version(c, &name, &version, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "stage", &stage, err);
+    st_status rc = req_fields(c, (const char *const[]){ "name", "version", "stage" }, 3, f, err);
     if (rc == ST_OK)
         rc = param_bool(c, "archive_existing_versions", false, &archive, err);
     if (rc == ST_OK)
-        rc = ml_version_transition(c->store, name, version, stage, archive, &v, err);
+        rc = ml_version_transition(c->store, f[0], f[1], f[2], archive, &v, err);
     return rc == ST_OK ? reply_wrap(c, reply_key, v, err) : rc;
 }
 
@@ -914,11 +894,11 @@ static st_status h_version_transition_databricks(srv_call *c, st_error *err)
 
 static st_status h_version_download_uri(srv_call *c, st_error *err)
 {
-    const char *name, *version;
+    const char *f[2];
     char *uri = NULL;
-    st_status rc = param_name_version(c, &name, &version, err);
+    st_status rc = req_fields(c, k_name_version, 2, f, err);
     if (rc == ST_OK)
-        rc = ml_version_download_uri(c->store, name, version, &uri, err);
+        rc = ml_version_download_uri(c->store, f[0], f[1], &uri, err);
     if (rc == ST_OK)
         rc = reply_wrap(c, "artifact_uri", json_string(uri), err);
     st_free(uri);
@@ -927,41 +907,33 @@ static st_status h_version_download_uri(srv_call *c, st_error *err)
 
 static st_status h_version_set_tag(srv_call *c, st_error *err)
 {
-    const char *name, *version, *key, *value;
-    st_status rc = param_name_version(c, &name, &version, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    if (rc == ST_OK)
-        rc = srv_param_req(c, "value", &value, err);
-    return rc == ST_OK ? ml_version_set_tag(c->store, name, version, key, value, err) : rc;
+    const char *f[4];
+    st_status rc = req_fields(c, (const char *const[]){ "name", "version", "key", "value" }, 4,
+                              f, err);
+    return rc == ST_OK ? ml_version_set_tag(c->store, f[0], f[1], f[2], f[3], err) : rc;
 }
 
 static st_status h_version_delete_tag(srv_call *c, st_error *err)
 {
-    const char *name, *version, *key;
-    st_status rc = param_name_version(c, &name, &version, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "key", &key, err);
-    return rc == ST_OK ? ml_version_delete_tag(c->store, name, version, key, err) : rc;
+    const char *f[3];
+    st_status rc = req_fields(c, (const char *const[]){ "name", "version", "key" }, 3, f, err);
+    return rc == ST_OK ? ml_version_delete_tag(c->store, f[0], f[1], f[2], err) : rc;
 }
 
 /* POST sets, DELETE removes, GET resolves an alias (one path, three methods). */
 static st_status h_alias(srv_call *c, st_error *err)
 {
-    const char *name, *alias, *version;
-    st_status rc = param_req_nonempty(c, "name", &name, err);
-    if (rc == ST_OK)
-        rc = param_req_nonempty(c, "alias", &alias, err);
+    const char *f[3];
+    st_status rc = req_fields(c, (const char *const[]){ "name", "alias", "version" },
+                              c->method == SRV_POST ? 3 : 2, f, err);
     if (rc != ST_OK)
         return rc;
-    if (c->method == SRV_POST) {
-        rc = param_req_nonempty(c, "version", &version, err);
-        return rc == ST_OK ? ml_alias_set(c->store, name, alias, version, err) : rc;
-    }
+    if (c->method == SRV_POST)
+        return ml_alias_set(c->store, f[0], f[1], f[2], err);
     if (c->method == SRV_DELETE)
-        return ml_alias_delete(c->store, name, alias, err);
+        return ml_alias_delete(c->store, f[0], f[1], err);
     json_t *v = NULL;
-    rc = ml_alias_get(c->store, name, alias, &v, err);
+    rc = ml_alias_get(c->store, f[0], f[1], &v, err);
     return rc == ST_OK ? reply_wrap(c, "model_version", v, err) : rc;
 }
 

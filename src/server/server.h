@@ -110,6 +110,20 @@ const char *srv_error_code(st_status code);
 /* The HTTP status of an MLflow error_code (404, 400, 409, 500, ...). */
 int         srv_error_http_status(const char *error_code);
 
+/* ---- request fields (http.c) -------------------------------------------- */
+
+/* Fills params (an object, usually empty) as the transport fills
+** srv_call.params: from query (the raw query string without '?', NULL =
+** none), split at '&' and the first '=', '+' read as a space and %XX
+** decoded, as libmicrohttpd splits it, then merged with the JSON object of
+** body (body fields win; ignored when raw_body; empty or null adds nothing).
+** ST_ERR_ARGUMENT for a query that is not UTF-8 or a body that is not a
+** JSON object. The transport gets the query arguments from libmicrohttpd
+** and shares the rest of this code; the entry point exists for unit tests
+** and tests/fuzz/http_params_fuzz.c, which have no socket. */
+st_status srv_params_parse(const char *query, const uint8_t *body, size_t body_len,
+                           bool raw_body, json_t *params, st_error *err);
+
 /* ---- request field helpers (mlflow_api.c) ------------------------------- */
 
 /* The string field key of c->params: strings as they are, integers as

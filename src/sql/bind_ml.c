@@ -112,6 +112,7 @@ static st_status model_call(binder *b, ml_model *m, int what, lp_expr **args, in
     fb->kernel = predict_kernel;
     fb->state = mc;
     fb->deterministic = true;
+    fb->expensive = true;
     fb->ret_nullable = true;
     const vec_type *pt = ml_model_prediction_type(m);
     vec_type dbl = {.id = VEC_DOUBLE};

@@ -32,6 +32,8 @@ bool      opt_expr_touches(const lp_expr *e, const opt_colset *s);
 /* ---- expression properties and rewriting (opt_util.c) -------------------- */
 
 bool      opt_expr_deterministic(const lp_expr *e);
+/* True when e calls a function marked expensive (fn_bound.expensive). */
+bool      opt_expr_expensive(const lp_expr *e);
 bool      opt_expr_has_subquery(const lp_expr *e);
 bool      opt_expr_has_outer(const lp_expr *e);
 /* True when e is a call of the named function (fn->name). */

@@ -1,7 +1,8 @@
 /* opt_pushdown.c -- predicate pushdown (opt.h stage 3). One recursive pass
 ** carries the conjuncts that must hold above a node down as far as each may
 ** go and re-creates a FILTER where it stops:
-**   PROJECT    columns replaced by the projected (deterministic) expressions;
+**   PROJECT    columns replaced by the projected (deterministic) expressions,
+**              except expensive ones (model inference), which stay computed once;
 **   JOIN       INNER/CROSS: one-sided conjuncts go to their side, the rest
 **              become the join condition (CROSS turns INNER); LEFT/RIGHT:
 **              only to the preserved side, and a null-rejecting conjunct
@@ -286,7 +287,7 @@ static st_status push_project(lp_ctx *c, lp_node *n, pd_list in, lp_node **out, 
     if (!ok) return opt_nomem(err, "pushing down a filter");
     for (int i = 0; i < n->n_cols; i++) {
         from[i] = n->cols[i].id;
-        ok[i] = movable(n->exprs[i]);
+        ok[i] = movable(n->exprs[i]) && !opt_expr_expensive(n->exprs[i]);
     }
     st_status rc = ST_OK;
     for (int k = 0; k < in.n && rc == ST_OK; k++) {

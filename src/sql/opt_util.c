@@ -97,6 +97,17 @@ bool opt_expr_deterministic(const lp_expr *e)
     return lp_expr_walk((lp_expr *)e, det_one, NULL);
 }
 
+static bool cheap_one(lp_expr *e, void *ud)
+{
+    (void)ud;
+    return !(e->kind == LP_X_CALL && e->fn && e->fn->expensive);
+}
+
+bool opt_expr_expensive(const lp_expr *e)
+{
+    return !lp_expr_walk((lp_expr *)e, cheap_one, NULL);
+}
+
 static bool subq_one(lp_expr *e, void *ud)
 {
     (void)ud;

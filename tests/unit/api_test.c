@@ -1,6 +1,7 @@
 /* api_test.c -- the public API (include/strata.h): reading Parquet files into
 ** Arrow C Data Interface arrays, with formats, lengths, null counts and
-** buffer contents checked against the files' documented values. */
+** buffer contents checked against the files' documented values; SQL through
+** strata_exec, the ML workflow included, with results read as Arrow. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,4 +199,59 @@ Test(api, sql_query_arrow)
     cr_expect(strstr(msg, "\nLINE 1: SELECT nope FROM t\n") != NULL, "%s", msg);
     strata_free(msg);
     strata_close(db);
+}
+
+/* The ML workflow through the public API: train, promote, predict into Arrow. */
+Test(api, ml_workflow_arrow)
+{
+    char dir[] = "/tmp/strata-api-ml-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    strata_db *db;
+    char *msg = NULL;
+    cr_assert_eq(strata_open(dir, &db, &msg), STRATA_OK, "%s", msg ? msg : "");
+    strata_result *r = NULL;
+    int rc = strata_exec(db,
+        "CREATE TABLE pts AS SELECT id, CAST(id % 10 AS DOUBLE) AS x, (id % 10) > 4 AS y "
+        "FROM range(500);"
+        "CREATE MODEL m OPTIONS (model_type = 'random_forest_classifier', n_estimators = 5, "
+        "label_col = 'y', experiment = 'api', run_name = 'r1') AS SELECT x, y FROM pts;"
+        "ALTER MODEL m VERSION 1 SET STAGE 'Production';"
+        "SELECT id, prediction, probability FROM ML.PREDICT(MODEL 'models:/m/Production', "
+        "TABLE pts) ORDER BY id", &r, &msg);
+    cr_assert_eq(rc, STRATA_OK, "%s", msg ? msg : "");
+    cr_assert_eq(strata_result_rows(r), 500);
+    struct ArrowSchema s;
+    cr_assert_eq(strata_result_schema(r, &s, &msg), STRATA_OK);
+    cr_assert_str_eq(s.children[1]->name, "prediction");
+    cr_assert_str_eq(s.children[1]->format, "b");
+    cr_assert_str_eq(s.children[2]->format, "g");
+    s.release(&s);
+    int64_t rows = 0, right = 0;
+    for (;;) {
+        struct ArrowArray a;
+        cr_assert_eq(strata_result_next(r, &a, &msg), STRATA_OK);
+        if (!a.release) break;
+        const int64_t *ids = a.children[0]->buffers[1];
+        const uint8_t *pred = a.children[1]->buffers[1];
+        const double *prob = a.children[2]->buffers[1];
+        for (int64_t i = 0; i < a.length; i++) {
+            bool p = (pred[(a.children[1]->offset + i) >> 3] >> ((a.children[1]->offset + i) & 7)) & 1;
+            cr_assert_eq(p, prob[a.children[2]->offset + i] > 0.5);
+            right += p == (ids[a.children[0]->offset + i] % 10 > 4);
+        }
+        rows += a.length;
+        a.release(&a);
+    }
+    cr_expect_eq(rows, 500);
+    cr_expect_eq(right, 500, "a forest learns x > 4.5 exactly: %lld of 500", (long long)right);
+    strata_result_free(r);
+    rc = strata_exec(db, "CREATE MODEL m OPTIONS (model_type = 'random_forest_classifier', "
+                         "label_col = 'y') AS SELECT x, y FROM pts", &r, &msg);
+    cr_assert_neq(rc, STRATA_OK);
+    cr_expect(strstr(msg, "model 'm' already exists") != NULL, "%s", msg);
+    strata_free(msg);
+    strata_close(db);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
 }

@@ -792,3 +792,117 @@ Test(ml_model, loads_mlflow_xgboost_folder)
     ml_model_free(m);
     rm_rf(dir);
 }
+
+/* ---- folders that do not hold together (found by tests/fuzz/ml_model_fuzz.c) ------------- */
+
+/* Loads dir expecting ST_ERR_CORRUPT with a message containing needle. */
+static void expect_corrupt(const char *dir, const char *needle)
+{
+    ml_model *m = NULL;
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(ml_model_load(dir, &m, &err), ST_ERR_CORRUPT, "%s", err.msg);
+    cr_assert_null(m);
+    cr_assert(strstr(err.msg, needle), "message: %s", err.msg);
+}
+
+/* Writes strata_model.json of dir from enc after calling edit on a copy. */
+static void write_encoding(const char *dir, json_t *enc, void (*edit)(json_t *j))
+{
+    json_t *j = json_deep_copy(enc);
+    edit(j);
+    cr_assert_eq(json_dump_file(j, st_arena_printf(A, "%s/strata_model.json", dir), 0), 0);
+    json_decref(j);
+}
+
+static void label_string(json_t *j)
+{
+    json_object_set_new(json_object_get(j, "label"), "type", json_string("string"));
+}
+
+static void onehot_double(json_t *j)
+{
+    json_t *in = json_array_get(json_object_get(j, "inputs"), 0);
+    json_object_set_new(in, "encoding", json_string("onehot"));
+}
+
+static void drop_last_input(json_t *j)
+{
+    json_t *in = json_object_get(j, "inputs"), *names = json_object_get(j, "feature_names");
+    json_array_remove(in, json_array_size(in) - 1);
+    json_array_remove(names, json_array_size(names) - 1);
+}
+
+static void keep(json_t *j)
+{
+    (void)j;
+}
+
+Test(ml_model, load_refuses_inconsistent_folders)
+{
+    const ml_kv o[] = {{"model_type", "random_forest_regressor"}, {"label_col", "y"},
+                       {"n_estimators", "3"}};
+    ml_dataset *d = scen_dataset(SC_REG, 300, 300);
+    ml_train_report r;
+    ml_model *m = train(d, o, 3, &r);
+    char *dir = tmp_dir();
+    st_error err;
+    cr_assert_eq(ml_model_save(m, dir, NULL, NULL, NULL, &err), ST_OK, "%s", err.msg);
+    ml_model_free(m);
+    ml_dataset_free(d);
+    json_t *enc = json_load_file(st_arena_printf(A, "%s/strata_model.json", dir), 0, NULL);
+    cr_assert_not_null(enc);
+    /* a regressor predicting strings overran its prediction vector */
+    write_encoding(dir, enc, label_string);
+    expect_corrupt(dir, "strata_model.json has label type 'string' for task 'regression'");
+    write_encoding(dir, enc, onehot_double);
+    expect_corrupt(dir, "input 'x1' has type 'double' with encoding 'onehot'");
+    /* fewer features than the booster takes: was an internal error */
+    write_encoding(dir, enc, drop_last_input);
+    expect_corrupt(dir, "model file 'model.json' takes 2 features but strata_model.json "
+                        "encodes 1");
+    write_encoding(dir, enc, keep);
+    json_decref(enc);
+    /* MLmodel nested deeper than the reader's 8 levels leaked its keys */
+    char *mlmodel = read_text(st_arena_printf(A, "%s/MLmodel", dir));
+    st_buf b;
+    st_buf_init(&b);
+    cr_assert_eq(st_buf_append_str(&b, mlmodel, &err), ST_OK);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(st_buf_printf(&b, &err, "%*sk%d:\n", 2 * i, "", i), ST_OK);
+    cr_assert_eq(st_file_write_all(st_arena_printf(A, "%s/MLmodel", dir), b.data, b.len, &err),
+                 ST_OK);
+    expect_corrupt(dir, "MLmodel nests deeper than 8 levels");
+    /* CRLF line ends and a comment after a mapping key still load */
+    st_buf_clear(&b);
+    cr_assert_eq(st_buf_append_str(&b, "# edited on another system\r\n", &err), ST_OK);
+    for (const char *p = mlmodel; *p; p++) {
+        if (!strncmp(p, "flavors:\n", 9)) {
+            cr_assert_eq(st_buf_append_str(&b, "flavors:   # two of them", &err), ST_OK);
+            p += 7;
+            continue;
+        }
+        if (*p == '\n')
+            cr_assert_eq(st_buf_append_byte(&b, '\r', &err), ST_OK);
+        cr_assert_eq(st_buf_append_byte(&b, (uint8_t)*p, &err), ST_OK);
+    }
+    cr_assert_eq(st_file_write_all(st_arena_printf(A, "%s/MLmodel", dir), b.data, b.len, &err),
+                 ST_OK);
+    st_buf_destroy(&b);
+    cr_assert_eq(ml_model_load(dir, &m, &err), ST_OK, "%s", err.msg);
+    cr_assert_eq(ml_model_n_inputs(m), 2);
+    ml_model_free(m);
+    rm_rf(dir);
+}
+
+Test(ml_model, mlmodel_with_nul_byte)
+{
+    /* a key holding a NUL byte overran the copy of the key */
+    static const char text[] = "flavor\0s:\n  sklearn:\n    pickled_model: model.pkl\n";
+    char *dir = tmp_dir();
+    st_error err;
+    cr_assert_eq(st_file_write_all(st_arena_printf(A, "%s/MLmodel", dir), text, sizeof text - 1,
+                                   &err), ST_OK);
+    expect_corrupt(dir, "MLmodel holds a NUL byte");
+    rm_rf(dir);
+}

@@ -201,6 +201,21 @@ Test(ml_sql, churn_workflow_end_to_end)
     expect("SELECT count(*) FROM churn_predictions WHERE prediction <> (probability > 0.5)",
            "0\n");
     expect("SELECT count(DISTINCT prediction) FROM churn_predictions", "2\n");
+    /* A filter on the prediction stays above the one model call (not copied
+    ** below it); a filter on an input column goes below. */
+    t = q("EXPLAIN SELECT customer_id FROM ML.PREDICT(MODEL 'models:/customer-churn/1', "
+          "TABLE customer_features_new) WHERE probability > 0.6 AND customer_id > 100");
+    char *phys = strstr(t, "== Physical Plan ==");
+    if (phys) *phys = '\0';
+    int calls = 0;
+    for (const char *p = t; (p = strstr(p, "predict(")); p++) calls++;
+    cr_assert_eq(calls, 1, "%s", t);
+    cr_assert(strstr(t, "Filter (customer_id"), "%s", t);
+    st_free(t);
+    expect("SELECT (SELECT count(*) FROM ML.PREDICT(MODEL 'models:/customer-churn/1', "
+           "TABLE customer_features_new) WHERE probability > 0.6 AND customer_id > 100) = "
+           "(SELECT count(*) FROM churn_predictions WHERE probability > 0.6 AND customer_id > 100)",
+           "true\n");
     /* The scalar forms agree with ML.PREDICT, by alias and by version. */
     expect("SELECT count(*) FROM churn_predictions p JOIN customer_features_new f "
            "USING (customer_id) WHERE predict('models:/customer-churn@champion', f.contract, "
@@ -297,4 +312,33 @@ Test(ml_sql, regressor_and_errors)
     fails("DROP MODEL spend", ST_ERR_NOTFOUND, "spend");
     ok("DROP MODEL IF EXISTS spend");
     expect("SELECT count(*) FROM models()", "0\n");
+}
+
+/* The same statement and seed train the same model, whatever the threads:
+** the training query reads its files in order. */
+Test(ml_sql, training_is_deterministic)
+{
+    ok("CREATE TABLE pts (id BIGINT, x DOUBLE, z DOUBLE, y BOOLEAN)");
+    for (int f = 0; f < 6; f++) {
+        char sql[512];
+        snprintf(sql, sizeof sql, "INSERT INTO pts SELECT id, (id * 37 %% 101) / 10.0, "
+                 "(id * 11 %% 53) / 5.0, (id * 37 %% 101) + (id * 7 %% 13) > 55 "
+                 "FROM range(%d, %d)", f * 3000, (f + 1) * 3000);
+        ok(sql);
+    }
+    ok("SET threads = 2");
+    const char *create = "CREATE OR REPLACE MODEL det OPTIONS (model_type = "
+                         "'random_forest_classifier', n_estimators = 20, max_depth = 5, "
+                         "subsample = 0.5, label_col = 'y', seed = 3) AS SELECT x, z, y FROM pts";
+    char *a = q(create), *b = q(create);
+    /* model|version|run|exp|rows|rows|metrics...: everything after the run id matches */
+    const char *ma = strchr(strchr(strchr(a, '|') + 1, '|') + 1, '|');
+    const char *mb = strchr(strchr(strchr(b, '|') + 1, '|') + 1, '|');
+    cr_assert(!strncmp(a, "det|1|", 6) && !strncmp(b, "det|2|", 6), "%s\n%s", a, b);
+    cr_assert_str_eq(ma, mb);
+    st_free(a);
+    st_free(b);
+    expect("SELECT count(*) FROM ML.PREDICT(MODEL 'models:/det/1', TABLE pts) p1 "
+           "JOIN ML.PREDICT(MODEL 'models:/det/2', TABLE pts) p2 USING (id) "
+           "WHERE p1.probability <> p2.probability", "0\n");
 }

@@ -119,29 +119,53 @@ static char *new_run(ml_store *s, const char *exp, const char *name, int64_t sta
     return id;
 }
 
-/* run_name of each run of a search result, joined by ','. */
-static void run_names(json_t *res, char *out, size_t n)
+/* The value at path ("a.b") of each entry of res[member], joined by ','. */
+static void names_of(json_t *res, const char *member, const char *path, char *out, size_t n)
 {
     out[0] = 0;
     size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(res, "runs"), i, r) {
+    json_t *e;
+    json_array_foreach(json_object_get(res, member), i, e) {
         if (i)
             strncat(out, ",", n - strlen(out) - 1);
-        strncat(out, jstr(r, "info.run_name"), n - strlen(out) - 1);
+        strncat(out, jstr(e, path), n - strlen(out) - 1);
     }
 }
 
-static void exp_names(json_t *res, char *out, size_t n)
+/* Asserts the names of a search result (see names_of) are want; frees res. */
+static void expect_names(json_t *res, const char *member, const char *path, const char *want)
 {
-    out[0] = 0;
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(res, "experiments"), i, r) {
-        if (i)
-            strncat(out, ",", n - strlen(out) - 1);
-        strncat(out, jstr(r, "name"), n - strlen(out) - 1);
-    }
+    char got[256];
+    names_of(res, member, path, got, sizeof got);
+    cr_assert_str_eq(got, want);
+    json_decref(res);
+}
+
+static void expect_runs(json_t *res, const char *want)
+{
+    expect_names(res, "runs", "info.run_name", want);
+}
+
+static void expect_exps(json_t *res, const char *want)
+{
+    expect_names(res, "experiments", "name", want);
+}
+
+/* Asserts that uri maps to the folder want. */
+static void expect_local_path(ml_store *s, const char *uri, const char *want)
+{
+    char *path;
+    st_error err;
+    cr_assert_eq(ml_store_local_path(s, uri, &path, &err), ST_OK, "%s: %s", uri, err.msg);
+    cr_assert_str_eq(path, want, "uri %s", uri);
+    st_free(path);
+}
+
+/* Copies res's next_page_token into tok ("" when there is none). */
+static void take_token(json_t *res, char *tok, size_t n)
+{
+    const char *v = jstr(res, "next_page_token");
+    snprintf(tok, n, "%s", v ? v : "");
 }
 
 /* ---- opening ------------------------------------------------------------------------- */
@@ -319,32 +343,23 @@ Test(ml_store, experiment_search)
     }
     cr_assert_eq(ml_experiment_delete(fx.s, ids[4], &err), ST_OK);
     json_t *res;
-    char got[256];
     /* default: active only, newest first */
     cr_assert_eq(ml_experiment_search(fx.s, NULL, NULL, NULL, 0, 0, NULL, &res, &err), ST_OK,
                  "%s", err.msg);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "Delta,gamma,beta,alpha,Default");
     cr_assert_null(json_object_get(res, "next_page_token"));
-    json_decref(res);
+    expect_exps(res, "Delta,gamma,beta,alpha,Default");
 
     cr_assert_eq(ml_experiment_search(fx.s, "DELETED_ONLY", NULL, NULL, 0, 0, NULL, &res, &err),
                  ST_OK);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "epsilon");
-    json_decref(res);
+    expect_exps(res, "epsilon");
 
     const char *by_name[] = { "name ASC" };
     cr_assert_eq(ml_experiment_search(fx.s, "ALL", "name LIKE '%a'", by_name, 1, 0, NULL, &res,
                                       &err), ST_OK, "%s", err.msg);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "Delta,alpha,beta,gamma");    /* case-sensitive LIKE, byte order */
-    json_decref(res);
+    expect_exps(res, "Delta,alpha,beta,gamma");    /* case-sensitive LIKE, byte order */
     cr_assert_eq(ml_experiment_search(fx.s, NULL, "name ILIKE 'd%'", by_name, 1, 0, NULL, &res,
                                       &err), ST_OK);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "Default,Delta");
-    json_decref(res);
+    expect_exps(res, "Default,Delta");
     cr_assert_eq(ml_experiment_search(fx.s, NULL, "name LIKE 'd%'", by_name, 1, 0, NULL, &res,
                                       &err), ST_OK);
     cr_assert_eq(json_array_size(json_object_get(res, "experiments")), 0);
@@ -353,28 +368,19 @@ Test(ml_store, experiment_search)
     const char *desc[] = { "name DESC" };
     cr_assert_eq(ml_experiment_search(fx.s, "ALL", "tags.kind = 'even' and name != 'alpha'",
                                       desc, 1, 0, NULL, &res, &err), ST_OK, "%s", err.msg);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "gamma,epsilon");
-    json_decref(res);
+    expect_exps(res, "gamma,epsilon");
 
     /* pages of two */
     const char *by_id[] = { "experiment_id" };
-    cr_assert_eq(ml_experiment_search(fx.s, NULL, NULL, by_id, 1, 2, NULL, &res, &err), ST_OK);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "Default,alpha");
-    char tok[64];
-    snprintf(tok, sizeof tok, "%s", jstr(res, "next_page_token"));
-    json_decref(res);
-    cr_assert_eq(ml_experiment_search(fx.s, NULL, NULL, by_id, 1, 2, tok, &res, &err), ST_OK);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "beta,gamma");
-    snprintf(tok, sizeof tok, "%s", jstr(res, "next_page_token"));
-    json_decref(res);
-    cr_assert_eq(ml_experiment_search(fx.s, NULL, NULL, by_id, 1, 2, tok, &res, &err), ST_OK);
-    exp_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "Delta");
-    cr_assert_null(json_object_get(res, "next_page_token"));
-    json_decref(res);
+    char tok[64] = "";
+    const char *const exp_pages[] = { "Default,alpha", "beta,gamma", "Delta" };
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(ml_experiment_search(fx.s, NULL, NULL, by_id, 1, 2, i ? tok : NULL, &res,
+                                          &err), ST_OK);
+        take_token(res, tok, sizeof tok);
+        expect_exps(res, exp_pages[i]);
+    }
+    cr_assert_str_eq(tok, "");                  /* no token after the last page */
 
     /* errors */
     cr_assert_eq(ml_experiment_search(fx.s, "SOME", NULL, NULL, 0, 0, NULL, &res, &err),
@@ -757,9 +763,7 @@ Test(ml_store, run_search_filters_order_pages)
     /* default order: start_time DESC */
     cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, NULL, 0, 0, NULL, &res, &err), ST_OK,
                  "%s", err.msg);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r4,r3,r2,r1,r0");
-    json_decref(res);
+    expect_runs(res, "r4,r3,r2,r1,r0");
 
     struct { const char *filter, *want; } cases[] = {
         { "metrics.acc > 0.55", "r2,r1" },
@@ -779,78 +783,56 @@ Test(ml_store, run_search_filters_order_pages)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cr_assert_eq(ml_run_search(fx.s, exps, 1, cases[i].filter, NULL, NULL, 0, 0, NULL, &res,
                                    &err), ST_OK, "%s: %s", cases[i].filter, err.msg);
-        run_names(res, got, sizeof got);
+        names_of(res, "runs", "info.run_name", got, sizeof got);
         cr_assert_str_eq(got, cases[i].want, "filter %s", cases[i].filter);
         json_decref(res);
     }
     char f[128];
     snprintf(f, sizeof f, "attributes.run_id = '%s'", ids[3]);
     cr_assert_eq(ml_run_search(fx.s, exps, 1, f, NULL, NULL, 0, 0, NULL, &res, &err), ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r3");
-    json_decref(res);
+    expect_runs(res, "r3");
 
     /* order by metric: values first (desc), NaN next, missing last */
     const char *by_acc[] = { "metrics.acc DESC" };
     cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, by_acc, 1, 0, NULL, &res, &err), ST_OK,
                  "%s", err.msg);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r2,r1,r0,r4,r3");
-    json_decref(res);
+    expect_runs(res, "r2,r1,r0,r4,r3");
     const char *by_acc_asc[] = { "metrics.acc" };
     cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, by_acc_asc, 1, 0, NULL, &res, &err),
                  ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r0,r1,r2,r4,r3");
-    json_decref(res);
+    expect_runs(res, "r0,r1,r2,r4,r3");
     const char *by_param[] = { "params.model ASC", "attributes.start_time ASC" };
     cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, by_param, 2, 0, NULL, &res, &err),
                  ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r0,r2,r4,r1,r3");
-    json_decref(res);
+    expect_runs(res, "r0,r2,r4,r1,r3");
 
     /* pages */
     const char *by_name[] = { "attributes.run_name" };
-    cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, by_name, 1, 2, NULL, &res, &err),
-                 ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r0,r1");
-    char tok[64];
-    snprintf(tok, sizeof tok, "%s", jstr(res, "next_page_token"));
-    json_decref(res);
-    cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, by_name, 1, 2, tok, &res, &err),
-                 ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r2,r3");
-    snprintf(tok, sizeof tok, "%s", jstr(res, "next_page_token"));
-    json_decref(res);
-    cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, by_name, 1, 2, tok, &res, &err),
-                 ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r4");
-    cr_assert_null(json_object_get(res, "next_page_token"));
-    json_decref(res);
+    char tok[64] = "";
+    const char *const run_pages[] = { "r0,r1", "r2,r3", "r4" };
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, by_name, 1, 2, i ? tok : NULL,
+                                   &res, &err), ST_OK);
+        take_token(res, tok, sizeof tok);
+        expect_runs(res, run_pages[i]);
+    }
+    cr_assert_str_eq(tok, "");                  /* no token after the last page */
 
     /* views and several experiments */
     cr_assert_eq(ml_run_delete(fx.s, ids[0], &err), ST_OK);
     cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, "DELETED_ONLY", NULL, 0, 0, NULL, &res,
                                &err), ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r0");
-    json_decref(res);
+    expect_runs(res, "r0");
     cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, "ALL", NULL, 0, 0, NULL, &res, &err), ST_OK);
     cr_assert_eq(json_array_size(json_object_get(res, "runs")), 5);
     json_decref(res);
     const char *both[] = { "0", e1 };
     cr_assert_eq(ml_run_search(fx.s, both, 2, NULL, NULL, NULL, 0, 0, NULL, &res, &err), ST_OK);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r4,r3,r2,r1,elsewhere");
     /* search results are full runs */
     json_t *first = json_array_get(json_object_get(res, "runs"), 0);
     cr_assert_str_eq(kv_get(json_object_get(json_object_get(first, "data"), "params"), "model"),
                      "gbt");
-    json_decref(res);
+    expect_runs(res, "r4,r3,r2,r1,elsewhere");
 
     /* errors */
     const char *bad_filters[] = { "metrics.acc > 'x'", "params.model > 'a'", "params.model = 3",
@@ -869,9 +851,7 @@ Test(ml_store, run_search_filters_order_pages)
     cr_assert_eq(ml_set_tag(fx.s, ids[2], "quote", "it's \"x\"", &err), ST_OK);
     cr_assert_eq(ml_run_search(fx.s, exps, 1, "tags.quote = 'it''s \"x\"'", NULL, NULL, 0, 0,
                                NULL, &res, &err), ST_OK, "%s", err.msg);
-    run_names(res, got, sizeof got);
-    cr_assert_str_eq(got, "r2");
-    json_decref(res);
+    expect_runs(res, "r2");
     cr_assert_eq(ml_run_search(fx.s, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, &res, &err), ST_OK,
                  "%s", err.msg);
     cr_assert_eq(json_array_size(json_object_get(res, "runs")), 0);
@@ -942,30 +922,16 @@ Test(ml_store, artifacts_and_local_paths)
     /* URIs to folders */
     char *path;
     snprintf(uri, sizeof uri, "mlflow-artifacts:/0/%s/artifacts/model", id);
-    cr_assert_eq(ml_store_local_path(fx.s, uri, &path, &err), ST_OK, "%s", err.msg);
     snprintf(want, sizeof want, "%s/model", dir);
-    cr_assert_str_eq(path, want);
-    st_free(path);
+    expect_local_path(fx.s, uri, want);
     snprintf(uri, sizeof uri, "runs:/%s/model", id);
-    cr_assert_eq(ml_store_local_path(fx.s, uri, &path, &err), ST_OK, "%s", err.msg);
-    cr_assert_str_eq(path, want);
-    st_free(path);
+    expect_local_path(fx.s, uri, want);
     snprintf(uri, sizeof uri, "mlflow-artifacts://localhost:5000/0/%s/artifacts/model", id);
-    cr_assert_eq(ml_store_local_path(fx.s, uri, &path, &err), ST_OK);
-    cr_assert_str_eq(path, want);
-    st_free(path);
-    cr_assert_eq(ml_store_local_path(fx.s, "file:///data/models/x", &path, &err), ST_OK);
-    cr_assert_str_eq(path, "/data/models/x");
-    st_free(path);
-    cr_assert_eq(ml_store_local_path(fx.s, "file://localhost/data/y/", &path, &err), ST_OK);
-    cr_assert_str_eq(path, "/data/y");
-    st_free(path);
-    cr_assert_eq(ml_store_local_path(fx.s, "/abs/folder", &path, &err), ST_OK);
-    cr_assert_str_eq(path, "/abs/folder");
-    st_free(path);
-    cr_assert_eq(ml_store_local_path(fx.s, "rel/folder", &path, &err), ST_OK);
-    cr_assert_str_eq(path, "rel/folder");
-    st_free(path);
+    expect_local_path(fx.s, uri, want);
+    expect_local_path(fx.s, "file:///data/models/x", "/data/models/x");
+    expect_local_path(fx.s, "file://localhost/data/y/", "/data/y");
+    expect_local_path(fx.s, "/abs/folder", "/abs/folder");
+    expect_local_path(fx.s, "rel/folder", "rel/folder");
     cr_assert_eq(ml_store_local_path(fx.s, "mlflow-artifacts:/0/../../etc", &path, &err),
                  ST_ERR_ARGUMENT);
     cr_assert_null(path);
@@ -1389,9 +1355,7 @@ Test(ml_store, model_uri_resolution)
     st_free(ver);
     /* models:/ through ml_store_local_path too */
     char *path;
-    cr_assert_eq(ml_store_local_path(fx.s, "models:/churn@champion", &path, &err), ST_OK);
-    cr_assert_str_eq(path, want2);
-    st_free(path);
+    expect_local_path(fx.s, "models:/churn@champion", want2);
 
     /* locations: folder only */
     char *name;
@@ -1640,4 +1604,94 @@ Test(ml_store, processes_race_on_a_new_warehouse)
     ml_store_close(s);
     rm_rf(root);
     free(root);
+}
+
+/* ---- filters past SQLite's limits (found by tests/fuzz/ml_search_fuzz.c) -------------- */
+
+/* "<clause> AND <clause> ..." n times, heap. */
+static char *repeat_and(const char *clause, int n)
+{
+    size_t len = (strlen(clause) + 5) * (size_t)n + 1;
+    char *s = malloc(len);
+    s[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        strcat(s, i ? " AND " : "");
+        strcat(s, clause);
+    }
+    return s;
+}
+
+/* "params.p IN ('v0', 'v1', ...)" with n values, heap. */
+static char *in_list(int n)
+{
+    char *s = malloc((size_t)n * 12 + 32);
+    strcpy(s, "params.p IN (");
+    char *p = s + strlen(s);
+    for (int i = 0; i < n; i++)
+        p += sprintf(p, "%s'v%d'", i ? ", " : "", i);
+    strcpy(p, ")");
+    return s;
+}
+
+Test(ml_store, search_filter_limits)
+{
+    fixture fx;
+    fx_open(&fx);
+    st_error err;
+    json_t *run, *res = NULL;
+    cr_assert_eq(ml_run_create(fx.s, NULL, "alice", "r", 0, NULL, 0, &run, &err), ST_OK, "%s",
+                 err.msg);
+    const char *run_id = jstr(run, "info.run_id");
+    cr_assert_eq(ml_log_param(fx.s, run_id, "p", "v4999", &err), ST_OK, "%s", err.msg);
+    const char *exps[] = { "0" };
+    /* 1200 comparisons were an SQLite "Expression tree is too large" (ST_ERR_IO) */
+    char *f = repeat_and("name = 'x'", 1200);
+    cr_assert_eq(ml_experiment_search(fx.s, NULL, f, NULL, 0, 0, NULL, &res, &err),
+                 ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "too many comparisons (at most 100)"), "%s", err.msg);
+    free(f);
+    f = repeat_and("params.p != 'x'", 100);
+    cr_assert_eq(ml_run_search(fx.s, exps, 1, f, NULL, NULL, 0, 0, NULL, &res, &err), ST_OK,
+                 "%s", err.msg);
+    cr_assert_eq(json_array_size(json_object_get(res, "runs")), 1);
+    json_decref(res);
+    free(f);
+    /* IN lists: 5000 values bind (as bare '?' parameters) and match; past 10000 refused */
+    f = in_list(5000);
+    cr_assert_eq(ml_run_search(fx.s, exps, 1, f, NULL, NULL, 0, 0, NULL, &res, &err), ST_OK,
+                 "%s", err.msg);
+    cr_assert_eq(json_array_size(json_object_get(res, "runs")), 1);
+    json_decref(res);
+    free(f);
+    f = in_list(10001);
+    cr_assert_eq(ml_run_search(fx.s, exps, 1, f, NULL, NULL, 0, 0, NULL, &res, &err),
+                 ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "too many values in IN lists (at most 10000)"), "%s", err.msg);
+    free(f);
+    json_decref(run);
+    fx_close(&fx);
+}
+
+/* Hundreds of order_by clauses were SQLite's "too many terms in ORDER BY"
+** (ST_ERR_IO, an HTTP 500 through the server); now a bounded ARGUMENT error. */
+Test(ml_store, search_order_by_limit)
+{
+    fixture fx;
+    fx_open(&fx);
+    st_error err;
+    json_t *res = NULL;
+    const char *order[101];
+    for (int i = 0; i < 101; i++)
+        order[i] = "name ASC";
+    cr_assert_eq(ml_experiment_search(fx.s, NULL, NULL, order, 100, 0, NULL, &res, &err), ST_OK,
+                 "%s", err.msg);
+    json_decref(res);
+    res = NULL;
+    cr_assert_eq(ml_experiment_search(fx.s, NULL, NULL, order, 101, 0, NULL, &res, &err),
+                 ST_ERR_ARGUMENT);
+    cr_assert(strstr(err.msg, "order_by has 101 clauses; at most 100 are allowed"), "%s", err.msg);
+    const char *exps[] = { "0" };
+    cr_assert_eq(ml_run_search(fx.s, exps, 1, NULL, NULL, order, 101, 0, NULL, &res, &err),
+                 ST_ERR_ARGUMENT);
+    fx_close(&fx);
 }
