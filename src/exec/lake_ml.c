@@ -366,6 +366,40 @@ static st_status experiment_id(ml_store *st, const char *which, char **out, st_e
     return *out ? ST_OK : nomem(err);
 }
 
+/* Ids of the experiment named (or numbered) which, or of every active
+** experiment when which is NULL; arena-allocated. */
+static st_status experiment_ids(ml_store *st, const char *which, st_arena *a, const char ***ids,
+                                int *n, st_error *err)
+{
+    *n = 0;
+    if (which) {
+        char *one = NULL;
+        st_status rc = experiment_id(st, which, &one, err);
+        *ids = rc == ST_OK ? st_arena_alloc(a, sizeof **ids) : NULL;
+        if (*ids && !((*ids)[0] = st_arena_strdup(a, one)))
+            *ids = NULL;
+        st_free(one);
+        if (rc != ST_OK)
+            return rc;
+        *n = 1;
+        return *ids ? ST_OK : nomem(err);
+    }
+    json_t *all = NULL;
+    st_status rc = all_pages(st, &(page_query){.kind = PAGE_EXPERIMENTS}, &all, err);
+    if (rc != ST_OK)
+        return rc;
+    *ids = st_arena_alloc(a, sizeof **ids * (json_array_size(all) + 1));
+    size_t i;
+    json_t *e;
+    json_array_foreach(all, i, e) {
+        if (*ids && jstr(e, "experiment_id") &&
+            !((*ids)[(*n)++] = st_arena_strdup(a, jstr(e, "experiment_id"))))
+            *ids = NULL;
+    }
+    json_decref(all);
+    return *ids ? ST_OK : nomem(err);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -410,29 +444,14 @@ static st_status run_keys(json_t *runs, const char *what, st_arena *a, const cha
 ** params.<k> and metrics.<k> columns for every key any run has. */
 static st_status run_rows(ml_store *st, const char *experiment, ml_rows *r, st_error *err)
 {
-    st_status rc = ST_OK;
-    char *one = NULL;
     const char **ids = NULL;
     int n_ids = 0;
-    ml_rows ex = {.a = r->a};
-    if (experiment) {
-        if ((rc = experiment_id(st, experiment, &one, err)) != ST_OK)
-            return rc;
-        ids = (const char **)&one;
-        n_ids = 1;
-    } else {
-        if ((rc = experiment_rows(st, NULL, &ex, err)) != ST_OK)
-            return rc;
-        ids = st_arena_alloc(r->a, sizeof *ids * (size_t)(ex.n_rows + 1));
-        if (!ids)
-            return nomem(err);
-        for (int64_t i = 0; i < ex.n_rows; i++)
-            ids[n_ids++] = ex.cells[i * ex.n_cols];
-    }
+    st_status rc = experiment_ids(st, experiment, r->a, &ids, &n_ids, err);
     json_t *all = NULL;
     page_query pq = {.kind = PAGE_RUNS, .ids = ids, .n_ids = n_ids};
-    rc = n_ids > 0 ? all_pages(st, &pq, &all, err) : ((all = json_array()) ? ST_OK : nomem(err));
-    st_free(one);
+    if (rc == ST_OK)
+        rc = n_ids > 0 ? all_pages(st, &pq, &all, err)
+                       : ((all = json_array()) ? ST_OK : nomem(err));
     if (rc != ST_OK)
         return rc;
     static const char *const names[] = {"run_id", "run_name", "experiment_id", "status",
@@ -711,14 +730,7 @@ static st_status ds_add(void *ud, const ex_chunk *c, st_error *err)
 static int session_threads(ex_session *s)
 {
     char buf[32];
-    int n = 0;
-    if (ex_session_get(s, "threads", buf, sizeof buf))
-        n = atoi(buf);
-    if (n <= 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        n = c > 0 ? (int)c : 1;
-    }
-    return n;
+    return ex_session_get(s, "threads", buf, sizeof buf) ? atoi(buf) : 1;   /* >= 1 */
 }
 
 /* Runs query q into a new dataset with label (may be NULL) and features

@@ -14,13 +14,15 @@
 ** ST_ERR_INTERNAL or ST_ERR_IO (a bug or an SQLite error for bad input);
 ** crashes, leaks, hangs and sanitizer reports are bugs too. Seeds:
 ** tests/fuzz/corpus/http_params_fuzz/. */
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "server/server.h"
+
+#define MUST(rc, err) fuzz_must("http_params_fuzz", (rc), (err))
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,28 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static ml_store *g_store;        /* opened once, shared by every input */
 static char      g_dir[64];      /* the temporary warehouse */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void cleanup(void)
 {
     ml_store_close(g_store);
     g_store = NULL;
-    if (g_dir[0])
-        nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void must(st_status rc, const st_error *err)
-{
-    if (rc != ST_OK) {
-        fprintf(stderr, "http_params_fuzz setup: %s\n", err->msg);
-        abort();
-    }
+    fuzz_rm_tree(g_dir);
 }
 
 static void fill_store(ml_store *s)
@@ -57,22 +42,22 @@ static void fill_store(ml_store *s)
     st_error err;
     st_error_init(&err);
     char *exp = NULL;
-    must(ml_experiment_create(s, "fuzz", NULL, NULL, 0, &exp, &err), &err);
+    MUST(ml_experiment_create(s, "fuzz", NULL, NULL, 0, &exp, &err), &err);
     json_t *run = NULL;
-    must(ml_run_create(s, exp, "fuzzer", "alpha", 1000, NULL, 0, &run, &err), &err);
+    MUST(ml_run_create(s, exp, "fuzzer", "alpha", 1000, NULL, 0, &run, &err), &err);
     const char *id = json_string_value(json_object_get(json_object_get(run, "info"), "run_id"));
     char run_id[40];
     snprintf(run_id, sizeof run_id, "%s", id ? id : "");
     json_decref(run);
-    must(ml_log_metric(s, run_id, "acc", 0.5, 10, 0, &err), &err);
+    MUST(ml_log_metric(s, run_id, "acc", 0.5, 10, 0, &err), &err);
     json_t *j = NULL;
-    must(ml_model_create(s, "churn", NULL, NULL, 0, &j, &err), &err);
+    MUST(ml_model_create(s, "churn", NULL, NULL, 0, &j, &err), &err);
     json_decref(j);
     char src[128];
     snprintf(src, sizeof src, "runs:/%s/model", run_id);
-    must(ml_version_create(s, "churn", src, run_id, NULL, NULL, 0, NULL, &j, &err), &err);
+    MUST(ml_version_create(s, "churn", src, run_id, NULL, NULL, 0, NULL, &j, &err), &err);
     json_decref(j);
-    must(ml_alias_set(s, "churn", "champion", "1", &err), &err);
+    MUST(ml_alias_set(s, "churn", "champion", "1", &err), &err);
     st_free(exp);
 }
 
@@ -80,12 +65,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    snprintf(g_dir, sizeof g_dir, "/tmp/http_params_fuzz-XXXXXX");
-    if (!mkdtemp(g_dir))
-        abort();
+    fuzz_scratch_dir(g_dir, sizeof g_dir, "http_params_fuzz");
     st_error err;
     st_error_init(&err);
-    must(ml_store_open(g_dir, &g_store, &err), &err);
+    MUST(ml_store_open(g_dir, &g_store, &err), &err);
     fill_store(g_store);
     atexit(cleanup);
     return 0;

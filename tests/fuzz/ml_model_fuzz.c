@@ -15,7 +15,6 @@
 ** directory removed at exit. Any status is fine; crashes, leaks, hangs and
 ** sanitizer reports are bugs, and so is a model that loads but cannot
 ** predict. Seeds: tests/fuzz/corpus/ml_model_fuzz/. */
-#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 
 #include <xgboost/c_api.h>
 
+#include "fuzz_util.h"
 #include "ml/ml_model_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -36,18 +36,9 @@ static char  g_model[128];              /* g_dir/model: the folder loaded */
 static char *g_booster[N_BOOSTERS];     /* heap: model.json texts */
 static size_t g_booster_len[N_BOOSTERS];
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void cleanup(void)
 {
-    if (g_dir[0])
-        nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    fuzz_rm_tree(g_dir);
     for (int i = 0; i < N_BOOSTERS; i++)
         free(g_booster[i]);
 }
@@ -110,9 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    snprintf(g_dir, sizeof g_dir, "/tmp/ml_model_fuzz-XXXXXX");
-    if (!mkdtemp(g_dir))
-        abort();
+    fuzz_scratch_dir(g_dir, sizeof g_dir, "ml_model_fuzz");
     snprintf(g_model, sizeof g_model, "%s/model", g_dir);
     if (mkdir(g_model, 0777) != 0)
         abort();

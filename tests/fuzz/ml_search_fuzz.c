@@ -13,14 +13,16 @@
 ** return ST_OK or ST_ERR_ARGUMENT with a message; anything else (an SQLite
 ** failure surfacing as ST_ERR_IO for user syntax, a crash, a leak) is a bug.
 ** Seeds: tests/fuzz/corpus/ml_search_fuzz/. */
-#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "ml/ml_store.h"
+
+#define MUST(rc, err) fuzz_must("ml_search_fuzz", (rc), (err))
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,28 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static ml_store *g_store;        /* opened once, shared by every input */
 static char      g_dir[64];      /* the temporary warehouse */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void cleanup(void)
 {
     ml_store_close(g_store);
     g_store = NULL;
-    if (g_dir[0])
-        nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void must(st_status rc, const st_error *err)
-{
-    if (rc != ST_OK) {
-        fprintf(stderr, "ml_search_fuzz setup: %s\n", err->msg);
-        abort();
-    }
+    fuzz_rm_tree(g_dir);
 }
 
 /* Two runs with metrics, params, tags and a dataset; a model with versions. */
@@ -59,40 +44,40 @@ static void fill_store(ml_store *s)
     st_error_init(&err);
     char *exp = NULL;
     ml_kv etag = { "team", "ml" };
-    must(ml_experiment_create(s, "fuzz", NULL, &etag, 1, &exp, &err), &err);
+    MUST(ml_experiment_create(s, "fuzz", NULL, &etag, 1, &exp, &err), &err);
     const char *names[2] = { "alpha", "beta" };
     char run_ids[2][40];
     for (int i = 0; i < 2; i++) {
         json_t *run = NULL;
         ml_kv tag = { "mlflow.source.type", i ? "JOB" : "LOCAL" };
-        must(ml_run_create(s, exp, "fuzzer", names[i], 1000 + i, &tag, 1, &run, &err), &err);
+        MUST(ml_run_create(s, exp, "fuzzer", names[i], 1000 + i, &tag, 1, &run, &err), &err);
         const char *id = json_string_value(json_object_get(json_object_get(run, "info"),
                                                            "run_id"));
         snprintf(run_ids[i], sizeof run_ids[i], "%s", id ? id : "");
         json_decref(run);
-        must(ml_log_metric(s, run_ids[i], "acc", 0.5 + i * 0.25, 10, 0, &err), &err);
-        must(ml_log_metric(s, run_ids[i], "loss", i ? NAN : 1.5, 10, 0, &err), &err);
-        must(ml_log_param(s, run_ids[i], "depth", i ? "3" : "5", &err), &err);
-        must(ml_set_tag(s, run_ids[i], "a b", "x'y", &err), &err);
+        MUST(ml_log_metric(s, run_ids[i], "acc", 0.5 + i * 0.25, 10, 0, &err), &err);
+        MUST(ml_log_metric(s, run_ids[i], "loss", i ? NAN : 1.5, 10, 0, &err), &err);
+        MUST(ml_log_param(s, run_ids[i], "depth", i ? "3" : "5", &err), &err);
+        MUST(ml_set_tag(s, run_ids[i], "a b", "x'y", &err), &err);
     }
     json_t *ds = json_loads("[{\"dataset\": {\"name\": \"train\", \"digest\": \"abc\", "
                             "\"source_type\": \"local\", \"source\": \"/tmp/x\"}, \"tags\": "
                             "[{\"key\": \"mlflow.data.context\", \"value\": \"training\"}]}]",
                             0, NULL);
-    must(ml_log_inputs(s, run_ids[0], ds, &err), &err);
+    MUST(ml_log_inputs(s, run_ids[0], ds, &err), &err);
     json_decref(ds);
     json_t *j = NULL;
     ml_kv mtag = { "owner", "ops" };
-    must(ml_model_create(s, "churn", "a model", &mtag, 1, &j, &err), &err);
+    MUST(ml_model_create(s, "churn", "a model", &mtag, 1, &j, &err), &err);
     json_decref(j);
     for (int v = 0; v < 2; v++) {
         char src[128];
         snprintf(src, sizeof src, "runs:/%s/model", run_ids[v]);
-        must(ml_version_create(s, "churn", src, run_ids[v], NULL, &mtag, 1, NULL, &j, &err),
+        MUST(ml_version_create(s, "churn", src, run_ids[v], NULL, &mtag, 1, NULL, &j, &err),
              &err);
         json_decref(j);
     }
-    must(ml_model_create(s, "Churn_2%", NULL, NULL, 0, &j, &err), &err);
+    MUST(ml_model_create(s, "Churn_2%", NULL, NULL, 0, &j, &err), &err);
     json_decref(j);
     st_free(exp);
 }
@@ -101,12 +86,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    snprintf(g_dir, sizeof g_dir, "/tmp/ml_search_fuzz-XXXXXX");
-    if (!mkdtemp(g_dir))
-        abort();
+    fuzz_scratch_dir(g_dir, sizeof g_dir, "ml_search_fuzz");
     st_error err;
     st_error_init(&err);
-    must(ml_store_open(g_dir, &g_store, &err), &err);
+    MUST(ml_store_open(g_dir, &g_store, &err), &err);
     fill_store(g_store);
     atexit(cleanup);
     return 0;

@@ -15,21 +15,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.h"
-
-static char *tmp_dir(void)
-{
-    char *p = malloc(256);
-    snprintf(p, 256, "/tmp/strata-cat-%d-XXXXXX", (int)getpid());
-    cr_assert(mkdtemp(p) != NULL);
-    return p;
-}
-
-static void rm_rf(const char *p)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    cr_assert_eq(system(cmd), 0);
-}
+#include "test_util.h"
 
 static bool exists(const char *p)
 {
@@ -55,7 +41,7 @@ static void mkdirs(const char *path)
 /* A warehouse in a fresh temporary folder; *root receives the folder to remove. */
 static cat_db *open_wh(char **root)
 {
-    *root = tmp_dir();
+    *root = tu_tmp_dir("cat");
     char wh[300];
     snprintf(wh, sizeof wh, "%s/wh", *root);
     cat_db *db = NULL;
@@ -68,7 +54,7 @@ static cat_db *open_wh(char **root)
 static void close_wh(cat_db *db, char *root)
 {
     cat_close(db);
-    rm_rf(root);
+    tu_rm_rf(root);
     free(root);
 }
 
@@ -102,7 +88,7 @@ static void make_view(cat_db *db, const char *c, const char *s, const char *n, c
 
 Test(catalog, open_creates_defaults)
 {
-    char *root = tmp_dir();
+    char *root = tu_tmp_dir("cat");
     char wh[300], dbf[320];
     snprintf(wh, sizeof wh, "%s/a/b/wh/", root);            /* nested, trailing slash */
     snprintf(dbf, sizeof dbf, "%s/a/b/wh/metastore.db", root);
@@ -153,7 +139,7 @@ Test(catalog, open_creates_defaults)
     cat_close(db);
     cr_assert_eq(chdir(cwd), 0);
     st_arena_free(a);
-    rm_rf(root);
+    tu_rm_rf(root);
     free(root);
 }
 
@@ -174,7 +160,7 @@ Test(catalog, open_refuses_newer_schema)
     cr_assert_eq(cat_open(wh, &db, &err), ST_ERR_UNSUPPORTED);
     cr_assert(strstr(err.msg, "schema version 99") != NULL, "%s", err.msg);
     cr_assert_null(db);
-    rm_rf(root);
+    tu_rm_rf(root);
     free(root);
 }
 
@@ -827,7 +813,7 @@ Test(catalog, like_match)
 
 Test(catalog, remove_tree)
 {
-    char *root = tmp_dir();
+    char *root = tu_tmp_dir("cat");
     char p[600], victim[600], link[600], target[600];
     snprintf(p, sizeof p, "%s/t/a/b/c", root);
     mkdirs(p);
@@ -848,7 +834,7 @@ Test(catalog, remove_tree)
     cr_assert(exists(p));                                     /* the link was not followed */
     cr_assert_eq(cat_remove_tree(victim, &err), ST_OK);      /* missing is fine */
     cr_assert_eq(cat_remove_tree("/", &err), ST_ERR_ARGUMENT);
-    rm_rf(root);
+    tu_rm_rf(root);
     free(root);
 }
 
@@ -887,7 +873,7 @@ static void race_child(const char *wh, int go_fd)
 
 Test(catalog, concurrent_processes)
 {
-    char *root = tmp_dir();
+    char *root = tu_tmp_dir("cat");
     char wh[400];
     snprintf(wh, sizeof wh, "%s/wh", root);                  /* created by the children */
     int go[2];
@@ -928,6 +914,6 @@ Test(catalog, concurrent_processes)
     cr_assert_eq(n, 1);                                       /* `main` created exactly once */
     st_arena_free(a);
     cat_close(db);
-    rm_rf(root);
+    tu_rm_rf(root);
     free(root);
 }

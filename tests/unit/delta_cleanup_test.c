@@ -18,6 +18,7 @@
 #include "delta/delta_cleanup.h"
 #include "delta/delta_write.h"
 #include "store/store.h"
+#include "test_util.h"
 
 #define HOUR_MS (3600LL * 1000)
 
@@ -63,21 +64,6 @@ Test(delta_cleanup, interval_parsing)
 
 static vec_field id_field = { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true };
 static vec_schema id_schema = { .n_fields = 1, .fields = &id_field };
-
-static char *tmp_table(const char *tag)
-{
-    char *p = malloc(256);
-    snprintf(p, 256, "/tmp/strata-dclean-%s-%d-XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(p) != NULL);
-    return p;
-}
-
-static void rm_rf(const char *p)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    cr_assert_eq(system(cmd), 0);
-}
 
 static vec_batch *id_batch(int64_t id)
 {
@@ -190,7 +176,7 @@ static void build_aged_table(const char *table, int n_config, const char *const 
 
 Test(delta_cleanup, expired_log_removed_after_checkpoint)
 {
-    char *table = tmp_table("log");
+    char *table = tu_tmp_dir("log");
     const char *keys[] = { "delta.logRetentionDuration" };
     const char *vals[] = { "interval 1 hour" };
     build_aged_table(table, 1, keys, vals);
@@ -261,14 +247,14 @@ Test(delta_cleanup, expired_log_removed_after_checkpoint)
     cr_assert_eq(from, 20);
     cr_assert_eq(deleted, 0);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_cleanup, nothing_removed_without_old_checkpoint_or_when_disabled)
 {
     /* cleanup disabled */
-    char *table = tmp_table("off");
+    char *table = tu_tmp_dir("off");
     const char *keys[] = { "delta.logRetentionDuration", "delta.enableExpiredLogCleanup" };
     const char *vals[] = { "interval 1 hour", "FALSE" };
     build_aged_table(table, 2, keys, vals);
@@ -280,11 +266,11 @@ Test(delta_cleanup, nothing_removed_without_old_checkpoint_or_when_disabled)
     delta_snapshot *s = NULL;
     cr_assert_eq(load_version(table, 0, &s, &err), ST_OK, "%s", err.msg);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 
     /* bogus interval: default 30 days keeps three-day-old commits; commits still work */
-    table = tmp_table("bogus");
+    table = tu_tmp_dir("bogus");
     const char *bkeys[] = { "delta.logRetentionDuration", "delta.deletedFileRetentionDuration" };
     const char *bvals[] = { "interval banana", "1 fortnight" };
     build_aged_table(table, 2, bkeys, bvals);
@@ -294,11 +280,11 @@ Test(delta_cleanup, nothing_removed_without_old_checkpoint_or_when_disabled)
     cr_assert_eq(count_log_entries(table), before + 2);
     cr_assert_eq(load_version(table, 0, &s, &err), ST_OK, "%s", err.msg);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 
     /* old commits but the only older checkpoint is too new: nothing to delete */
-    table = tmp_table("young");
+    table = tu_tmp_dir("young");
     const char *ykeys[] = { "delta.logRetentionDuration" };
     const char *yvals[] = { "interval 1 hour" };
     cr_assert_eq(commit_row(table, 1, ykeys, yvals, 0), 0);
@@ -313,14 +299,14 @@ Test(delta_cleanup, nothing_removed_without_old_checkpoint_or_when_disabled)
         cr_assert(log_exists(table, v, ".json"), "commit %lld removed", (long long)v);
     cr_assert_eq(load_version(table, 0, &s, &err), ST_OK, "%s", err.msg);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_cleanup, non_monotonic_times_keep_more)
 {
     /* a commit with a future-skewed time stops the cutoff before it */
-    char *table = tmp_table("skew");
+    char *table = tu_tmp_dir("skew");
     const char *keys[] = { "delta.logRetentionDuration" };
     const char *vals[] = { "interval 1 hour" };
     build_aged_table(table, 1, keys, vals);
@@ -330,7 +316,7 @@ Test(delta_cleanup, non_monotonic_times_keep_more)
     cr_assert_eq(commit_row(table, -1, NULL, NULL, 20), 20);
     for (int64_t v = 0; v <= 20; v++)
         cr_assert(log_exists(table, v, ".json"), "commit %lld removed", (long long)v);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -338,7 +324,7 @@ Test(delta_cleanup, non_monotonic_times_keep_more)
 
 Test(delta_cleanup, expired_tombstones_left_out_of_checkpoint)
 {
-    char *table = tmp_table("tomb");
+    char *table = tu_tmp_dir("tomb");
     const char *keys[] = { "delta.deletedFileRetentionDuration" };
     const char *vals[] = { "interval 1 hour" };
     cr_assert_eq(commit_row(table, 1, keys, vals, 0), 0);
@@ -392,14 +378,14 @@ Test(delta_cleanup, expired_tombstones_left_out_of_checkpoint)
     cr_assert_eq(system(cmd), 0);
     free(old_path);
     free(new_path);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_cleanup, default_tombstone_retention_keeps_recent_removes)
 {
     /* no property: one week, so a two-hour-old remove stays in the checkpoint */
-    char *table = tmp_table("tombdef");
+    char *table = tu_tmp_dir("tombdef");
     cr_assert_eq(commit_row(table, 0, NULL, NULL, 0), 0);
     cr_assert_eq(commit_row(table, -1, NULL, NULL, 1), 1);
     st_error err;
@@ -438,7 +424,7 @@ Test(delta_cleanup, default_tombstone_retention_keeps_recent_removes)
     free(p);
     free(q);
     free(path);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -446,7 +432,7 @@ Test(delta_cleanup, default_tombstone_retention_keeps_recent_removes)
 
 Test(delta_cleanup, lost_create_race_names_the_winner)
 {
-    char *table = tmp_table("race");
+    char *table = tu_tmp_dir("race");
     st_error err;
     st_error_init(&err);
     delta_create_options co = { .schema = &id_schema };
@@ -467,6 +453,6 @@ Test(delta_cleanup, lost_create_race_names_the_winner)
     char cmd[600];
     snprintf(cmd, sizeof cmd, "test -z \"$(ls '%s' | grep -v _delta_log)\"", table);
     cr_assert_eq(system(cmd), 0);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }

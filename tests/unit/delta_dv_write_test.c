@@ -17,22 +17,13 @@
 #include "delta/delta_dv_int.h"
 #include "delta/delta_scan_int.h"
 #include "delta/delta_write.h"
+#include "test_util.h"
 
 #define GOLDEN "/work/shared/testdata/delta/golden"
 
-static char *tmp_table(const char *tag)
-{
-    char *p = malloc(256);
-    snprintf(p, 256, "/tmp/strata-dvw-%s-%d-XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(p) != NULL);
-    return p;
-}
-
 static void rm_rf(char *p)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    cr_assert_eq(system(cmd), 0);
+    tu_rm_rf(p);
     free(p);
 }
 
@@ -82,7 +73,7 @@ static void append(const char *table, bool create, bool dv, int64_t from, int64_
 /* A table of 3 files: ids 0..9, 10..19, 20..29. */
 static char *three_files(const char *tag)
 {
-    char *table = tmp_table(tag);
+    char *table = tu_tmp_dir(tag);
     append(table, true, true, 0, 10);
     append(table, false, false, 10, 10);
     append(table, false, false, 20, 10);
@@ -423,7 +414,7 @@ Test(delta_dv_write, commit_json_and_dv_file_bytes)
 
 Test(delta_dv_write, not_enabled_and_bad_arguments)
 {
-    char *table = tmp_table("off");
+    char *table = tu_tmp_dir("off");
     append(table, true, false, 0, 10);
     delta_snapshot *s = load(table);
     cr_assert(!delta_dv_enabled(s));
@@ -499,7 +490,7 @@ Test(delta_dv_write, encoders_round_trip)
 ** deletes positions 0 and 9. strata deletes 3, 4 and 0 (already gone). */
 Test(delta_dv_write, spark_table_more_deletes)
 {
-    char *table = tmp_table("spark");
+    char *table = tu_tmp_dir("spark");
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "cp -r '%s/table-with-dv-small/.' '%s/'", GOLDEN, table);
     cr_assert_eq(system(cmd), 0);

@@ -20,21 +20,7 @@
 #include "delta/delta_write.h"
 #include "delta/delta_zorder.h"
 #include "store/store.h"
-
-static char *tmp_table(const char *tag)
-{
-    char *p = malloc(256);
-    snprintf(p, 256, "/tmp/strata-dmaint-%s-%d-XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(p) != NULL);
-    return p;
-}
-
-static void rm_rf(const char *p)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    cr_assert_eq(system(cmd), 0);
-}
+#include "test_util.h"
 
 /* ---- tables of int64 and string columns ----------------------------------- */
 
@@ -251,7 +237,7 @@ static const delta_create_options kv_create = { .schema = &kv_schema };
 
 Test(delta_maint, vacuum_keeps_live_deletes_old)
 {
-    char *t = tmp_table("vac");
+    char *t = tu_tmp_dir("vac");
     write_rows(t, &kv_create, &kv_schema, DELTA_APPEND, 0, 100, kv_gen);
     write_rows(t, NULL, &kv_schema, DELTA_APPEND, 100, 100, kv_gen);
     delta_snapshot *before = load_at(t, -1);
@@ -343,13 +329,13 @@ Test(delta_maint, vacuum_keeps_live_deletes_old)
     delta_snapshot_free(s);
     delta_snapshot_free(before);
     st_arena_free(a);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
 Test(delta_maint, vacuum_retention_and_check)
 {
-    char *t = tmp_table("vacret");
+    char *t = tu_tmp_dir("vacret");
     write_rows(t, &kv_create, &kv_schema, DELTA_APPEND, 0, 10, kv_gen);
     st_arena *a = st_arena_new(0);
     int64_t now = delta_now_ms();
@@ -401,7 +387,7 @@ Test(delta_maint, vacuum_retention_and_check)
     json_decref(c);
 
     /* A table whose own retention is one hour accepts two with the check on. */
-    char *t2 = tmp_table("vacret2");
+    char *t2 = tu_tmp_dir("vacret2");
     const char *keys[] = { "delta.deletedFileRetentionDuration" };
     const char *vals[] = { "interval 1 hours" };
     delta_create_options cr = { .schema = &kv_schema, .n_config = 1, .config_keys = keys,
@@ -414,8 +400,8 @@ Test(delta_maint, vacuum_retention_and_check)
     cr_expect_eq(json_integer_value(json_object_get(p, "defaultRetentionMillis")), 3600000);
     json_decref(c);
     st_arena_free(a);
-    rm_rf(t);
-    rm_rf(t2);
+    tu_rm_rf(t);
+    tu_rm_rf(t2);
     free(t);
     free(t2);
 }
@@ -445,7 +431,7 @@ static void pt_gen_a(int col, int64_t row, int64_t *iv, char *sv)
 
 Test(delta_maint, vacuum_removes_emptied_partition_folder)
 {
-    char *t = tmp_table("vacpart");
+    char *t = tu_tmp_dir("vacpart");
     write_rows(t, &pt_create, &pt_schema, DELTA_APPEND, 0, 40, pt_gen);
     write_rows(t, NULL, &pt_schema, DELTA_OVERWRITE, 100, 10, pt_gen_a);
     st_arena *a = st_arena_new(0);
@@ -469,7 +455,7 @@ Test(delta_maint, vacuum_removes_emptied_partition_folder)
     free_rows(rows, nr);
     delta_snapshot_free(s);
     st_arena_free(a);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
@@ -485,7 +471,7 @@ static bool has_path(const delta_snapshot *s, const char *path)
 
 Test(delta_maint, restore_older_version)
 {
-    char *t = tmp_table("restore");
+    char *t = tu_tmp_dir("restore");
     write_rows(t, &kv_create, &kv_schema, DELTA_APPEND, 0, 10, kv_gen);        /* v0 */
     write_rows(t, NULL, &kv_schema, DELTA_APPEND, 10, 10, kv_gen);             /* v1 */
     write_rows(t, NULL, &kv_schema, DELTA_OVERWRITE, 100, 5, kv_gen);          /* v2 */
@@ -568,13 +554,13 @@ Test(delta_maint, restore_older_version)
     delta_snapshot_free(s1);
     delta_snapshot_free(s3);
     delta_snapshot_free(s4);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
 Test(delta_maint, restore_puts_back_metadata)
 {
-    char *t = tmp_table("restmeta");
+    char *t = tu_tmp_dir("restmeta");
     write_rows(t, &kv_create, &kv_schema, DELTA_APPEND, 0, 10, kv_gen);        /* v0 */
     /* v1: a third column and a table property. */
     vec_field f3[3] = { kv_fields[0], kv_fields[1],
@@ -610,13 +596,13 @@ Test(delta_maint, restore_puts_back_metadata)
     json_decref(c);
     delta_snapshot_free(s0);
     delta_snapshot_free(s2);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
 Test(delta_maint, restore_vacuumed_file_fails)
 {
-    char *t = tmp_table("restvac");
+    char *t = tu_tmp_dir("restvac");
     write_rows(t, &kv_create, &kv_schema, DELTA_APPEND, 0, 10, kv_gen);
     int64_t v1 = write_rows(t, NULL, &kv_schema, DELTA_OVERWRITE, 50, 10, kv_gen);
     st_arena *a = st_arena_new(0);
@@ -637,7 +623,7 @@ Test(delta_maint, restore_vacuumed_file_fails)
     cr_expect_eq(s->version, v1 + 2, "only the two vacuum commits were added");
     delta_snapshot_free(s);
     st_arena_free(a);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
@@ -653,7 +639,7 @@ static int64_t live_bytes(const delta_snapshot *s)
 
 Test(delta_maint, optimize_compacts_small_files)
 {
-    char *t = tmp_table("opt");
+    char *t = tu_tmp_dir("opt");
     write_rows(t, &kv_create, &kv_schema, DELTA_APPEND, 0, 50, kv_gen);
     for (int i = 1; i < 20; i++)
         write_rows(t, NULL, &kv_schema, DELTA_APPEND, i * 50, 50, kv_gen);
@@ -722,7 +708,7 @@ Test(delta_maint, optimize_compacts_small_files)
 
     delta_snapshot_free(before);
     delta_snapshot_free(after);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
@@ -730,7 +716,7 @@ Test(delta_maint, optimize_target_size_bins)
 {
     /* Eight files of similar size, target of about three: bins of two or
     ** three files, each bin one output file, nothing above the target. */
-    char *t = tmp_table("optbins");
+    char *t = tu_tmp_dir("optbins");
     write_rows(t, &kv_create, &kv_schema, DELTA_APPEND, 0, 200, kv_gen);
     for (int i = 1; i < 8; i++)
         write_rows(t, NULL, &kv_schema, DELTA_APPEND, i * 200, 200, kv_gen);
@@ -750,7 +736,7 @@ Test(delta_maint, optimize_target_size_bins)
     assert_same_rows(before, after);
     delta_snapshot_free(before);
     delta_snapshot_free(after);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
@@ -762,7 +748,7 @@ static bool keep_a(void *ud, const delta_snapshot *s, const delta_file *f)
 
 Test(delta_maint, optimize_partition_filter)
 {
-    char *t = tmp_table("optpart");
+    char *t = tu_tmp_dir("optpart");
     write_rows(t, &pt_create, &pt_schema, DELTA_APPEND, 0, 20, pt_gen);
     for (int i = 1; i < 5; i++)
         write_rows(t, NULL, &pt_schema, DELTA_APPEND, i * 20, 20, pt_gen);
@@ -801,7 +787,7 @@ Test(delta_maint, optimize_partition_filter)
     json_decref(c);
     delta_snapshot_free(before);
     delta_snapshot_free(after);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
@@ -856,7 +842,7 @@ static double avg_overlap(const delta_snapshot *s, const char *col)
 
 Test(delta_maint, zorder_tightens_ranges)
 {
-    char *t = tmp_table("zorder");
+    char *t = tu_tmp_dir("zorder");
     write_rows(t, &ab_create, &ab_schema, DELTA_APPEND, 0, 500, ab_gen);
     for (int i = 1; i < 16; i++)
         write_rows(t, NULL, &ab_schema, DELTA_APPEND, i * 500, 500, ab_gen);
@@ -899,13 +885,13 @@ Test(delta_maint, zorder_tightens_ranges)
     cr_expect(strstr(err.msg, "\"nope\"") != NULL, "%s", err.msg);
     delta_snapshot_free(before);
     delta_snapshot_free(after);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
 Test(delta_maint, zorder_refuses_partition_column)
 {
-    char *t = tmp_table("zpart");
+    char *t = tu_tmp_dir("zpart");
     write_rows(t, &pt_create, &pt_schema, DELTA_APPEND, 0, 20, pt_gen);
     const char *cols[] = { "p" };
     delta_optimize_options o = { .zorder_cols = cols, .n_zorder = 1 };
@@ -914,7 +900,7 @@ Test(delta_maint, zorder_refuses_partition_column)
     delta_optimize_result r;
     cr_assert_eq(delta_optimize(t, &o, &r, &err), ST_ERR_ARGUMENT);
     cr_expect(strstr(err.msg, "partition column") != NULL, "%s", err.msg);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
@@ -976,7 +962,7 @@ Test(delta_maint, zorder_interleave_and_order)
 
 static char *copy_golden(const char *name, const char *tag)
 {
-    char *t = tmp_table(tag);
+    char *t = tu_tmp_dir(tag);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "cp -r '" GOLDEN "/%s/.' '%s/'", name, t);
     cr_assert_eq(system(cmd), 0);
@@ -1039,7 +1025,7 @@ Test(delta_maint, vacuum_dry_run_keeps_live_deletion_vectors)
     free(ref);
     delta_snapshot_free(s);
     st_arena_free(a);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 
@@ -1088,7 +1074,7 @@ static void optimize_golden(const char *name)
     json_decref(c);
     delta_snapshot_free(before);
     delta_snapshot_free(after);
-    rm_rf(t);
+    tu_rm_rf(t);
     free(t);
 }
 

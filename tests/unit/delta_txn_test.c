@@ -20,23 +20,9 @@
 #include "delta/delta_write.h"
 #include "format/parquet/pq.h"
 #include "store/store.h"
+#include "test_util.h"
 
 #define GOLDEN "/work/shared/testdata/delta/golden"
-
-static char *tmp_table(const char *tag)
-{
-    char *p = malloc(256);
-    snprintf(p, 256, "/tmp/strata-dtxn-%s-%d-XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(p) != NULL);
-    return p;
-}
-
-static void rm_rf(const char *p)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    cr_assert_eq(system(cmd), 0);
-}
 
 /* ---- a two-column table: id bigint, name string -------------------------- */
 
@@ -275,7 +261,7 @@ Test(delta_stats, escaping_helpers)
 Test(delta_txn, create_append_overwrite_remove)
 {
     kv_init();
-    char *table = tmp_table("crud");
+    char *table = tu_tmp_dir("crud");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 3), 0);
     cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 3, 2), 1);
@@ -349,14 +335,14 @@ Test(delta_txn, create_append_overwrite_remove)
     cr_assert_eq(s->n_tombstones, 3);
     cr_assert_eq(scan_rows(s, NULL), 0);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, abort_deletes_files)
 {
     kv_init();
-    char *table = tmp_table("abort");
+    char *table = tu_tmp_dir("abort");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
     st_error err;
@@ -373,7 +359,7 @@ Test(delta_txn, abort_deletes_files)
         n += strstr(e->d_name, ".parquet") != NULL;
     closedir(d);
     cr_assert_eq(n, 1);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -408,7 +394,7 @@ Test(delta_txn, partitioned_special_chars)
     vec_builder_free(bv);
     b->n_rows = 5;
 
-    char *table = tmp_table("part");
+    char *table = tu_tmp_dir("part");
     const char *pc[] = { "p", "n" };
     delta_create_options co = { .schema = &s, .n_partition_cols = 2, .partition_cols = pc };
     delta_txn *t = NULL;
@@ -494,7 +480,7 @@ Test(delta_txn, partitioned_special_chars)
     cr_assert_eq(vsum, 100);
     cr_assert_eq(nulls, 1);
     delta_snapshot_free(sn);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -503,7 +489,7 @@ Test(delta_txn, partitioned_special_chars)
 Test(delta_txn, checkpoint_at_version_10)
 {
     kv_init();
-    char *table = tmp_table("cp");
+    char *table = tu_tmp_dir("cp");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 2), 0);
     for (int v = 1; v <= 11; v++)
@@ -563,7 +549,7 @@ Test(delta_txn, checkpoint_at_version_10)
         cr_assert_str_eq(pq_file_leaf(ours, i)->path, pq_file_leaf(spark, i)->path);
     pq_file_close(ours);
     pq_file_close(spark);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -590,7 +576,7 @@ static st_status app_commit(const char *table, const char *app, int64_t app_v, i
 Test(delta_txn, idempotent_app_versions)
 {
     kv_init();
-    char *table = tmp_table("idem");
+    char *table = tu_tmp_dir("idem");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 0), 0);
     st_error err;
@@ -616,7 +602,7 @@ Test(delta_txn, idempotent_app_versions)
     char cmd[600];
     snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c parquet) -eq 3", table);
     cr_assert_eq(system(cmd), 0);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -665,7 +651,7 @@ static int count_parquet(const char *table)
 Test(delta_txn, conflicts)
 {
     kv_init();
-    char *table = tmp_table("conf");
+    char *table = tu_tmp_dir("conf");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 2), 0);
     st_error err;
@@ -732,16 +718,16 @@ Test(delta_txn, conflicts)
     cr_assert_eq(v, 9);
 
     /* two creators: the loser is told the table was created concurrently */
-    char *t2 = tmp_table("conf2");
+    char *t2 = tu_tmp_dir("conf2");
     delta_txn *a = NULL, *b = NULL;
     cr_assert_eq(delta_txn_begin(t2, &co, &a, &err), ST_OK);
     cr_assert_eq(delta_txn_begin(t2, &co, &b, &err), ST_OK);
     cr_assert_eq(delta_txn_commit(a, "CREATE TABLE", NULL, &v, &err), ST_OK);
     cr_assert_eq(delta_txn_commit(b, "CREATE TABLE", NULL, &v, &err), ST_ERR_CONFLICT);
     cr_assert(strstr(err.msg, "table was created concurrently (version 0 exists)"), "%s", err.msg);
-    rm_rf(t2);
+    tu_rm_rf(t2);
     free(t2);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -749,7 +735,7 @@ Test(delta_txn, timestamp_ntz_protocol)
 {
     vec_field f[] = { { .name = "t", .type = { .id = VEC_TIMESTAMP_NTZ }, .nullable = true } };
     vec_schema s = { .n_fields = 1, .fields = f };
-    char *table = tmp_table("ntz");
+    char *table = tu_tmp_dir("ntz");
     delta_create_options co = { .schema = &s };
     st_error err;
     delta_txn *t = NULL;
@@ -763,7 +749,7 @@ Test(delta_txn, timestamp_ntz_protocol)
     cr_assert_str_eq(sn->protocol.reader_features[0], "timestampNtz");
     cr_assert_str_eq(sn->protocol.writer_features[0], "timestampNtz");
     delta_snapshot_free(sn);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -879,7 +865,7 @@ static const char *want_stats(int64_t from, int64_t n, const char *part, st_buf 
 Test(delta_txn, partitioned_one_file_per_partition)
 {
     mb_init();
-    char *table = tmp_table("mbpart");
+    char *table = tu_tmp_dir("mbpart");
     json_t *c0 = mb_write(table, true, NULL, NULL, 10, 100);
     cr_assert_eq(count_action(c0, "add"), 3);
     cr_assert_eq(count_parquet_tree(table), 3);
@@ -926,14 +912,14 @@ Test(delta_txn, partitioned_one_file_per_partition)
     delta_snapshot *s = load(table);
     cr_assert_eq(scan_rows(s, NULL), 1000);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, unpartitioned_one_file)
 {
     mb_init();
-    char *table = tmp_table("mbflat");
+    char *table = tu_tmp_dir("mbflat");
     json_t *c0 = mb_write(table, false, NULL, NULL, 5, 100);
     cr_assert_eq(count_action(c0, "add"), 1);
     cr_assert_eq(count_parquet_tree(table), 1);
@@ -946,7 +932,7 @@ Test(delta_txn, unpartitioned_one_file)
     cr_assert(strstr((const char *)want.data, "\"d\":\"NaN\"") == NULL);   /* row 617 not in */
     st_buf_destroy(&want);
     json_decref(c0);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -954,7 +940,7 @@ Test(delta_txn, files_roll_at_limits)
 {
     mb_init();
     /* 10 x 100 rows at 250 rows per file: 4 files of 250, split inside batches */
-    char *table = tmp_table("mbroll");
+    char *table = tu_tmp_dir("mbroll");
     json_t *c0 = mb_write(table, false, "strata.maxRecordsPerFile", "250", 10, 100);
     cr_assert_eq(count_action(c0, "add"), 4);
     cr_assert_eq(count_parquet_tree(table), 4);
@@ -977,32 +963,32 @@ Test(delta_txn, files_roll_at_limits)
     delta_snapshot *s = load(table);
     cr_assert_eq(scan_rows(s, NULL), 1000);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 
     /* a tiny delta.targetFileSize closes the file after every batch */
-    table = tmp_table("mbbytes");
+    table = tu_tmp_dir("mbbytes");
     c0 = mb_write(table, false, "delta.targetFileSize", "1", 5, 100);
     cr_assert_eq(count_action(c0, "add"), 5);
     cr_assert_eq(count_parquet_tree(table), 5);
     json_decref(c0);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 
     /* about two batches per file (one 100-row batch is ~5.7 KB in memory) */
-    table = tmp_table("mbbytes2");
+    table = tu_tmp_dir("mbbytes2");
     c0 = mb_write(table, false, "delta.targetFileSize", "10000", 6, 100);
     cr_assert_eq(count_action(c0, "add"), 3);
     json_decref(c0);
     st_buf_destroy(&want);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, abort_deletes_open_files)
 {
     mb_init();
-    char *table = tmp_table("mbabort");
+    char *table = tu_tmp_dir("mbabort");
     const char *pc[] = { "p" };
     delta_create_options co = { .schema = &mb_schema, .n_partition_cols = 1, .partition_cols = pc };
     st_error err;
@@ -1016,7 +1002,7 @@ Test(delta_txn, abort_deletes_open_files)
     cr_assert_eq(count_parquet_tree(table), 3, "one open file per partition");
     delta_txn_abort(t);
     cr_assert_eq(count_parquet_tree(table), 0);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -1036,7 +1022,7 @@ static json_t *first_action(json_t *arr, const char *key)
 Test(delta_txn, add_file_restores_old_file)
 {
     kv_init();
-    char *table = tmp_table("readd");
+    char *table = tu_tmp_dir("readd");
     const char *pc[] = { "name" };
     delta_create_options co = { .schema = &kv_schema, .n_partition_cols = 1, .partition_cols = pc };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
@@ -1116,14 +1102,14 @@ Test(delta_txn, add_file_restores_old_file)
     cr_assert_eq(json_integer_value(json_object_get(dv, "cardinality")), 6);
     json_decref(c);
     delta_snapshot_free(s0);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, data_change_false_rearranges)
 {
     kv_init();
-    char *table = tmp_table("nodc");
+    char *table = tu_tmp_dir("nodc");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 3), 0);
     cr_assert_eq(commit_rows(table, NULL, DELTA_APPEND, 3, 2), 1);
@@ -1187,7 +1173,7 @@ Test(delta_txn, data_change_false_rearranges)
     put_competing(table, 4, competing_add);
     cr_assert_eq(delta_txn_commit(t, "DELETE", NULL, &v, &err), ST_ERR_CONFLICT);
     cr_assert(strstr(err.msg, "concurrent append"), "%s", err.msg);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -1211,7 +1197,7 @@ static json_t *schema_of(json_t *meta)
 Test(delta_txn, set_metadata_replaces_metadata)
 {
     kv_init();
-    char *table = tmp_table("setmeta");
+    char *table = tu_tmp_dir("setmeta");
     delta_create_options co = { .schema = &kv_schema, .description = "first" };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 3), 0);
     delta_snapshot *s0 = load(table);
@@ -1310,14 +1296,14 @@ Test(delta_txn, set_metadata_replaces_metadata)
     cr_assert_eq(sum, 101);
     delta_snapshot_free(s);
     delta_snapshot_free(s0);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, set_metadata_protocol_upgrades)
 {
     kv_init();
-    char *table = tmp_table("proto");
+    char *table = tu_tmp_dir("proto");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
     st_error err;
@@ -1393,14 +1379,14 @@ Test(delta_txn, set_metadata_protocol_upgrades)
     c = read_commit(table, ver);
     cr_assert_eq(count_action(c, "protocol"), 0);
     json_decref(c);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, concurrent_set_metadata_conflicts)
 {
     kv_init();
-    char *table = tmp_table("metaconf");
+    char *table = tu_tmp_dir("metaconf");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 1), 0);
     st_error err;
@@ -1420,7 +1406,7 @@ Test(delta_txn, concurrent_set_metadata_conflicts)
     cr_assert_eq(s->version, 1);
     cr_assert_str_eq(delta_config_get(&s->meta, "x.a"), "1");
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -1481,7 +1467,7 @@ static int64_t cm_scan(const delta_snapshot *s, int64_t *ids, char (*names)[16],
 Test(delta_txn, column_mapping_enable_rename_add)
 {
     kv_init();
-    char *table = tmp_table("cm");
+    char *table = tu_tmp_dir("cm");
     const char *pc[] = { "id" };
     vec_field f3[3] = { { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true },
                         { .name = "name", .type = { .id = VEC_STRING }, .nullable = true },
@@ -1657,14 +1643,14 @@ Test(delta_txn, column_mapping_enable_rename_add)
     delta_txn_abort(t);
     delta_snapshot_free(s);
     st_arena_free(a);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, create_with_field_metadata_and_mapping)
 {
     kv_init();
-    char *table = tmp_table("cmcreate");
+    char *table = tu_tmp_dir("cmcreate");
     delta_create_options co = { .schema = &kv_schema };
     st_error err;
     delta_txn *t = NULL;
@@ -1718,7 +1704,7 @@ Test(delta_txn, create_with_field_metadata_and_mapping)
     }
     cr_assert_eq(ids[0] + ids[1] + ids[2], 3);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -1737,7 +1723,7 @@ static bool str_in_array(json_t *arr, const char *s)
 Test(delta_txn, feature_properties)
 {
     kv_init();
-    char *table = tmp_table("featprop");
+    char *table = tu_tmp_dir("featprop");
     st_error err;
     delta_txn *t = NULL;
     /* defaults: allowColumnDefaults, writer 7, reader 1, key consumed */
@@ -1803,8 +1789,8 @@ Test(delta_txn, feature_properties)
     cr_assert_eq(delta_txn_set_metadata(t, &m, NULL, &err), ST_ERR_ARGUMENT);
     cr_assert(strstr(err.msg, "'yes'"), "%s", err.msg);
     delta_txn_abort(t);
-    char *t2 = tmp_table("featbad");
-    rm_rf(t2);
+    char *t2 = tu_tmp_dir("featbad");
+    tu_rm_rf(t2);
     delta_create_options bad = kv_meta(k3, v3, 1);
     cr_assert_eq(delta_txn_begin(t2, &bad, &t, &err), ST_ERR_UNSUPPORTED);
     cr_assert(strstr(err.msg, "fancyIndexes"), "%s", err.msg);
@@ -1815,7 +1801,7 @@ Test(delta_txn, feature_properties)
     cr_assert_eq(s->protocol.n_writer_features, 4);
     cr_assert_eq(scan_rows(s, NULL), 4);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -1840,7 +1826,7 @@ static const char *snap_domain_config(const delta_snapshot *s, const char *d)
 Test(delta_txn, domain_metadata)
 {
     kv_init();
-    char *table = tmp_table("domain");
+    char *table = tu_tmp_dir("domain");
     delta_create_options co = { .schema = &kv_schema };
     cr_assert_eq(commit_rows(table, &co, DELTA_APPEND, 0, 2), 0);
     st_error err;
@@ -1922,8 +1908,8 @@ Test(delta_txn, domain_metadata)
     delta_snapshot_free(s);
 
     /* at creation, with the clustering feature: one commit carries it all */
-    char *t2 = tmp_table("domcreate");
-    rm_rf(t2);
+    char *t2 = tu_tmp_dir("domcreate");
+    tu_rm_rf(t2);
     const char *k[] = { "delta.feature.clustering" }, *vv[] = { "supported" };
     delta_create_options cc = kv_meta(k, vv, 1);
     cr_assert_eq(delta_txn_begin(t2, &cc, &t, &err), ST_OK, "%s", err.msg);
@@ -1936,9 +1922,9 @@ Test(delta_txn, domain_metadata)
     cr_assert_str_eq(json_string_value(json_object_get(first_action(c, "domainMetadata"),
                                                        "configuration")), clus);
     json_decref(c);
-    rm_rf(t2);
+    tu_rm_rf(t2);
     free(t2);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -1958,7 +1944,7 @@ static vec_batch *id_batch(const vec_schema *sch, int64_t from, int64_t n, int64
 
 Test(delta_txn, type_widening_write_and_scan)
 {
-    char *table = tmp_table("widen");
+    char *table = tu_tmp_dir("widen");
     vec_field f32 = { .name = "id", .type = { .id = VEC_INT32 }, .nullable = true };
     vec_field f64 = { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true };
     vec_schema s32 = { .n_fields = 1, .fields = &f32 }, s64 = { .n_fields = 1, .fields = &f64 };
@@ -2038,13 +2024,13 @@ Test(delta_txn, type_widening_write_and_scan)
     vec_batch_free(rb);
     delta_scan_close(sc);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
 Test(delta_txn, type_changes_refused_unless_widening)
 {
-    char *table = tmp_table("narrow");
+    char *table = tu_tmp_dir("narrow");
     vec_field fs[3] = {
         { .name = "id", .type = { .id = VEC_INT64 }, .nullable = true },
         { .name = "d", .type = { .id = VEC_DECIMAL, .precision = 10, .scale = 2 }, .nullable = true },
@@ -2119,6 +2105,6 @@ Test(delta_txn, type_changes_refused_unless_widening)
     s = load(table);
     cr_assert_eq(s->meta.schema.fields[0].type.id, VEC_STRING);
     delta_snapshot_free(s);
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }

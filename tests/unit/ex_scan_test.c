@@ -23,26 +23,10 @@
 
 #include "exec/exec.h"
 #include "format/parquet/pq.h"
+#include "test_util.h"
 
 #define GOLDEN "/work/shared/testdata/delta/golden"
 #define MAX_ID 4096
-
-/* ---- scratch folders ---------------------------------------------------------- */
-
-static char *tmp_dir(const char *tag)
-{
-    char *p = malloc(256);
-    snprintf(p, 256, "/tmp/strata-scan-%s-%d-XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(p) != NULL);
-    return p;
-}
-
-static void rm_rf(const char *p)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    cr_assert_eq(system(cmd), 0);
-}
 
 /* ---- the Parquet test schema: id bigint, v int, s string ---------------------- */
 
@@ -319,7 +303,7 @@ typedef struct pq_fixture {
 
 static void pq_setup(pq_fixture *fx)
 {
-    fx->dir = tmp_dir("pq");
+    fx->dir = tu_tmp_dir("pq");
     for (int i = 0; i < 2; i++) {
         fx->files[i] = malloc(300);
         snprintf(fx->files[i], 300, "%s/part-%d.parquet", fx->dir, i);
@@ -332,7 +316,7 @@ static void pq_setup(pq_fixture *fx)
 static void pq_teardown(pq_fixture *fx)
 {
     lp_ctx_free(fx->c);
-    rm_rf(fx->dir);
+    tu_rm_rf(fx->dir);
     for (int i = 0; i < 3; i++)
         free(fx->files[i]);
     free(fx->dir);
@@ -590,7 +574,7 @@ Test(ex_scan, parquet_many_files_reopened_per_thread)
 {
     /* more files than the scan keeps open: threads reopen them */
     enum { N_FILES = 70 };
-    char *dir = tmp_dir("many");
+    char *dir = tu_tmp_dir("many");
     char **files = calloc(N_FILES, sizeof *files);
     for (int i = 0; i < N_FILES; i++) {
         files[i] = malloc(300);
@@ -624,7 +608,7 @@ Test(ex_scan, parquet_many_files_reopened_per_thread)
     free(r);
     ex_query_free(q);
     lp_ctx_free(c);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     for (int i = 0; i < N_FILES; i++)
         free(files[i]);
     free(files);
@@ -633,7 +617,7 @@ Test(ex_scan, parquet_many_files_reopened_per_thread)
 
 Test(ex_scan, parquet_errors_name_the_file)
 {
-    char *dir = tmp_dir("bad");
+    char *dir = tu_tmp_dir("bad");
     char path[300];
     snprintf(path, sizeof path, "%s/broken.parquet", dir);
     st_error err;
@@ -650,7 +634,7 @@ Test(ex_scan, parquet_errors_name_the_file)
     cr_assert(strstr(err.msg, "broken.parquet"), "%s", err.msg);
     ex_query_free(q);
     lp_ctx_free(c);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     free(dir);
 }
 
@@ -709,7 +693,7 @@ static lp_source *delta_source(lp_ctx *c, const char *table)
 /* A partitioned table of 3 commits x 3 partitions = 9 files, ids 0..299. */
 static char *delta_table(void)
 {
-    char *dir = tmp_dir("delta");
+    char *dir = tu_tmp_dir("delta");
     char *table = malloc(320);
     snprintf(table, 320, "%s/t", dir);
     free(dir);
@@ -723,7 +707,7 @@ static void delta_drop(char *table)
 {
     char *slash = strrchr(table, '/');
     *slash = '\0';
-    rm_rf(table);
+    tu_rm_rf(table);
     free(table);
 }
 
@@ -873,7 +857,7 @@ static int64_t tm_kept(lp_ctx *c, lp_source *src, int col, const char *op, vec_t
 
 Test(ex_scan, delta_date_and_timestamp_stats)
 {
-    char *dir = tmp_dir("tm");
+    char *dir = tu_tmp_dir("tm");
     char table[320];
     snprintf(table, sizeof table, "%s/t", dir);
     int64_t d2020 = st_days_from_civil(2020, 1, 1), d2021 = st_days_from_civil(2021, 1, 1);
@@ -893,7 +877,7 @@ Test(ex_scan, delta_date_and_timestamp_stats)
     cr_assert_eq(tm_kept(c, src, 1, ">", VEC_TIMESTAMP, max0), 1);
     cr_assert_eq(tm_kept(c, src, 1, "=", VEC_TIMESTAMP, ts2021 + 5 * 1000000 + 999), 1);
     lp_ctx_free(c);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     free(dir);
 }
 
@@ -1073,7 +1057,7 @@ static char *dv_table(char *dir)
 
 Test(ex_scan, delta_row_group_morsels_with_dv)
 {
-    char *dir = tmp_dir("dvrg");
+    char *dir = tu_tmp_dir("dvrg");
     char *table = dv_table(dir);
     lp_ctx *c = lp_ctx_new(NULL, NULL);
     lp_source *src = delta_source(c, table);
@@ -1132,7 +1116,7 @@ Test(ex_scan, delta_row_group_morsels_with_dv)
     free(r);
     ex_query_free(q);
     lp_ctx_free(c);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     free(dir);
     free(table);
 }
@@ -1148,7 +1132,7 @@ static vec_schema txt_schema = {.n_fields = 2, .fields = txt_fields};
 /* Two files of n rows each (ids 0..2n-1), CSV or NDJSON. */
 static char *write_text(bool json, char **files, int n)
 {
-    char *dir = tmp_dir(json ? "json" : "csv");
+    char *dir = tu_tmp_dir(json ? "json" : "csv");
     for (int k = 0; k < 2; k++) {
         files[k] = malloc(300);
         snprintf(files[k], 300, "%s/f%d.%s", dir, k, json ? "json" : "csv");
@@ -1196,7 +1180,7 @@ static void text_scan(bool json)
     free(r);
     ex_query_free(q);
     lp_ctx_free(c);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     free(dir);
     free(files[0]);
     free(files[1]);
@@ -1231,7 +1215,7 @@ Test(ex_scan, csv_error_names_the_file)
     free(r);
     ex_query_free(q);
     lp_ctx_free(c);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     free(dir);
     free(files[0]);
     free(files[1]);

@@ -4,7 +4,6 @@
 ** pipeline (bronze -> silver -> gold) with the gold rows computed
 ** independently in C. */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +15,10 @@
 
 #include "exec/session.h"
 #include "delta/delta.h"
+#include "test_util.h"
 
 static ex_session *S;
 static char Dir[256];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
 
 static void setup(void)
 {
@@ -41,48 +35,12 @@ static void setup(void)
 static void teardown(void)
 {
     ex_session_free(S);
-    if (chdir("/tmp") == 0) nftw(Dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (chdir("/tmp") == 0) tu_rm_rf(Dir);
 }
 
-/* Result rows as "a|b\n" lines (NULL as NULL), sorted. */
 static int cmp_lines(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static char *text_of(const ex_result *r, bool sort)
-{
-    st_buf b;
-    st_error err;
-    st_buf_init(&b);
-    st_error_init(&err);
-    for (int i = 0; r && i < r->n_batches; i++) {
-        const vec_batch *bt = r->batches[i];
-        for (int64_t row = 0; row < bt->n_rows; row++) {
-            for (int c = 0; c < bt->n_cols; c++) {
-                if (c) st_buf_append_byte(&b, '|', &err);
-                if (!vec_is_valid(bt->cols[c], row)) st_buf_append_str(&b, "NULL", &err);
-                else vec_format_value(bt->cols[c], row, VEC_FMT_TEXT, &b, &err);
-            }
-            st_buf_append_byte(&b, '\n', &err);
-        }
-    }
-    st_buf_append_byte(&b, 0, &err);
-    char *text = (char *)b.data;
-    if (!sort) return text;
-    char *lines[4096];
-    int n = 0;
-    for (char *p = strtok(text, "\n"); p && n < 4096; p = strtok(NULL, "\n")) lines[n++] = p;
-    qsort(lines, (size_t)n, sizeof *lines, cmp_lines);
-    st_buf o;
-    st_buf_init(&o);
-    for (int i = 0; i < n; i++) {
-        st_buf_append_str(&o, lines[i], &err);
-        st_buf_append_byte(&o, '\n', &err);
-    }
-    st_buf_append_byte(&o, 0, &err);
-    st_free(text);
-    return (char *)o.data;
 }
 
 static char *q(const char *sql)
@@ -92,7 +50,7 @@ static char *q(const char *sql)
     ex_result *r = NULL;
     st_status rc = ex_session_query(S, sql, &r, &err);
     cr_assert_eq(rc, ST_OK, "%s\n-> %s\n%s", sql, err.msg, err.hint);
-    char *t = text_of(r, true);
+    char *t = tu_result_text(r, true);
     ex_result_free(r);
     return t;
 }

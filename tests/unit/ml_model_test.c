@@ -16,6 +16,7 @@
 
 #include "ml/ml_model.h"
 #include "ml/ml_model_int.h"
+#include "test_util.h"
 
 static st_arena *A;   /* per-test arena: schemas, batches' types */
 
@@ -456,13 +457,6 @@ static char *tmp_dir(void)
     return t;
 }
 
-static void rm_rf(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
 static char *read_text(const char *path)
 {
     uint8_t *data;
@@ -547,7 +541,7 @@ Test(ml_model, save_load_round_trip)
     cr_assert_eq(ml_model_load(sk, &m2, &err), ST_ERR_UNSUPPORTED);
     cr_assert(strstr(err.msg, "model flavor 'sklearn' is not supported; strata loads xgboost "
                               "models"), "%s", err.msg);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     ml_model_free(m);
     ml_dataset_free(d);
 }
@@ -686,7 +680,7 @@ static void python_compare(const ml_kv *o, int n_o, scen sc, const char *names)
     cr_assert_eq(sscanf(line, "%lf %2047s", &diff, got_names), 2, "python said: %s", line);
     cr_assert(diff >= 0 && diff <= 1e-6, "max |python - strata| = %g", diff);
     cr_assert_str_eq(got_names, names);
-    rm_rf(dir);
+    tu_rm_rf(dir);
     ml_model_free(m);
     ml_dataset_free(d);
 }
@@ -790,7 +784,7 @@ Test(ml_model, loads_mlflow_xgboost_folder)
         cr_assert_eq(((int64_t *)pred->values)[r], q >= 0.5 ? 1 : 0);
     }
     ml_model_free(m);
-    rm_rf(dir);
+    tu_rm_rf(dir);
 }
 
 /* ---- folders that do not hold together (found by tests/fuzz/ml_model_fuzz.c) ------------- */
@@ -892,7 +886,7 @@ Test(ml_model, load_refuses_inconsistent_folders)
     cr_assert_eq(ml_model_load(dir, &m, &err), ST_OK, "%s", err.msg);
     cr_assert_eq(ml_model_n_inputs(m), 2);
     ml_model_free(m);
-    rm_rf(dir);
+    tu_rm_rf(dir);
 }
 
 Test(ml_model, mlmodel_with_nul_byte)
@@ -904,5 +898,5 @@ Test(ml_model, mlmodel_with_nul_byte)
     cr_assert_eq(st_file_write_all(st_arena_printf(A, "%s/MLmodel", dir), text, sizeof text - 1,
                                    &err), ST_OK);
     expect_corrupt(dir, "MLmodel holds a NUL byte");
-    rm_rf(dir);
+    tu_rm_rf(dir);
 }

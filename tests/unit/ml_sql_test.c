@@ -7,7 +7,6 @@
 ** checked against the same quantities computed independently in SQL, and the
 ** errors users meet are checked by code and message. */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +15,10 @@
 #include <unistd.h>
 
 #include "exec/session.h"
+#include "test_util.h"
 
 static ex_session *S;
 static char Dir[256];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
 
 static void setup(void)
 {
@@ -41,7 +35,7 @@ static void setup(void)
 static void teardown(void)
 {
     ex_session_free(S);
-    if (chdir("/tmp") == 0) nftw(Dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (chdir("/tmp") == 0) tu_rm_rf(Dir);
 }
 
 TestSuite(ml_sql, .init = setup, .fini = teardown, .timeout = 120);
@@ -54,22 +48,9 @@ static char *q(const char *sql)
     ex_result *r = NULL;
     st_status rc = ex_session_query(S, sql, &r, &err);
     cr_assert_eq(rc, ST_OK, "%s\n-> %s\n%s", sql, err.msg, err.hint);
-    st_buf b;
-    st_buf_init(&b);
-    for (int i = 0; r && i < r->n_batches; i++) {
-        const vec_batch *bt = r->batches[i];
-        for (int64_t row = 0; row < bt->n_rows; row++) {
-            for (int c = 0; c < bt->n_cols; c++) {
-                if (c) st_buf_append_byte(&b, '|', &err);
-                if (!vec_is_valid(bt->cols[c], row)) st_buf_append_str(&b, "NULL", &err);
-                else vec_format_value(bt->cols[c], row, VEC_FMT_TEXT, &b, &err);
-            }
-            st_buf_append_byte(&b, '\n', &err);
-        }
-    }
-    st_buf_append_byte(&b, 0, &err);
+    char *t = tu_result_text(r, false);
     ex_result_free(r);
-    return (char *)b.data;
+    return t;
 }
 
 static void ok(const char *sql) { st_free(q(sql)); }

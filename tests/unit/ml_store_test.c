@@ -21,23 +21,7 @@
 
 #include "catalog/catalog.h"
 #include "ml/ml_store.h"
-
-/* ---- helpers ---------------------------------------------------------------------- */
-
-static char *tmp_dir(void)
-{
-    char *p = malloc(256);
-    snprintf(p, 256, "/tmp/strata-mls-%d-XXXXXX", (int)getpid());
-    cr_assert(mkdtemp(p) != NULL);
-    return p;
-}
-
-static void rm_rf(const char *p)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-    cr_assert_eq(system(cmd), 0);
-}
+#include "test_util.h"
 
 static void write_file(const char *path, const char *text)
 {
@@ -55,7 +39,7 @@ typedef struct fixture {
 
 static void fx_open(fixture *fx)
 {
-    fx->root = tmp_dir();
+    fx->root = tu_tmp_dir("mls");
     snprintf(fx->wh, sizeof fx->wh, "%s/wh", fx->root);
     st_error err;
     cr_assert_eq(ml_store_open(fx->wh, &fx->s, &err), ST_OK, "%s", err.msg);
@@ -64,7 +48,7 @@ static void fx_open(fixture *fx)
 static void fx_close(fixture *fx)
 {
     ml_store_close(fx->s);
-    rm_rf(fx->root);
+    tu_rm_rf(fx->root);
     free(fx->root);
 }
 
@@ -227,7 +211,7 @@ Test(ml_store, open_default_experiment_and_catalog_coexist)
 
 Test(ml_store, open_relative_warehouse)
 {
-    char *root = tmp_dir();
+    char *root = tu_tmp_dir("mls");
     char cwd[512];
     cr_assert(getcwd(cwd, sizeof cwd));
     cr_assert_eq(chdir(root), 0);
@@ -238,7 +222,7 @@ Test(ml_store, open_relative_warehouse)
     cr_assert_eq(ml_store_artifact_root(s)[0], '/');
     cr_assert(strstr(ml_store_artifact_root(s), "/rel/wh/_mlflow/artifacts") != NULL);
     ml_store_close(s);
-    rm_rf(root);
+    tu_rm_rf(root);
     free(root);
 }
 
@@ -1567,7 +1551,7 @@ static void race_child(const char *wh, int k, int go_fd)
 
 Test(ml_store, processes_race_on_a_new_warehouse)
 {
-    char *root = tmp_dir();
+    char *root = tu_tmp_dir("mls");
     char wh[400];
     snprintf(wh, sizeof wh, "%s/fresh", root);              /* created by the children */
     int go[2];
@@ -1602,7 +1586,7 @@ Test(ml_store, processes_race_on_a_new_warehouse)
     cr_assert_eq(json_array_size(json_object_get(res, "experiments")), 5);   /* Default once */
     json_decref(res);
     ml_store_close(s);
-    rm_rf(root);
+    tu_rm_rf(root);
     free(root);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exec/session.h"
+#include "test_util.h"
 
 static ex_session *S;
 static char g_dir[256];
@@ -50,31 +51,6 @@ static void teardown(void)
 
 TestSuite(sql_nested, .init = setup, .fini = teardown, .timeout = 60);
 
-/* Result rows as "a|b\n" lines (NULL as NULL). */
-static char *result_text(const ex_result *r)
-{
-    st_buf b;
-    st_error err;
-    st_buf_init(&b);
-    st_error_init(&err);
-    for (int i = 0; i < r->n_batches; i++) {
-        const vec_batch *bt = r->batches[i];
-        for (int64_t row = 0; row < bt->n_rows; row++) {
-            for (int c = 0; c < bt->n_cols; c++) {
-                if (c)
-                    st_buf_append_byte(&b, '|', &err);
-                if (!vec_is_valid(bt->cols[c], row))
-                    st_buf_append_str(&b, "NULL", &err);
-                else
-                    vec_format_value(bt->cols[c], row, VEC_FMT_TEXT, &b, &err);
-            }
-            st_buf_append_byte(&b, '\n', &err);
-        }
-    }
-    st_buf_append_byte(&b, 0, &err);
-    return (char *)b.data;
-}
-
 /* Runs sql (with %s replaced by the test folder) and checks the rows. */
 static void expect(const char *sql_fmt, const char *want)
 {
@@ -86,7 +62,7 @@ static void expect(const char *sql_fmt, const char *want)
     st_status rc = ex_session_query(S, sql, &r, &err);
     cr_assert_eq(rc, ST_OK, "%s\n-> %s", sql, err.msg);
     cr_assert_not_null(r);
-    char *got = result_text(r);
+    char *got = tu_result_text(r, false);
     ex_result_free(r);
     cr_expect_str_eq(got, want, "query: %s", sql);
     st_free(got);

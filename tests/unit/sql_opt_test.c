@@ -22,6 +22,7 @@
 #include "sql/bind.h"
 #include "sql/opt.h"
 #include "sql_tpch_queries.h"
+#include "test_util.h"
 
 static lp_ctx *C;
 static st_error E;
@@ -831,9 +832,7 @@ static char *write_delta_table(void)
 
 static void rm_rf(char *dir)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    tu_rm_rf(dir);
     free(dir);
 }
 

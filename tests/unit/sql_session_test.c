@@ -8,53 +8,7 @@
 
 #include "exec/session.h"
 #include "format/parquet/pq.h"
-
-/* Result rows as "a|b\n" lines (NULL as NULL), in result order. */
-static char *result_text(const ex_result *r)
-{
-    st_buf b;
-    st_error err;
-    st_buf_init(&b);
-    st_error_init(&err);
-    for (int i = 0; i < r->n_batches; i++) {
-        const vec_batch *bt = r->batches[i];
-        for (int64_t row = 0; row < bt->n_rows; row++) {
-            for (int c = 0; c < bt->n_cols; c++) {
-                if (c) st_buf_append_byte(&b, '|', &err);
-                if (!vec_is_valid(bt->cols[c], row)) st_buf_append_str(&b, "NULL", &err);
-                else vec_format_value(bt->cols[c], row, VEC_FMT_TEXT, &b, &err);
-            }
-            st_buf_append_byte(&b, '\n', &err);
-        }
-    }
-    st_buf_append_byte(&b, 0, &err);
-    return (char *)b.data;
-}
-
-static int cmp_lines(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The lines of text sorted (for results whose order SQL leaves open). */
-static char *sorted(char *text)
-{
-    char *lines[4096];
-    int n = 0;
-    for (char *p = strtok(text, "\n"); p && n < 4096; p = strtok(NULL, "\n")) lines[n++] = p;
-    qsort(lines, (size_t)n, sizeof *lines, cmp_lines);
-    st_buf b;
-    st_error err;
-    st_buf_init(&b);
-    st_error_init(&err);
-    for (int i = 0; i < n; i++) {
-        st_buf_append_str(&b, lines[i], &err);
-        st_buf_append_byte(&b, '\n', &err);
-    }
-    st_buf_append_byte(&b, 0, &err);
-    st_free(text);
-    return (char *)b.data;
-}
+#include "test_util.h"
 
 static ex_session *S;
 
@@ -79,9 +33,9 @@ static char *run(const char *sql, bool sort)
     st_status rc = ex_session_query(S, sql, &r, &err);
     cr_assert_eq(rc, ST_OK, "%s\n-> %s\n%s", sql, err.msg, err.hint);
     cr_assert_not_null(r, "no result for %s", sql);
-    char *t = result_text(r);
+    char *t = tu_result_text(r, sort);
     ex_result_free(r);
-    return sort ? sorted(t) : t;
+    return t;
 }
 
 static void expect(const char *sql, bool sort, const char *want)
