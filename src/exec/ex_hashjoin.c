@@ -144,6 +144,10 @@ typedef struct hj_state {
     hj_cmp       *cmp;           /* q->arena, n_keys entries */
     ex_expr      *residual;      /* borrowed (q->arena), or NULL */
     bool          null_aware;
+    bool          reducer;       /* a redundant SEMI (ex_join_spec.reducer) */
+    _Atomic int64_t n_probed;    /* reducer: probe rows seen, rows kept */
+    _Atomic int64_t n_kept;
+    _Atomic bool  bypass;        /* reducer: it keeps most rows, so rows pass unprobed */
     ex_op        *probe_scan;    /* borrowed, or NULL */
     int           probe_scan_col;
     vec_type     *brow_types;    /* keys ++ build columns (spill reads); q->arena */
@@ -1272,12 +1276,49 @@ static st_status hj_probe_chunk(ex_op *op, hj_local *l, ex_thread *t, const hj_t
     return hj_probe_finish(op, l, t, p, pnull, pmatch, next, err);
 }
 
+/* Counts the rows a reducer's probe emits on their way to the next op. */
+typedef struct hj_count_emit {
+    ex_emit  base;
+    ex_emit *next;
+    int64_t  rows;
+} hj_count_emit;
+
+static st_status hj_count_push(ex_emit *self, ex_thread *t, const ex_chunk *c, st_error *err)
+{
+    hj_count_emit *e = (hj_count_emit *)self;
+    e->rows += c->n_rows;
+    return e->next->push(e->next, t, c, err);
+}
+
+static st_status hj_probe_input(ex_op *op, hj_local *l, ex_thread *t, const ex_chunk *in,
+                                ex_emit *next, st_error *err);
+
+/* A reducer (a SEMI join the join above makes redundant) stops probing once
+** HJ_REDUCER_SAMPLE rows show it keeps over HJ_REDUCER_KEEP of them: rows
+** then pass unprobed, which changes no answer. */
+#define HJ_REDUCER_SAMPLE 262144
+#define HJ_REDUCER_KEEP   0.75
+
 static st_status hj_execute(ex_op *op, void *local, ex_thread *t, const ex_chunk *in,
                             ex_emit *next, st_error *err)
 {
     hj_state *s = op->state;
-    hj_local *l = local;
     if (in->n_rows == 0) return ST_OK;
+    if (!s->reducer) return hj_probe_input(op, local, t, in, next, err);
+    if (atomic_load_explicit(&s->bypass, memory_order_relaxed)) return next->push(next, t, in, err);
+    hj_count_emit ce = {{hj_count_push}, next, 0};
+    st_status rc = hj_probe_input(op, local, t, in, &ce.base, err);
+    int64_t probed = atomic_fetch_add(&s->n_probed, in->n_rows) + in->n_rows;
+    int64_t kept = atomic_fetch_add(&s->n_kept, ce.rows) + ce.rows;
+    if (probed >= HJ_REDUCER_SAMPLE && (double)kept > HJ_REDUCER_KEEP * (double)probed)
+        atomic_store(&s->bypass, true);
+    return rc;
+}
+
+static st_status hj_probe_input(ex_op *op, hj_local *l, ex_thread *t, const ex_chunk *in,
+                                ex_emit *next, st_error *err)
+{
+    hj_state *s = op->state;
     if (in->n_cols != s->n_probe)
         return st_error_set(err, ST_ERR_INTERNAL, "join probe input has %d columns, expected %d",
                             in->n_cols, s->n_probe);
@@ -1537,6 +1578,9 @@ static st_status hj_explain(const ex_op *op, st_buf *out, st_error *err)
     if (rc == ST_OK && s->n_splits)
         rc = st_buf_printf(out, err, " (%d repartitioned)", s->n_splits);
     if (rc == ST_OK && s->pruned) rc = st_buf_printf(out, err, ", probe scan pruned");
+    if (rc == ST_OK && s->reducer)
+        rc = st_buf_printf(out, err, ", reducer%s",
+                           atomic_load(&s->bypass) ? " (bypassed: kept most rows)" : "");
     if (rc == ST_OK && s->tab.direct) rc = st_buf_printf(out, err, ", direct table");
     return rc;
 }
@@ -1605,6 +1649,7 @@ static st_status hj_state_init(ex_query *q, const ex_join_spec *spec, hj_state *
     s->n_stored = keys_only ? 0 : spec->n_build;
     s->residual = spec->residual;
     s->null_aware = spec->null_aware;
+    s->reducer = spec->reducer && spec->kind == LP_JOIN_SEMI;
     s->probe_scan = spec->probe_scan;
     s->probe_scan_col = spec->probe_scan_col;
     int nk = s->n_keys;

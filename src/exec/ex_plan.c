@@ -161,6 +161,7 @@ static st_status build_join(pbuild *b, const lp_node *n, ex_pipe **out, ex_op **
     spec.n_keys = n->n_join_keys;
     spec.null_eq = n->null_eq;
     spec.null_aware = n->null_aware;
+    spec.reducer = n->reducer;
     if ((rc = compile_list(b, n->left_keys, n->n_join_keys, L->cols, L->n_cols, &spec.probe_keys,
                            err)) != ST_OK)
         return rc;

@@ -271,6 +271,8 @@ typedef struct ex_join_spec {
     int         n_keys;          /* 0: nested-loop join (ex_nljoin_new) */
     ex_expr    *residual;        /* over probe columns ++ build columns, or NULL */
     bool        null_aware;      /* NOT IN semantics for ANTI */
+    bool        reducer;         /* SEMI that a join above makes redundant: it may
+                                 ** stop probing when it keeps most rows */
     const vec_type *probe_types;
     int         n_probe;
     const vec_type *build_types;

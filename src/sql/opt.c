@@ -1,6 +1,7 @@
 /* opt.c -- the optimizer driver (opt.h): runs the stages in their fixed
 ** order over one bound plan, in place: decorrelate, fold, pushdown, join
-** keys, join order (estimates only with no_reorder), projection pruning,
+** keys, semi-join pushdown, join order (estimates only with no_reorder),
+** semi-join reduction, projection pruning,
 ** metadata answers, then a last fold for the constants the rewrites made.
 ** Debug builds check the plan invariants (lp_verify) at the end. */
 #include "opt_int.h"
@@ -13,7 +14,9 @@ st_status opt_optimize(lp_ctx *c, const opt_options *o, lp_node **root, st_error
     if (rc == ST_OK) rc = opt_fold(c, root, err);
     if (rc == ST_OK) rc = opt_pushdown(c, root, err);
     if (rc == ST_OK) rc = opt_join_keys(c, root, err);
+    if (rc == ST_OK && !o->no_reorder) rc = opt_semi_pushdown(c, root, err);
     if (rc == ST_OK) rc = opt_join_order_ex(c, root, !o->no_reorder, err);
+    if (rc == ST_OK && !o->no_reorder) rc = opt_semi_reduce(c, root, err);
     if (rc == ST_OK) rc = opt_prune_columns(c, root, err);
     if (rc == ST_OK && !o->no_metadata_answers) rc = opt_metadata_answers(c, root, err);
     if (rc == ST_OK) rc = opt_fold(c, root, err);

@@ -16,9 +16,13 @@
 **      outer joins become inner joins when a filter rejects their NULL rows;
 **   4. equi-join keys: each join's condition is split into left_keys =
 **      right_keys plus a residual;
-**   5. join order: inner-join trees are reordered greedily by estimated
-**      cardinality (Delta log stats, Parquet footers, filter selectivity
-**      guesses), with the smaller input on the build (right) side;
+**   5. join order (opt_semi.c, opt_order.c): SEMI/ANTI joins first move down
+**      into the inner-join input whose columns they test; inner-join trees
+**      are reordered greedily by estimated cardinality (Delta log stats,
+**      Parquet footers, filter selectivity guesses), with the smaller input
+**      on the build (right) side; then a grouped aggregate whose groups a
+**      join above filters by key gets a SEMI join with a copy of the other
+**      join input under it (semi-join reduction), when that input is cheap;
 **   6. projection pruning: columns no one uses are dropped from every node,
 **      down to the scan's field list;
 **   7. metadata answers: an ungrouped COUNT(*) / MIN / MAX over a Delta scan
@@ -44,7 +48,9 @@ st_status opt_decorrelate(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_fold(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_pushdown(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_join_keys(lp_ctx *c, lp_node **root, st_error *err);
+st_status opt_semi_pushdown(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_join_order(lp_ctx *c, lp_node **root, st_error *err);
+st_status opt_semi_reduce(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_prune_columns(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_metadata_answers(lp_ctx *c, lp_node **root, st_error *err);
 

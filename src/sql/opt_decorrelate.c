@@ -553,106 +553,6 @@ static st_status build_scalar(dc_ctx *d, lp_expr *sq, lp_expr **repl)
 ** result on outer column <=> D column (NULL outer values form their own
 ** group, as evaluating the subquery with a NULL would). */
 
-typedef struct cp_ctx {
-    lp_ctx   *c;
-    lp_colid *map;            /* old id -> new id (-1: not yet), renumber only */
-    int       n_map;
-    bool      renumber;
-    bool      failed;
-} cp_ctx;
-
-static lp_colid cp_id(cp_ctx *k, lp_colid id)
-{
-    if (!k->renumber || id < 0 || id >= k->n_map) return id;
-    if (k->map[id] < 0) k->map[id] = lp_ctx_new_col(k->c);
-    return k->map[id];
-}
-
-static lp_expr *cp_expr(cp_ctx *k, const lp_expr *e)
-{
-    if (!e) return NULL;
-    lp_expr *x = st_arena_alloc(k->c->arena, sizeof *x);
-    if (!x) { k->failed = true; return NULL; }
-    *x = *e;
-    if (e->kind == LP_X_COL && !e->outer) x->col = cp_id(k, e->col);
-    if (e->n_args > 0) {
-        x->args = st_arena_alloc(k->c->arena, (size_t)e->n_args * sizeof *x->args);
-        if (!x->args) { k->failed = true; return NULL; }
-        for (int i = 0; i < e->n_args; i++) x->args[i] = cp_expr(k, e->args[i]);
-    }
-    return x;
-}
-
-static lp_expr **cp_exprs(cp_ctx *k, lp_expr *const *es, int64_t n)
-{
-    if (!es || n <= 0) return NULL;
-    lp_expr **x = st_arena_alloc(k->c->arena, (size_t)n * sizeof *x);
-    if (!x) { k->failed = true; return NULL; }
-    for (int64_t i = 0; i < n; i++) x[i] = cp_expr(k, es[i]);
-    return x;
-}
-
-static void *cp_mem(cp_ctx *k, const void *p, size_t n)
-{
-    if (!p || n == 0) return NULL;
-    void *x = st_arena_alloc(k->c->arena, n);
-    if (!x) { k->failed = true; return NULL; }
-    memcpy(x, p, n);
-    return x;
-}
-
-/* A deep copy of the plan n (renumbered: every column gets a new id). */
-static lp_node *cp_node(cp_ctx *k, const lp_node *n, int depth)
-{
-    lp_node *x = st_arena_alloc(k->c->arena, sizeof *x);
-    if (!x || depth > 10000) { k->failed = true; return NULL; }
-    *x = *n;
-    for (int i = 0; i < n->n_child; i++)
-        if (!(x->child[i] = cp_node(k, n->child[i], depth + 1))) return NULL;
-    x->cols = cp_mem(k, n->cols, (size_t)n->n_cols * sizeof *n->cols);
-    for (int i = 0; x->cols && i < n->n_cols; i++) x->cols[i].id = cp_id(k, n->cols[i].id);
-    if (n->kind == LP_SCAN) x->scan_fields = cp_mem(k, n->scan_fields, (size_t)n->n_cols * sizeof(int));
-    x->filters = cp_exprs(k, n->filters, n->n_filters);
-    if (n->kind == LP_VALUES) x->values = cp_exprs(k, n->values, n->n_rows * n->n_cols);
-    if (n->kind == LP_PROJECT) x->exprs = cp_exprs(k, n->exprs, n->n_cols);
-    x->cond = cp_expr(k, n->cond);
-    x->residual = cp_expr(k, n->residual);
-    x->gen_arg = cp_expr(k, n->gen_arg);
-    x->groups = cp_exprs(k, n->groups, n->n_groups);
-    x->aggs = cp_mem(k, n->aggs, (size_t)n->n_aggs * sizeof *n->aggs);
-    for (int j = 0; x->aggs && j < n->n_aggs; j++) {
-        x->aggs[j].args = cp_exprs(k, n->aggs[j].args, n->aggs[j].n_args);
-        x->aggs[j].filter = cp_expr(k, n->aggs[j].filter);
-        x->aggs[j].out = cp_id(k, n->aggs[j].out);
-    }
-    x->left_keys = cp_exprs(k, n->left_keys, n->n_join_keys);
-    x->right_keys = cp_exprs(k, n->right_keys, n->n_join_keys);
-    x->keys = cp_mem(k, n->keys, (size_t)n->n_keys * sizeof *n->keys);
-    for (int i = 0; x->keys && i < n->n_keys; i++) x->keys[i].expr = cp_expr(k, n->keys[i].expr);
-    x->partition = cp_exprs(k, n->partition, n->n_partition);
-    x->winfns = cp_mem(k, n->winfns, (size_t)n->n_winfns * sizeof *n->winfns);
-    for (int j = 0; x->winfns && j < n->n_winfns; j++) {
-        x->winfns[j].args = cp_exprs(k, n->winfns[j].args, n->winfns[j].n_args);
-        x->winfns[j].frame.start.offset = cp_expr(k, n->winfns[j].frame.start.offset);
-        x->winfns[j].frame.end.offset = cp_expr(k, n->winfns[j].frame.end.offset);
-        x->winfns[j].out = cp_id(k, n->winfns[j].out);
-    }
-    return k->failed ? NULL : x;
-}
-
-static lp_node *copy_plan(lp_ctx *c, const lp_node *n, bool renumber, lp_colid **map_out)
-{
-    cp_ctx k = {c, NULL, 0, renumber, false};
-    if (renumber) {
-        k.n_map = (int)c->next_col;
-        k.map = st_arena_alloc(c->arena, (size_t)(k.n_map + 1) * sizeof *k.map);
-        if (!k.map) return NULL;
-        for (int i = 0; i < k.n_map; i++) k.map[i] = -1;
-    }
-    if (map_out) *map_out = k.map;
-    return cp_node(&k, n, 0);
-}
-
 typedef struct dj_ctx {
     dc_ctx    *d;
     lp_node   *dom;           /* D: distinct outer values */
@@ -860,7 +760,7 @@ static st_status dj_init(dj_ctx *j, dc_ctx *d, const lp_node *plan, dc_list *con
                 return unsupported(d->err, "referencing a query two levels out");
         }
     lp_colid *map = NULL;
-    lp_node *copy = copy_plan(c, d->input, true, &map);
+    lp_node *copy = opt_copy_plan(c, d->input, true, &map);
     if (!copy) return opt_nomem(d->err, "decorrelating a subquery");
     for (int i = 0; i < n; i++) {
         const lp_col *ic = &d->input->cols[i];
@@ -949,7 +849,7 @@ static st_status dj_scalar(dc_ctx *d, lp_expr *sq, lp_expr **repl)
 static st_status make_quantified(dc_ctx *d, lp_expr *sq, bool where_mode, lp_expr **repl)
 {
     if (!tree_has_outer(sq->subq)) return build_quantified(d, sq, where_mode, repl);
-    lp_node *backup = copy_plan(d->c, sq->subq, false, NULL);
+    lp_node *backup = opt_copy_plan(d->c, sq->subq, false, NULL);
     if (!backup) return opt_nomem(d->err, "decorrelating a subquery");
     st_status rc = build_quantified(d, sq, where_mode, repl);
     if (rc != ST_ERR_UNSUPPORTED) return rc;
@@ -961,7 +861,7 @@ static st_status make_quantified(dc_ctx *d, lp_expr *sq, bool where_mode, lp_exp
 static st_status make_scalar(dc_ctx *d, lp_expr *sq, lp_expr **repl)
 {
     if (!tree_has_outer(sq->subq)) return build_scalar(d, sq, repl);
-    lp_node *backup = copy_plan(d->c, sq->subq, false, NULL);
+    lp_node *backup = opt_copy_plan(d->c, sq->subq, false, NULL);
     if (!backup) return opt_nomem(d->err, "decorrelating a subquery");
     st_status rc = build_scalar(d, sq, repl);
     if (rc != ST_ERR_UNSUPPORTED) return rc;

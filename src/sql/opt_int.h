@@ -70,6 +70,12 @@ st_status opt_push_expr(lp_ctx *c, lp_expr ***arr, int *n, lp_expr *e, st_error 
 
 st_status opt_nomem(st_error *err, const char *what);
 
+/* A deep copy of the plan n in the ctx arena (subquery plans inside
+** expressions are shared). renumber: every column the copy produces gets a
+** fresh id and *map_out (when not NULL) maps old ids to new ones (-1 for
+** ids the copy does not produce; sized by the ctx's next_col at the call). */
+lp_node  *opt_copy_plan(lp_ctx *c, const lp_node *n, bool renumber, lp_colid **map_out);
+
 /* ---- shared stage workers ---------------------------------------------- */
 
 /* Extracts the keys of one join from its cond (opt_keys.c). */

@@ -633,6 +633,7 @@ static st_status fmt_node(const lp_node *n, int depth, st_buf *out, st_error *er
             CK(lp_expr_format(n->cond, out, err));
         }
         if (n->null_aware) P(" null-aware");
+        if (n->reducer) P(" reducer");
         break;
     case LP_SORT:
         P("Sort ");

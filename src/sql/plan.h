@@ -297,6 +297,9 @@ struct lp_node {
     int         n_join_keys;
     lp_expr    *residual;     /* the rest of cond once keys are taken out, or NULL */
     bool        null_aware;   /* ANTI from NOT IN: a NULL key on either side matters */
+    bool        reducer;      /* SEMI added by semi-join reduction (opt_semi.c): the
+                              ** join above drops the same rows, so the executor may
+                              ** stop applying it */
     /* SORT (and WINDOW's order) */
     lp_sort_key *keys;
     int         n_keys;

@@ -152,8 +152,19 @@ static st_status take_values(st_arena *a, const vec *v, const int32_t *idx, int6
         if (!dst)
             return oom(err);
         const uint8_t *src = v->values;
-        for (int64_t i = 0; i < n; i++)
-            memcpy(dst + (size_t)i * w, src + (size_t)idx[i] * w, w);
+        /* OPT: one typed loop per width (a memcpy of a run-time width is a
+        ** library call per row). */
+#define TAKE_W(W) for (int64_t i = 0; i < n; i++) \
+            memcpy(dst + (size_t)i * (W), src + (size_t)idx[i] * (W), (W))
+        switch (w) {
+        case 1: TAKE_W(1); break;
+        case 2: TAKE_W(2); break;
+        case 4: TAKE_W(4); break;
+        case 8: TAKE_W(8); break;
+        case 16: TAKE_W(16); break;
+        default: TAKE_W(w); break;
+        }
+#undef TAKE_W
         out->values = dst;
         return ST_OK;
     }

@@ -390,6 +390,21 @@ add('nested derived tables', `SELECT max(m) FROM (SELECT g, max(v) AS m FROM (SE
 add('subquery in case', `SELECT id, CASE WHEN k > (SELECT avg(k) FROM {t1}) THEN 'above' ELSE 'below' END FROM {t1}`);
 add('scalar subquery in having', `SELECT g, sum(v) FROM {t1} GROUP BY g HAVING sum(v) > (SELECT sum(v) / 4 FROM {t1})`);
 
+/* ---- semi-join placement (opt_semi.c): pushdown into join inputs, and
+** aggregates reduced by the keys of the join above them ----------------------- */
+add('semi pushed into join input', `SELECT t1.id, t2.rid FROM {t1} t1 JOIN {t2} t2 ON t1.k = t2.k WHERE t1.id IN (SELECT k FROM {t3})`);
+add('anti pushed into join input', `SELECT t1.id, t2.rid FROM {t1} t1 JOIN {t2} t2 ON t1.k = t2.k WHERE NOT EXISTS (SELECT 1 FROM {t3} t3 WHERE t3.k = t1.id)`);
+add('null-aware anti over join', `SELECT count(*) FROM {t1} t1 JOIN {t2} t2 ON t1.k = t2.k WHERE t1.id NOT IN (SELECT k FROM {t3})`);
+add('semi through left join', `SELECT t1.id, t2.rid FROM {t1} t1 LEFT JOIN {t2} t2 ON t1.k = t2.k WHERE t1.k IN (SELECT k FROM {t3} WHERE k < 5)`);
+add('reduced aggregate inner', `SELECT a.k, a.s, t3.label FROM (SELECT k, sum(v) AS s FROM {t1} GROUP BY k) a JOIN {t3} t3 ON a.k = t3.k`);
+add('reduced aggregate left', `SELECT t3.k, t3.label, a.c FROM {t3} t3 LEFT JOIN (SELECT k, count(*) AS c FROM {t1} GROUP BY k) a ON t3.k = a.k`);
+add('reduced aggregate two keys', `SELECT a.k, a.g, a.c, b.rid FROM (SELECT k, g, count(*) AS c FROM {t1} GROUP BY k, g) a JOIN (SELECT k, rid, CASE WHEN rid % 2 = 0 THEN 'a' ELSE 'b' END AS g FROM {t2} WHERE w < 9) b ON a.k = b.k AND a.g = b.g`);
+add('reduced aggregate key cast', `SELECT a.k, a.s, t2.rid FROM (SELECT CAST(k AS BIGINT) AS k, sum(v) AS s FROM {t1} GROUP BY 1) a JOIN {t2} t2 ON a.k = t2.w AND t2.rid < 106`);
+add('reduced correlated avg (q17 shape)', `SELECT sum(t1.v) FROM {t1} t1 JOIN {t3} t3 ON t1.k = t3.k WHERE t1.v > (SELECT avg(v) FROM {t1} b WHERE b.k = t3.k)`);
+add('reduced aggregate semi (q20 shape)', `SELECT t3.label FROM {t3} t3 WHERE t3.k IN (SELECT a.k FROM (SELECT k, sum(v) AS s FROM {t1} GROUP BY k) a WHERE a.s > 100)`);
+add('reducer that keeps every row', `SELECT count(*), sum(s) FROM (SELECT id % 1000 AS g, sum(id) AS s FROM range(0, 600000) GROUP BY 1) a JOIN (SELECT id AS k FROM range(0, 2000)) b ON a.g = b.k`,
+    { duckdb: `SELECT count(*), sum(s) FROM (SELECT range % 1000 AS g, sum(range) AS s FROM range(0, 600000) GROUP BY 1) a JOIN (SELECT range AS k FROM range(0, 2000)) b ON a.g = b.k` });
+
 /* ---- CTEs, VALUES ---------------------------------------------------------- */
 add('cte', `WITH c AS (SELECT g, sum(v) AS sv FROM {t1} GROUP BY g) SELECT * FROM c WHERE sv > 0`);
 add('cte twice', `WITH c AS (SELECT k, count(*) AS n FROM {t1} GROUP BY k) SELECT a.k, b.k FROM c a JOIN c b ON a.n = b.n AND a.k < b.k`);

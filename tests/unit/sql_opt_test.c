@@ -1199,3 +1199,123 @@ Test(sql_opt, pushdown_into_set_operation_inputs)
                       "  Filter (b#2 > 3)\n"
                       "    Scan parquet t2 [b#2] filters: (b#2 > 3)\n");
 }
+
+/* ---- semi-join placement (opt_semi.c) ------------------------------------------ */
+
+Test(sql_opt, semi_pushdown_into_the_input_it_tests)
+{
+    /* big(bk, bm) JOIN mid(mk) ON bm = mk, SEMI small(sk) ON bk = sk: the
+    ** semi join reads only big's column and small is tiny -> it moves onto
+    ** big; a semi join over a right input as large as big stays on top. */
+    lp_node *big = scan("big", "bk,bm", 1e6), *mid = scan("mid", "mk", 1000);
+    lp_node *small = scan("small", "sk", 10);
+    lp_node *j = join(LP_JOIN_INNER, big, mid, call("=", col(big, 1), col(mid, 0)));
+    lp_node *root = join(LP_JOIN_SEMI, j, small, call("=", col(big, 0), col(small, 0)));
+    cr_assert_eq(opt_join_keys(C, &root, &E), ST_OK);
+    cr_assert_eq(opt_semi_pushdown(C, &root, &E), ST_OK, "%s", E.msg);
+    EXPECT_PLAN(root, "Join Inner keys: bm#2 = mk#3\n"
+                      "  Join Semi keys: bk#1 = sk#4\n"
+                      "    Scan parquet big [bk#1, bm#2] (est 1000000 rows)\n"
+                      "    Scan parquet small [sk#4] (est 10 rows)\n"
+                      "  Scan parquet mid [mk#3]\n");
+
+    lp_node *huge = scan("huge", "hk", 1e7);
+    lp_node *big2 = scan("big2", "ck,cm", 1e6), *mid2 = scan("mid2", "nk", 1000);
+    lp_node *j2 = join(LP_JOIN_INNER, big2, mid2, call("=", col(big2, 1), col(mid2, 0)));
+    lp_node *root2 = join(LP_JOIN_ANTI, j2, huge, call("=", col(big2, 0), col(huge, 0)));
+    cr_assert_eq(opt_join_keys(C, &root2, &E), ST_OK);
+    cr_assert_eq(opt_semi_pushdown(C, &root2, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(root2->kind, LP_JOIN);
+    cr_assert_eq(root2->join, LP_JOIN_ANTI);
+    cr_assert_eq(root2->child[0], j2);
+
+    /* Through a renaming PROJECT and into the preserved side of a LEFT
+    ** join, never into its NULL-extended side. */
+    lp_node *l = scan("l", "lk", 1e5), *r = scan("r", "rk", 1e5), *s = scan("s", "sk2", 10);
+    lp_node *lj = join(LP_JOIN_LEFT, l, r, call("=", col(l, 0), col(r, 0)));
+    lp_expr *pe[2] = {col(lj, 0), col(lj, 1)};
+    const char *pn[2] = {"x", "y"};
+    lp_node *p = project(lj, 2, pe, pn);
+    lp_node *root3 = join(LP_JOIN_SEMI, p, s, call("=", col(p, 0), col(s, 0)));
+    cr_assert_eq(opt_join_keys(C, &root3, &E), ST_OK);
+    cr_assert_eq(opt_semi_pushdown(C, &root3, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(root3, p);
+    cr_assert_eq(lj->child[0]->kind, LP_JOIN);
+    cr_assert_eq(lj->child[0]->join, LP_JOIN_SEMI);
+    cr_assert_eq(lj->child[0]->child[0], l);
+    lp_node *root4 = join(LP_JOIN_SEMI, lj, s, call("=", col(r, 0), col(s, 0)));
+    cr_assert_eq(opt_join_keys(C, &root4, &E), ST_OK);
+    cr_assert_eq(opt_semi_pushdown(C, &root4, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(root4->join, LP_JOIN_SEMI);
+    cr_assert_eq(root4->child[0], lj);
+}
+
+/* agg(big grouped by bk) JOIN other ON g = key: the reduced plan. */
+static lp_node *agg_join(lp_join_kind k, lp_node *big, lp_node *other, bool agg_left)
+{
+    lp_node *a = aggregate(big, col(big, 0), "sum", col(big, 1));
+    lp_node *l = agg_left ? a : other, *r = agg_left ? other : a;
+    lp_node *root = join(k, l, r, call("=", col(a, 0), col(other, 0)));
+    cr_assert_eq(opt_join_keys(C, &root, &E), ST_OK);
+    return root;
+}
+
+Test(sql_opt, semi_reduce_aggregate_by_join_keys)
+{
+    lp_node *big = scan("big", "bk,bv", 1e6), *small = scan("small", "sk", 10);
+    lp_node *root = agg_join(LP_JOIN_INNER, big, small, true);
+    cr_assert_eq(opt_semi_reduce(C, &root, &E), ST_OK, "%s", E.msg);
+    /* The aggregate reads big SEMI a renumbered copy of small. */
+    EXPECT_PLAN(root, "Join Inner keys: g#5 = sk#3\n"
+                      "  Aggregate keys: [bk#1] aggs: [sum(bv#2)#4]\n"
+                      "    Join Semi keys: bk#1 = sk#6 reducer (est 500000 rows)\n"
+                      "      Scan parquet big [bk#1, bv#2] (est 1000000 rows)\n"
+                      "      Scan parquet small [sk#6] (est 10 rows)\n"
+                      "  Scan parquet small [sk#3]\n");
+    /* Idempotent: a second pass adds nothing. */
+    cr_assert_eq(opt_semi_reduce(C, &root, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(root->child[0]->child[0]->child[0]->kind, LP_SCAN);
+
+    /* LEFT join with the aggregate on its NULL-extended right side: reduced;
+    ** with the aggregate on the preserved left side: not. */
+    lp_node *big2 = scan("big2", "ck,cv", 1e6), *s2 = scan("s2", "tk", 10);
+    lp_node *r2 = agg_join(LP_JOIN_LEFT, big2, s2, false);
+    cr_assert_eq(opt_semi_reduce(C, &r2, &E), ST_OK, "%s", E.msg);
+    cr_assert(r2->child[1]->child[0]->kind == LP_JOIN && r2->child[1]->child[0]->reducer);
+    lp_node *big3 = scan("big3", "dk,dv", 1e6), *s3 = scan("s3", "uk", 10);
+    lp_node *r3 = agg_join(LP_JOIN_LEFT, big3, s3, true);
+    cr_assert_eq(opt_semi_reduce(C, &r3, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(r3->child[0]->child[0], big3);
+}
+
+Test(sql_opt, semi_reduce_refusals)
+{
+    /* The other input reads as much as the aggregate's: no copy. */
+    lp_node *big = scan("big", "bk,bv", 1e6), *other = scan("other", "ok", 1e6);
+    lp_node *r1 = agg_join(LP_JOIN_INNER, big, other, true);
+    cr_assert_eq(opt_semi_reduce(C, &r1, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(r1->child[0]->child[0], big);
+
+    /* A nondeterministic filter in the other input: a copy could differ. */
+    lp_node *big2 = scan("big2", "ck,cv", 1e6), *s = scan("s", "sk", 10);
+    lp_expr *rnd = calln("rand", 0, NULL);
+    lp_node *fs = filter(s, call(">", rnd, lp_expr_const(C, &rnd->type, &(vec_scalar){.f64 = 0.5})));
+    lp_node *r2 = agg_join(LP_JOIN_INNER, big2, fs, true);
+    cr_assert_eq(opt_semi_reduce(C, &r2, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(r2->child[0]->child[0], big2);
+
+    /* A join on an aggregate value (not a group column), and a null-safe
+    ** key: nothing to reduce by. */
+    lp_node *big3 = scan("big3", "dk,dv", 1e6), *s3 = scan("s3", "uk", 10);
+    lp_node *a3 = aggregate(big3, col(big3, 0), "max", col(big3, 1));
+    lp_node *r3 = join(LP_JOIN_INNER, a3, s3, call("=", col(a3, 1), col(s3, 0)));
+    cr_assert_eq(opt_join_keys(C, &r3, &E), ST_OK);
+    cr_assert_eq(opt_semi_reduce(C, &r3, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(a3->child[0], big3);
+    lp_node *big4 = scan("big4", "ek,ev", 1e6), *s4 = scan("s4", "vk", 10);
+    lp_node *a4 = aggregate(big4, col(big4, 0), "sum", col(big4, 1));
+    lp_node *r4 = join(LP_JOIN_INNER, a4, s4, call("<=>", col(a4, 0), col(s4, 0)));
+    cr_assert_eq(opt_join_keys(C, &r4, &E), ST_OK);
+    cr_assert_eq(opt_semi_reduce(C, &r4, &E), ST_OK, "%s", E.msg);
+    cr_assert_eq(a4->child[0], big4);
+}

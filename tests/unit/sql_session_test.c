@@ -334,3 +334,29 @@ Test(sql_session, small_left_join_builds_the_preserved_side)
     expect("SELECT s.tag, b.id FROM (SELECT * FROM VALUES (1, 'a'), (7, 'q') AS t(k, tag)) s "
            "LEFT JOIN (SELECT id AS k, id FROM range(5)) b ON s.k = b.k", true, "a|1\nq|NULL\n");
 }
+
+/* A semi join that reduces an aggregate (opt_semi.c) and turns out to keep
+** every row stops probing (the join above drops the same rows anyway); a
+** selective one keeps probing. Both give the plain join's answer. */
+Test(sql_session, reducer_semi_join_bypass)
+{
+    const char *keeps_all =
+        "SELECT count(*), sum(s) FROM (SELECT id % 1000 AS g, sum(id) AS s FROM range(0, 600000) "
+        "GROUP BY 1) a JOIN (SELECT id AS k FROM range(0, 2000)) b ON a.g = b.k";
+    expect(keeps_all, false, "1000|179999700000\n");
+    char sql[1024];
+    snprintf(sql, sizeof sql, "EXPLAIN ANALYZE %s", keeps_all);
+    char *plan = run(sql, false);
+    cr_expect(strstr(plan, "reducer (bypassed") != NULL, "%s", plan);
+    st_free(plan);
+
+    const char *selective =
+        "SELECT count(*), sum(s) FROM (SELECT id % 100000 AS g, sum(id) AS s FROM range(0, 600000) "
+        "GROUP BY 1) a JOIN (SELECT id * 1000 AS k FROM range(0, 50)) b ON a.g = b.k";
+    /* groups 0, 1000, ..., 49000, each of 6 rows summing 6g + 1500000 */
+    expect(selective, false, "50|82350000\n");
+    snprintf(sql, sizeof sql, "EXPLAIN ANALYZE %s", selective);
+    plan = run(sql, false);
+    cr_expect(strstr(plan, ", reducer") != NULL && strstr(plan, "bypassed") == NULL, "%s", plan);
+    st_free(plan);
+}
