@@ -244,4 +244,13 @@ void st_runtime_init(void);
 ** hold 4*((n+2)/3) bytes. */
 size_t st_base64_encode(const uint8_t *in, size_t n, char *out);
 
+/* ---- optional shared libraries (dl.c) --------------------------------- */
+
+/* Opens the first of the NULL-terminated library names libs that loads and
+** resolves syms[0..n) into out[0..n). On failure (ST_ERR_UNSUPPORTED) errbuf
+** names the library and the reason. Not thread-safe: callers serialize it
+** (pthread_once) and keep the result. */
+st_status st_dl_load(const char *const *libs, const char *const *syms, void **out, int n,
+                     char *errbuf, size_t errlen);
+
 #endif /* STRATA_BASE_BASE_H */

@@ -822,6 +822,8 @@ static st_status load_booster(ml_model *m, const char *dir, const char *data, st
     struct stat st;
     if (stat(p, &st) != 0)
         rc = st_error_set(err, ST_ERR_NOTFOUND, "model file '%s' does not exist", p);
+    else if ((rc = ml_xgb_load(err)) != ST_OK)
+        ;
     else if (XGBoosterCreate(NULL, 0, &m->booster) != 0 || XGBoosterLoadModel(m->booster, p) != 0)
         rc = st_error_set(err, ST_ERR_CORRUPT, "could not load model file '%s': %s", p,
                           ml_xgb_error());

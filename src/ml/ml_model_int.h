@@ -15,7 +15,7 @@
 #include "ml_model.h"
 
 #include <pthread.h>
-#include <xgboost/c_api.h>
+#include "ml_xgb.h"   /* XGBoost's API, loaded on first use */
 
 /* ---- string map (ml_dataset.c) ------------------------------------------------- */
 

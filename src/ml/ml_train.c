@@ -759,7 +759,8 @@ st_status ml_train(ml_dataset *d, const ml_kv *options, int n_options, int threa
     st_status rc;
     if ((rc = model_type_of(options, n_options, &c.type, &c.fam, err)) ||
         (rc = check_options(options, n_options, c.type, c.fam, err)) ||
-        (rc = check_label(d, options, n_options, err)))
+        (rc = check_label(d, options, n_options, err)) ||
+        (rc = ml_xgb_load(err)))
         return rc;
     ml_model *m = ml_model_alloc();
     if (!m)

@@ -9,7 +9,11 @@
 ** JSON routes, SRV_MAX_RAW_BODY for raw ones: more is 400, the rest drained);
 ** the last one dispatches. The completion callback frees the context.
 ** Handlers of routes with locks_store run under srv_server.store_lock, so the
-** store handle sees one thread at a time (ml_store.h). */
+** store handle sees one thread at a time (ml_store.h).
+**
+** libmicrohttpd is opened on first use (st_dl_load) and called through the
+** table `mhd`: `strata sql` never loads it or the TLS libraries it needs.
+** srv_start and srv_params_parse load it; everything else runs after them. */
 #include "server.h"
 
 #include <errno.h>
@@ -22,6 +26,58 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+
+#define SRV_MHD_FUNCS(X) \
+    X(MHD_add_response_header) X(MHD_create_response_from_buffer) \
+    X(MHD_create_response_from_buffer_with_free_callback) X(MHD_create_response_from_fd64) \
+    X(MHD_destroy_response) X(MHD_get_connection_values) X(MHD_http_unescape) \
+    X(MHD_queue_response) X(MHD_start_daemon) X(MHD_stop_daemon)
+
+static struct {
+#define SRV_MHD_FIELD(f) __typeof__(f) *f;
+    SRV_MHD_FUNCS(SRV_MHD_FIELD)
+#undef SRV_MHD_FIELD
+} mhd;
+
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+static st_status mhd_status = ST_ERR_INTERNAL;
+static char mhd_error[512];
+
+static void mhd_load_once(void)
+{
+    static const char *const libs[] = {"libmicrohttpd.so.12", "libmicrohttpd.so", NULL};
+    static const char *const syms[] = {
+#define SRV_MHD_NAME(f) #f,
+        SRV_MHD_FUNCS(SRV_MHD_NAME)
+#undef SRV_MHD_NAME
+    };
+    enum { N = sizeof syms / sizeof syms[0] };
+    _Static_assert(N * sizeof(void *) == sizeof mhd, "one symbol per table entry");
+    void *fns[N];
+    mhd_status = st_dl_load(libs, syms, fns, N, mhd_error, sizeof mhd_error);
+    if (mhd_status == ST_OK)
+        memcpy(&mhd, fns, sizeof mhd);
+}
+
+static st_status mhd_load(st_error *err)
+{
+    pthread_once(&mhd_once, mhd_load_once);
+    if (mhd_status != ST_OK)
+        return st_error_set(err, mhd_status, "the HTTP server needs libmicrohttpd: %s", mhd_error);
+    return ST_OK;
+}
+
+#define MHD_add_response_header mhd.MHD_add_response_header
+#define MHD_create_response_from_buffer mhd.MHD_create_response_from_buffer
+#define MHD_create_response_from_buffer_with_free_callback \
+    mhd.MHD_create_response_from_buffer_with_free_callback
+#define MHD_create_response_from_fd64 mhd.MHD_create_response_from_fd64
+#define MHD_destroy_response mhd.MHD_destroy_response
+#define MHD_get_connection_values mhd.MHD_get_connection_values
+#define MHD_http_unescape mhd.MHD_http_unescape
+#define MHD_queue_response mhd.MHD_queue_response
+#define MHD_start_daemon mhd.MHD_start_daemon
+#define MHD_stop_daemon mhd.MHD_stop_daemon
 
 #define SRV_MAX_JSON_BODY ((size_t)64 << 20)     /* bytes of a JSON request body */
 #define SRV_MAX_RAW_BODY ((size_t)2 << 30)       /* bytes of an artifact upload */
@@ -285,6 +341,9 @@ static st_status merge_body(json_t *params, const uint8_t *data, size_t len, st_
 st_status srv_params_parse(const char *query, const uint8_t *body, size_t body_len,
                            bool raw_body, json_t *params, st_error *err)
 {
+    st_status lrc = mhd_load(err);
+    if (lrc != ST_OK)
+        return lrc;
     char *copy = st_strdup(query ? query : "");
     if (!copy)
         return st_error_set(err, ST_ERR_NOMEM, "out of memory");
@@ -482,6 +541,9 @@ st_status srv_start(const srv_options *opt, srv_server **out, st_error *err)
     *out = NULL;
     if (opt->port < 0 || opt->port > 65535)
         return st_error_set(err, ST_ERR_ARGUMENT, "bad port %d (0..65535)", opt->port);
+    st_status lrc = mhd_load(err);
+    if (lrc != ST_OK)
+        return lrc;
     srv_server *s = st_calloc(1, sizeof *s);
     if (!s)
         return st_error_set(err, ST_ERR_NOMEM, "out of memory");

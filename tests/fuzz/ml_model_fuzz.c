@@ -106,6 +106,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (mkdir(g_model, 0777) != 0)
         abort();
     atexit(cleanup);
+    st_error err;
+    st_error_init(&err);
+    if (ml_xgb_load(&err) != ST_OK) {
+        fprintf(stderr, "ml_model_fuzz setup: %s\n", err.msg);
+        abort();
+    }
     for (int k = 0; k < N_BOOSTERS; k++)
         make_booster(k);
     return 0;

@@ -900,3 +900,30 @@ Test(ml_model, mlmodel_with_nul_byte)
     expect_corrupt(dir, "MLmodel holds a NUL byte");
     tu_rm_rf(dir);
 }
+
+/* XGBoost is opened on first use (ml_xgb.c over st_dl_load): the loader
+** resolves every symbol or names what is missing. */
+Test(ml_model, optional_library_loading)
+{
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(ml_xgb_load(&err), ST_OK, "%s", err.msg);
+    cr_assert_eq(ml_xgb_load(&err), ST_OK);              /* once per process */
+    int major = 0, minor = 0, patch = 0;
+    XGBoostVersion(&major, &minor, &patch);
+    cr_assert(major >= 1, "XGBoost %d.%d.%d", major, minor, patch);
+
+    char msg[512];
+    const char *none[] = {"libstrata-no-such-library.so.7", NULL};
+    const char *sym[] = {"strlen"};
+    void *fn = NULL;
+    cr_assert_eq(st_dl_load(none, sym, &fn, 1, msg, sizeof msg), ST_ERR_UNSUPPORTED);
+    cr_assert(strstr(msg, "libstrata-no-such-library.so.7 could not be loaded") != NULL, "%s", msg);
+    const char *libc[] = {"libc.so.6", NULL};
+    const char *syms[] = {"strlen", "strata_no_such_function"};
+    void *fns[2];
+    cr_assert_eq(st_dl_load(libc, syms, fns, 2, msg, sizeof msg), ST_ERR_UNSUPPORTED);
+    cr_assert(strstr(msg, "lacks the function strata_no_such_function") != NULL, "%s", msg);
+    cr_assert_eq(st_dl_load(libc, syms, fns, 1, msg, sizeof msg), ST_OK);
+    cr_assert_eq(((size_t (*)(const char *))fns[0])("abc"), 3);
+}
