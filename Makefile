@@ -14,7 +14,7 @@ PKGS    := libzstd liblz4 libbrotlidec libbrotlienc zlib jansson libxxhash
 # Deferred (=): on a fresh machine pkg-config only exists after `make deps` ran,
 # so LIBS is expanded when a link recipe runs, with a plain fallback.
 LIBS     = $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lzstd -llz4 -lbrotlidec \
-           -lbrotlienc -lz -ljansson -lxxhash) -lsnappy -lroaring -lpcre2-8 -lutf8proc -lcrypto -ledit -lsqlite3 -ldl -lm -lpthread
+           -lbrotlienc -lz -ljansson -lxxhash) -lsnappy -lroaring -lpcre2-8 -lutf8proc -ledit -lsqlite3 -ldl -lm -lpthread
 LDFLAGS := $(SAN)
 
 LIB_SRCS  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)

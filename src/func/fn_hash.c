@@ -1,5 +1,6 @@
 /* fn_hash.c -- Spark SQL hash functions: md5, sha1/sha, sha2 (OpenSSL EVP,
-** lowercase hex), crc32 (zlib), hash (Murmur3 x86_32, seed 42) and
+** lowercase hex; libcrypto is opened with dlopen on the first digest, so
+** other queries never load it), crc32 (zlib), hash (Murmur3 x86_32, seed 42) and
 ** xxhash64 (XXH64, seed 42, libxxhash).
 **
 ** hash and xxhash64 reproduce Spark's HashExpression: the running hash
@@ -16,6 +17,7 @@
 ** Unsigned integer types (not in Spark) hash as the next wider signed type;
 ** maps are not supported (ST_ERR_BIND, as in Spark). */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -249,13 +251,44 @@ static const char *sha2_alg(int64_t bits)
     }
 }
 
+/* The two libcrypto functions the digests use, resolved on first use. */
+static struct {
+    __typeof__(EVP_get_digestbyname) *get_digestbyname;
+    __typeof__(EVP_Digest) *digest;
+} crypto;
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+static st_status crypto_status = ST_ERR_INTERNAL;
+static char crypto_error[512];
+
+static void crypto_load_once(void)
+{
+    static const char *const libs[] = {"libcrypto.so.3", "libcrypto.so", NULL};
+    static const char *const syms[] = {"EVP_get_digestbyname", "EVP_Digest"};
+    void *fns[2];
+    crypto_status = st_dl_load(libs, syms, fns, 2, crypto_error, sizeof crypto_error);
+    if (crypto_status == ST_OK)
+        memcpy(&crypto, fns, sizeof crypto);
+}
+
+static st_status crypto_load(const fn_bound *f, st_error *err)
+{
+    pthread_once(&crypto_once, crypto_load_once);
+    if (crypto_status != ST_OK)
+        return st_error_set(err, crypto_status, "%s needs OpenSSL's libcrypto: %s", f->name,
+                            crypto_error);
+    return ST_OK;
+}
+
 static st_status digest_row(const fn_bound *f, const char *alg, const uint8_t *p, size_t n,
                             vec_builder *b, st_error *err)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
-    const EVP_MD *type = EVP_get_digestbyname(alg);
-    if (!type || !EVP_Digest(p, n, md, &md_len, type, NULL))
+    st_status lrc = crypto_load(f, err);
+    if (lrc != ST_OK)
+        return lrc;
+    const EVP_MD *type = crypto.get_digestbyname(alg);
+    if (!type || !crypto.digest(p, n, md, &md_len, type, NULL))
         return st_error_set(err, ST_ERR_INTERNAL, "digest %s failed in %s", alg, f->name);
     char hex[2 * EVP_MAX_MD_SIZE + 1];
     for (unsigned k = 0; k < md_len; k++)
