@@ -490,6 +490,7 @@ typedef struct buffer_state {
     int64_t         n, cap;
     int64_t         bytes;        /* reserved with ex_mem_force */
     _Atomic int64_t next;         /* next chunk to hand out */
+    bool            shared;       /* a common subplan's rows, read by several pipelines */
 } buffer_state;
 
 static st_status buffer_sink(ex_op *op, void *local, ex_thread *t, const ex_chunk *in,
@@ -559,9 +560,15 @@ static void buffer_destroy(ex_op *op)
     op->state = NULL;
 }
 
+static st_status buffer_explain(const ex_op *op, st_buf *out, st_error *err)
+{
+    const buffer_state *s = op->state;
+    return s && s->shared ? st_buf_append_str(out, "(shared subplan, computed once)", err) : ST_OK;
+}
+
 static const ex_op_ops BUFFER_OPS = {
     .name = "Buffer", .sink = buffer_sink, .source_init = buffer_init,
-    .source_next = buffer_next, .destroy = buffer_destroy,
+    .source_next = buffer_next, .destroy = buffer_destroy, .explain = buffer_explain,
 };
 static const ex_op_ops BUFFER_ORDERED_OPS = {
     .name = "Buffer", .sink = buffer_sink, .source_init = buffer_init,
@@ -584,6 +591,12 @@ st_status ex_buffer_new(ex_query *q, const vec_type *types, int n_types, bool or
     op->state = s;
     *out = op;
     return ST_OK;
+}
+
+void ex_buffer_set_shared(ex_op *op)
+{
+    buffer_state *s = op->state;
+    s->shared = true;
 }
 
 int64_t ex_buffer_rows(const ex_op *op)

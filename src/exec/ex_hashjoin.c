@@ -386,6 +386,8 @@ static bool hj_direct_type(vec_type_id id)
 ** (a chain holds one value), and sorted probe keys walk the heads in
 ** order. Returns false (nothing done) when the keys do not qualify; else
 ** *rc tells whether the allocation worked. */
+#define HJ_DIRECT_MIN_SPAN 32768
+
 static bool hj_direct_build(const hj_state *s, hj_table *tab, const uint8_t *isnull, uint64_t cap,
                             st_status *rc)
 {
@@ -403,7 +405,11 @@ static bool hj_direct_build(const hj_state *s, hj_table *tab, const uint8_t *isn
         any = true;
     }
     /* The span is checked in unsigned arithmetic: hi - lo may overflow int64. */
-    if (!any || (uint64_t)hi - (uint64_t)lo >= 2 * cap) return false;
+    /* A span up to twice the bucket count, or up to HJ_DIRECT_MIN_SPAN heads
+    ** (128 KiB) for small builds over a wider range (369 suppliers of one
+    ** nation among 10,000 keys). */
+    uint64_t limit = 2 * cap > HJ_DIRECT_MIN_SPAN ? 2 * cap : HJ_DIRECT_MIN_SPAN;
+    if (!any || (uint64_t)hi - (uint64_t)lo >= limit) return false;
     uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
     tab->dheads = st_arena_alloc(tab->arena, (size_t)span * sizeof *tab->dheads);
     if (!tab->dheads) {

@@ -19,6 +19,9 @@
 typedef struct pbuild {
     ex_query *q;
     ex_plan  *plan;
+    ex_op   **shared;             /* arena, by share_id: the buffer holding that
+                                  ** subplan's rows once its first occurrence is built */
+    int       n_shared;
 } pbuild;
 
 static st_status nomem(st_error *err)
@@ -540,7 +543,44 @@ static st_status build_window(pbuild *b, const lp_node *n, ex_pipe **out, ex_op 
     return pipe_new(b, win, out, err);
 }
 
+static st_status build_node(pbuild *b, const lp_node *n, ex_pipe **out, ex_op **top,
+                            st_error *err);
+
+/* A shared subplan (lp_node.share_id, opt_share.c): the first occurrence is
+** built and closed into a buffer; every occurrence reads the buffer, which
+** its source_init rewinds for each pipeline. */
 static st_status build(pbuild *b, const lp_node *n, ex_pipe **out, ex_op **top, st_error *err)
+{
+    if (n->share_id <= 0) return build_node(b, n, out, top, err);
+    if (n->share_id >= b->n_shared) {
+        int cap = n->share_id + 8;
+        ex_op **sh = st_arena_realloc(b->q->arena, b->shared, (size_t)b->n_shared * sizeof *sh,
+                                      (size_t)cap * sizeof *sh);
+        if (!sh) return nomem(err);
+        memset(sh + b->n_shared, 0, (size_t)(cap - b->n_shared) * sizeof *sh);
+        b->shared = sh;
+        b->n_shared = cap;
+    }
+    ex_op *buf = b->shared[n->share_id];
+    st_status rc;
+    if (!buf) {
+        ex_pipe *p = NULL;
+        ex_op *below = NULL;
+        if ((rc = build_node(b, n, &p, &below, err)) != ST_OK) return rc;
+        vec_type *types = col_types(b->q, n->cols, n->n_cols);
+        if (!types) return nomem(err);
+        if ((rc = ex_buffer_new(b->q, types, n->n_cols, false, &buf, err)) != ST_OK) return rc;
+        ex_buffer_set_shared(buf);
+        set_children(buf, below, NULL);
+        if ((rc = pipe_close(b, p, buf, true, err)) != ST_OK) return rc;
+        b->shared[n->share_id] = buf;
+    }
+    *top = buf;
+    return pipe_new(b, buf, out, err);
+}
+
+static st_status build_node(pbuild *b, const lp_node *n, ex_pipe **out, ex_op **top,
+                            st_error *err)
 {
     ex_query *q = b->q;
     st_status rc;
@@ -656,7 +696,7 @@ st_status ex_plan_build(ex_query *q, const lp_node *root, ex_plan **out, st_erro
 {
     ex_plan *pl = st_arena_calloc(q->arena, 1, sizeof *pl);
     if (!pl) return nomem(err);
-    pbuild b = {q, pl};
+    pbuild b = {q, pl, NULL, 0};
     ex_pipe *p = NULL;
     ex_op *top = NULL;
     st_status rc = build(&b, root, &p, &top, err);

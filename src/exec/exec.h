@@ -235,6 +235,8 @@ st_status ex_generate_new(ex_query *q, lp_gen_kind kind, bool outer, ex_expr *ar
 ** emits on one thread. */
 st_status ex_buffer_new(ex_query *q, const vec_type *types, int n_types, bool ordered,
                         ex_op **out, st_error *err);
+/* Marks a buffer as holding a shared subplan (EXPLAIN says so). */
+void      ex_buffer_set_shared(ex_op *buffer);
 /* Rows a finalized buffer holds (tests, EXPLAIN ANALYZE). */
 int64_t   ex_buffer_rows(const ex_op *buffer);
 

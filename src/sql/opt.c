@@ -2,7 +2,8 @@
 ** order over one bound plan, in place: decorrelate, fold, pushdown, join
 ** keys, semi-join pushdown, join order (estimates only with no_reorder),
 ** semi-join reduction, projection pruning,
-** metadata answers, then a last fold for the constants the rewrites made.
+** metadata answers, then a last fold for the constants the rewrites made,
+** and common subplans marked once the plan is final.
 ** Debug builds check the plan invariants (lp_verify) at the end. */
 #include "opt_int.h"
 
@@ -22,6 +23,7 @@ st_status opt_optimize(lp_ctx *c, const opt_options *o, lp_node **root, st_error
     if (rc == ST_OK) rc = opt_fold(c, root, err);
     if (rc == ST_OK) rc = opt_join_keys(c, root, err);
     if (rc == ST_OK) opt_estimate(c, *root);
+    if (rc == ST_OK) rc = opt_share(c, root, err);
 #ifndef NDEBUG
     if (rc == ST_OK) rc = lp_verify(*root, err);
 #endif

@@ -27,7 +27,9 @@
 **      down to the scan's field list;
 **   7. metadata answers: an ungrouped COUNT(*) / MIN / MAX over a Delta scan
 **      with no filters (or only partition filters) becomes LP_VALUES computed
-**      from the log's stats, when every live file has them.
+**      from the log's stats, when every live file has them;
+**   8. common subplans (opt_share.c): equal grouped aggregates (a CTE used
+**      twice) get one share_id, so the executor computes them once.
 **
 ** After opt_optimize every join has its keys extracted and no subquery
 ** remains; the physical planner relies on that. */
@@ -53,6 +55,7 @@ st_status opt_join_order(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_semi_reduce(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_prune_columns(lp_ctx *c, lp_node **root, st_error *err);
 st_status opt_metadata_answers(lp_ctx *c, lp_node **root, st_error *err);
+st_status opt_share(lp_ctx *c, lp_node **root, st_error *err);
 
 /* Folds one expression (constants evaluated), returning the new tree. */
 st_status opt_fold_expr(lp_ctx *c, lp_expr *e, lp_expr **out, st_error *err);

@@ -75,6 +75,10 @@ st_status opt_nomem(st_error *err, const char *what);
 ** fresh id and *map_out (when not NULL) maps old ids to new ones (-1 for
 ** ids the copy does not produce; sized by the ctx's next_col at the call). */
 lp_node  *opt_copy_plan(lp_ctx *c, const lp_node *n, bool renumber, lp_colid **map_out);
+/* The lp_format text of n with its columns numbered 1, 2, ... in the order
+** a copy meets them: equal texts mean plans that compute the same rows in
+** the same column order (appended to out). */
+st_status opt_canonical_text(lp_ctx *c, const lp_node *n, st_buf *out, st_error *err);
 
 /* ---- shared stage workers ---------------------------------------------- */
 

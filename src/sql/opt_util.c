@@ -352,12 +352,13 @@ typedef struct cp_ctx {
     int       n_map;
     bool      renumber;
     bool      failed;
+    lp_colid  canon;          /* > 0: canonical ids from here on (not the ctx's) */
 } cp_ctx;
 
 static lp_colid cp_id(cp_ctx *k, lp_colid id)
 {
     if (!k->renumber || id < 0 || id >= k->n_map) return id;
-    if (k->map[id] < 0) k->map[id] = lp_ctx_new_col(k->c);
+    if (k->map[id] < 0) k->map[id] = k->canon > 0 ? k->canon++ : lp_ctx_new_col(k->c);
     return k->map[id];
 }
 
@@ -433,9 +434,10 @@ static lp_node *cp_node(cp_ctx *k, const lp_node *n, int depth)
     return k->failed ? NULL : x;
 }
 
-lp_node *opt_copy_plan(lp_ctx *c, const lp_node *n, bool renumber, lp_colid **map_out)
+static lp_node *copy_plan(lp_ctx *c, const lp_node *n, bool renumber, lp_colid canon,
+                          lp_colid **map_out)
 {
-    cp_ctx k = {c, NULL, 0, renumber, false};
+    cp_ctx k = {c, NULL, 0, renumber, false, canon};
     if (renumber) {
         k.n_map = (int)c->next_col;
         k.map = st_arena_alloc(c->arena, (size_t)(k.n_map + 1) * sizeof *k.map);
@@ -444,4 +446,16 @@ lp_node *opt_copy_plan(lp_ctx *c, const lp_node *n, bool renumber, lp_colid **ma
     }
     if (map_out) *map_out = k.map;
     return cp_node(&k, n, 0);
+}
+
+lp_node *opt_copy_plan(lp_ctx *c, const lp_node *n, bool renumber, lp_colid **map_out)
+{
+    return copy_plan(c, n, renumber, 0, map_out);
+}
+
+st_status opt_canonical_text(lp_ctx *c, const lp_node *n, st_buf *out, st_error *err)
+{
+    lp_node *copy = copy_plan(c, n, true, 1, NULL);
+    if (!copy) return opt_nomem(err, "comparing plans");
+    return lp_format(copy, out, err);
 }

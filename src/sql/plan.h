@@ -265,6 +265,8 @@ struct lp_node {
     lp_node    *child[2];
     int         n_child;
     double      est_rows;     /* optimizer's estimate, -1 unknown */
+    int         share_id;     /* > 0: an equal subplan occurs elsewhere with the same
+                              ** id (opt_share.c); it is computed once */
     int32_t     pos;          /* SQL offset of the clause that made it, or -1 */
 
     /* SCAN */

@@ -406,6 +406,10 @@ add('reducer that keeps every row', `SELECT count(*), sum(s) FROM (SELECT id % 1
     { duckdb: `SELECT count(*), sum(s) FROM (SELECT range % 1000 AS g, sum(range) AS s FROM range(0, 600000) GROUP BY 1) a JOIN (SELECT range AS k FROM range(0, 2000)) b ON a.g = b.k` });
 
 /* ---- CTEs, VALUES ---------------------------------------------------------- */
+add('cte used twice (shared subplan)', `WITH r AS (SELECT k, sum(v) AS s FROM {t1} GROUP BY k) SELECT a.k, a.s FROM r a WHERE a.s = (SELECT max(s) FROM r)`);
+add('cte self join (shared subplan)', `WITH r AS (SELECT g, count(*) AS c, sum(d) AS sd FROM {t1} GROUP BY g) SELECT x.g, y.g, x.c + y.c, x.sd FROM r x JOIN r y ON x.c < y.c`);
+add('cte used twice with other columns', `WITH r AS (SELECT k, g, max(v) AS m FROM {t1} GROUP BY k, g) SELECT (SELECT count(*) FROM r WHERE m > 100), (SELECT sum(m) FROM r WHERE g = 'a')`);
+
 add('cte', `WITH c AS (SELECT g, sum(v) AS sv FROM {t1} GROUP BY g) SELECT * FROM c WHERE sv > 0`);
 add('cte twice', `WITH c AS (SELECT k, count(*) AS n FROM {t1} GROUP BY k) SELECT a.k, b.k FROM c a JOIN c b ON a.n = b.n AND a.k < b.k`);
 add('cte chain', `WITH a AS (SELECT id, k FROM {t1} WHERE k > 1), b AS (SELECT k, count(*) AS n FROM a GROUP BY k) SELECT * FROM b`);

@@ -360,3 +360,33 @@ Test(sql_session, reducer_semi_join_bypass)
     cr_expect(strstr(plan, ", reducer") != NULL && strstr(plan, "bypassed") == NULL, "%s", plan);
     st_free(plan);
 }
+
+/* A CTE referenced twice is computed once (opt_share.c); a nondeterministic
+** one is evaluated per reference, as Spark does. */
+Test(sql_session, shared_subplan_for_cte_used_twice)
+{
+    const char *q =
+        "WITH r AS (SELECT id % 10 AS g, sum(id) AS s FROM range(0, 1000) GROUP BY 1) "
+        "SELECT g, s FROM r WHERE s = (SELECT max(s) FROM r)";
+    expect(q, false, "9|50400\n");
+    char sql[1024];
+    snprintf(sql, sizeof sql, "EXPLAIN %s", q);
+    char *plan = run(sql, false);
+    const char *first = strstr(plan, "shared subplan");
+    cr_expect(first != NULL && strstr(first + 1, "shared subplan") != NULL, "%s", plan);
+    st_free(plan);
+
+    const char *r =
+        "WITH r AS (SELECT id % 10 AS g, sum(id * rand()) AS s FROM range(0, 1000) GROUP BY 1) "
+        "SELECT count(*) FROM r a JOIN r b ON a.g = b.g AND a.s < b.s";
+    snprintf(sql, sizeof sql, "EXPLAIN %s", r);
+    plan = run(sql, false);
+    cr_expect(strstr(plan, "shared subplan") == NULL, "%s", plan);
+    st_free(plan);
+
+    /* Different ranges are different data. */
+    expect("WITH a AS (SELECT id % 3 AS g, count(*) AS c FROM range(0, 30) GROUP BY 1), "
+           "b AS (SELECT id % 3 AS g, count(*) AS c FROM range(0, 60) GROUP BY 1) "
+           "SELECT a.g, a.c, b.c FROM a JOIN b ON a.g = b.g ORDER BY 1", false,
+           "0|10|20\n1|10|20\n2|10|20\n");
+}
