@@ -16,12 +16,56 @@ static st_status oom(st_error *err)
     return st_error_set(err, ST_ERR_NOMEM, "out of memory copying a chunk");
 }
 
+/* Ascending indices as ranges of consecutive rows, when they form at most
+** one range per EX_RUN_MIN rows (else NULL: gathering by index is cheaper). */
+#define EX_RUN_MIN 16
+
+static vec_run *as_runs(st_arena *a, const int32_t *idx, int64_t n, int64_t *n_runs)
+{
+    int64_t nr = 0;
+    for (int64_t i = 0; i < n; i++)
+        nr += i == 0 || idx[i] != idx[i - 1] + 1;
+    if (n < EX_RUN_MIN || nr * EX_RUN_MIN > n)
+        return NULL;
+    vec_run *runs = st_arena_alloc(a, (size_t)nr * sizeof *runs);
+    if (!runs)
+        return NULL;
+    int64_t r = -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (i == 0 || idx[i] != idx[i - 1] + 1) {
+            if (i > 0 && idx[i] <= idx[i - 1])
+                return NULL;                    /* not ascending: gather by index */
+            runs[++r] = (vec_run){idx[i], 0};
+        }
+        runs[r].len++;
+    }
+    *n_runs = nr;
+    return runs;
+}
+
 st_status ex_chunk_take(st_arena *a, const ex_chunk *in, const int32_t *idx, int64_t n,
                         ex_chunk *out, st_error *err)
 {
     vec **cols = st_arena_calloc(a, (size_t)(in->n_cols > 0 ? in->n_cols : 1), sizeof *cols);
     if (!cols)
         return oom(err);
+    int64_t n_runs = 0;
+    vec_run *runs = in->n_cols > 1 ? as_runs(a, idx, n, &n_runs) : NULL;
+    if (runs) {
+        /* OPT: results identical if removed. Mostly consecutive rows (a
+        ** filter keeping most of a chunk) are copied range by range. */
+        for (int c = 0; c < in->n_cols; c++) {
+            if (!in->cols[c])
+                continue;
+            st_status rc = vec_take_runs(a, in->cols[c], runs, n_runs, n, &cols[c], err);
+            if (rc != ST_OK)
+                return rc;
+        }
+        out->n_rows = n;
+        out->n_cols = in->n_cols;
+        out->cols = cols;
+        return ST_OK;
+    }
     for (int c = 0; c < in->n_cols; c++) {
         if (!in->cols[c])
             continue;                 /* a column the caller left out */

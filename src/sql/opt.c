@@ -3,7 +3,8 @@
 ** keys, semi-join pushdown, join order (estimates only with no_reorder),
 ** semi-join reduction, projection pruning,
 ** metadata answers, then a last fold for the constants the rewrites made,
-** and common subplans marked once the plan is final.
+** cheap filter conditions ordered first, and common subplans marked once
+** the plan is final.
 ** Debug builds check the plan invariants (lp_verify) at the end. */
 #include "opt_int.h"
 
@@ -22,6 +23,7 @@ st_status opt_optimize(lp_ctx *c, const opt_options *o, lp_node **root, st_error
     if (rc == ST_OK && !o->no_metadata_answers) rc = opt_metadata_answers(c, root, err);
     if (rc == ST_OK) rc = opt_fold(c, root, err);
     if (rc == ST_OK) rc = opt_join_keys(c, root, err);
+    if (rc == ST_OK) rc = opt_order_conjuncts(c, root, err);
     if (rc == ST_OK) opt_estimate(c, *root);
     if (rc == ST_OK) rc = opt_share(c, root, err);
 #ifndef NDEBUG

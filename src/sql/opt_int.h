@@ -86,6 +86,9 @@ st_status opt_canonical_text(lp_ctx *c, const lp_node *n, st_buf *out, st_error 
 st_status opt_join_keys_node(lp_ctx *c, lp_node *j, st_error *err);
 /* Estimates est_rows of n and every node below it (opt_order.c). */
 double    opt_estimate(lp_ctx *c, lp_node *n);
+/* Cheap, never-failing conjuncts of every FILTER first, the most selective
+** first (opt_order.c). */
+st_status opt_order_conjuncts(lp_ctx *c, lp_node **root, st_error *err);
 /* opt_join_order; enabled false only sets the estimates (no_reorder). */
 st_status opt_join_order_ex(lp_ctx *c, lp_node **root, bool enabled, st_error *err);
 

@@ -584,3 +584,89 @@ st_status opt_join_order(lp_ctx *c, lp_node **root, st_error *err)
 {
     return opt_join_order_ex(c, root, true, err);
 }
+
+/* ---- conjunct order within a filter ---------------------------------------------- */
+
+static bool plain_operand(const lp_expr *e)
+{
+    return (e->kind == LP_X_COL && !e->outer) || e->kind == LP_X_CONST;
+}
+
+/* A conjunct that cannot fail on any row and costs a compare per row:
+** rank 0 over fixed-width values, 1 over strings; -1 for anything else. */
+static int cheap_rank(const lp_expr *e)
+{
+    bool ok = false;
+    const lp_expr *v = NULL;
+    if (e->kind == LP_X_CALL && e->fn && e->n_args == 2 &&
+        (opt_is_call(e, "=") || opt_is_call(e, "==") || opt_is_call(e, "<") ||
+         opt_is_call(e, "<=") || opt_is_call(e, ">") || opt_is_call(e, ">=") ||
+         opt_is_call(e, "<>") || opt_is_call(e, "!=")) &&
+        plain_operand(e->args[0]) && plain_operand(e->args[1])) {
+        ok = true;
+        v = e->args[0];
+    } else if (e->kind == LP_X_IN && e->n_args >= 2 && e->args[0]->kind == LP_X_COL &&
+               !e->args[0]->outer) {
+        ok = true;
+        for (int i = 1; i < e->n_args && ok; i++) ok = e->args[i]->kind == LP_X_CONST;
+        v = e->args[0];
+    } else if (e->kind == LP_X_IS_NULL && e->args[0]->kind == LP_X_COL && !e->args[0]->outer) {
+        return 0;
+    }
+    if (!ok) return -1;
+    if (vec_type_is_varlen(v->type.id)) return 1;
+    return vec_type_is_nested(v->type.id) ? -1 : 0;
+}
+
+typedef struct conj_key {
+    lp_expr *e;
+    int      rank;
+    double   sel;
+    int      at;
+} conj_key;
+
+static int conj_cmp(const void *a, const void *b)
+{
+    const conj_key *x = a, *y = b;
+    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+    if (x->sel != y->sel) return x->sel < y->sel ? -1 : 1;
+    return x->at - y->at;
+}
+
+/* Cheap conjuncts (cheap_rank >= 0) first, fixed-width before strings and
+** the more selective first; the others keep their order after them. Moving
+** a conjunct that never fails ahead changes no answer and raises no error
+** the written order would not. */
+static st_status order_conjuncts(lp_ctx *c, lp_node *n, int depth, st_error *err)
+{
+    if (depth > 10000) return st_error_set(err, ST_ERR_LIMIT, "plan nested too deeply");
+    for (int i = 0; i < n->n_child; i++) {
+        st_status rc = order_conjuncts(c, n->child[i], depth + 1, err);
+        if (rc != ST_OK) return rc;
+    }
+    if (n->kind != LP_FILTER || !n->cond || n->cond->kind != LP_X_AND) return ST_OK;
+    lp_expr **conj = NULL;
+    int nc = 0;
+    st_status rc = lp_conjuncts(c, n->cond, &conj, &nc, err);
+    if (rc != ST_OK || nc < 2) return rc;
+    conj_key *k = st_arena_alloc(c->arena, (size_t)nc * sizeof *k);
+    if (!k) return opt_nomem(err, "ordering filter conditions");
+    for (int i = 0; i < nc; i++) {
+        int r = cheap_rank(conj[i]);
+        k[i] = (conj_key){conj[i], r >= 0 ? r : 2, r >= 0 ? conj_selectivity(conj[i]) : 1.0,
+                          i};
+    }
+    /* The rest (rank 2) keep their written order: equal rank and
+    ** selectivity fall back to the position. */
+    qsort(k, (size_t)nc, sizeof *k, conj_cmp);
+    for (int i = 0; i < nc; i++) conj[i] = k[i].e;
+    lp_expr *cond = lp_and(c, conj, nc);
+    if (!cond) return opt_nomem(err, "ordering filter conditions");
+    n->cond = cond;
+    return ST_OK;
+}
+
+st_status opt_order_conjuncts(lp_ctx *c, lp_node **root, st_error *err)
+{
+    return order_conjuncts(c, *root, 0, err);
+}

@@ -200,6 +200,15 @@ typedef struct vec_scalar {
 ** vector in arena a. Indices must be in [0, v->len) (ST_ERR_ARGUMENT if not). */
 st_status vec_take(st_arena *a, const vec *v, const int32_t *idx, int64_t n, vec **out,
                    st_error *err);
+/* A range of rows [start, start + len). */
+typedef struct vec_run {
+    int64_t start, len;
+} vec_run;
+/* Gathers the rows of runs[0..n_runs) (n rows in all, in order) of v into a
+** new vector in arena a: one copy per range for fixed-width and string
+** values (a filter keeping most rows). Ranges must lie within v. */
+st_status vec_take_runs(st_arena *a, const vec *v, const vec_run *runs, int64_t n_runs,
+                        int64_t n, vec **out, st_error *err);
 /* Keeps the rows of b whose keep byte is nonzero (keep has b->n_rows bytes):
 ** builds new vectors in b->arena and replaces b->cols and b->n_rows. */
 st_status vec_filter_batch(vec_batch *b, const uint8_t *keep, st_error *err);

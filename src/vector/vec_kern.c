@@ -190,6 +190,109 @@ st_status vec_take(st_arena *a, const vec *v, const int32_t *idx, int64_t n, vec
     return ST_OK;
 }
 
+/* ---- gathering row ranges ---------------------------------------------------- */
+
+static st_status take_runs_validity(st_arena *a, const vec *v, const vec_run *runs, int64_t nr,
+                                   int64_t n, vec *out, st_error *err)
+{
+    if (!v->validity || v->null_count == 0)
+        return ST_OK;
+    out->validity = st_arena_calloc(a, 1, vec_bitmap_bytes(n) + 1);
+    if (!out->validity)
+        return oom(err);
+    int64_t at = 0, nulls = 0;
+    for (int64_t r = 0; r < nr; r++)
+        for (int64_t i = 0; i < runs[r].len; i++, at++) {
+            if (vec_bit_get(v->validity, runs[r].start + i))
+                vec_bit_set(out->validity, at);
+            else
+                nulls++;
+        }
+    out->null_count = nulls;
+    if (nulls == 0)
+        out->validity = NULL;
+    return ST_OK;
+}
+
+st_status vec_take_runs(st_arena *a, const vec *v, const vec_run *runs, int64_t n_runs,
+                        int64_t n, vec **out, st_error *err)
+{
+    int64_t total = 0;
+    for (int64_t r = 0; r < n_runs; r++) {
+        if (runs[r].start < 0 || runs[r].len < 0 || runs[r].start + runs[r].len > v->len)
+            return st_error_set(err, ST_ERR_ARGUMENT, "row range %lld+%lld is outside a vector "
+                                "of %lld rows", (long long)runs[r].start, (long long)runs[r].len,
+                                (long long)v->len);
+        total += runs[r].len;
+    }
+    if (total != n)
+        return st_error_set(err, ST_ERR_ARGUMENT, "row ranges hold %lld rows, not %lld",
+                            (long long)total, (long long)n);
+    vec_type_id id = v->type->id;
+    size_t w = (size_t)vec_type_width(id);
+    if (w == 0 && !vec_type_is_varlen(id)) {
+        /* BOOL and nested types: gather by index. */
+        int32_t *idx = st_malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
+        if (!idx)
+            return oom(err);
+        int64_t k = 0;
+        for (int64_t r = 0; r < n_runs; r++)
+            for (int64_t i = 0; i < runs[r].len; i++)
+                idx[k++] = (int32_t)(runs[r].start + i);
+        st_status rc = vec_take(a, v, idx, n, out, err);
+        st_free(idx);
+        return rc;
+    }
+    vec *res = new_shell(a, v->type, n);
+    if (!res)
+        return oom(err);
+    st_status rc = take_runs_validity(a, v, runs, n_runs, n, res, err);
+    if (rc != ST_OK)
+        return rc;
+    if (w > 0) {
+        uint8_t *dst = st_arena_alloc(a, (size_t)n * w + 1);
+        if (!dst)
+            return oom(err);
+        size_t at = 0;
+        for (int64_t r = 0; r < n_runs; r++) {
+            size_t len = (size_t)runs[r].len * w;
+            memcpy(dst + at, (const uint8_t *)v->values + (size_t)runs[r].start * w, len);
+            at += len;
+        }
+        res->values = dst;
+    } else {
+        const int32_t *off = vec_offsets(v);
+        int64_t bytes = 0;
+        for (int64_t r = 0; r < n_runs; r++)
+            bytes += (int64_t)off[runs[r].start + runs[r].len] - off[runs[r].start];
+        if (bytes > INT32_MAX)
+            return st_error_set(err, ST_ERR_LIMIT, "gathered strings exceed 2 GiB (%lld bytes)",
+                                (long long)bytes);
+        int32_t *o = st_arena_alloc(a, (size_t)(n + 1) * sizeof *o);
+        uint8_t *b = st_arena_alloc(a, (size_t)bytes + 1);
+        if (!o || !b)
+            return oom(err);
+        int64_t at = 0;
+        int32_t pos = 0;
+        o[0] = 0;
+        for (int64_t r = 0; r < n_runs; r++) {
+            int64_t s0 = runs[r].start, len = runs[r].len;
+            int32_t base = off[s0], nb = off[s0 + len] - base;
+            if (nb > 0)
+                memcpy(b + pos, v->bytes + base, (size_t)nb);
+            for (int64_t i = 1; i <= len; i++)
+                o[at + i] = pos + (off[s0 + i] - base);
+            at += len;
+            pos += nb;
+        }
+        res->values = o;
+        res->bytes = b;
+        res->n_bytes = bytes;
+    }
+    *out = res;
+    return ST_OK;
+}
+
 st_status vec_filter_batch(vec_batch *b, const uint8_t *keep, st_error *err)
 {
     int64_t n = 0;

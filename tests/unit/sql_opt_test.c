@@ -1319,3 +1319,23 @@ Test(sql_opt, semi_reduce_refusals)
     cr_assert_eq(opt_semi_reduce(C, &r4, &E), ST_OK, "%s", E.msg);
     cr_assert_eq(a4->child[0], big4);
 }
+
+Test(sql_opt, filter_orders_cheap_conjuncts_first)
+{
+    lp_node *t = scan("t", "a,b,s", 1000);
+    t->cols[2].type = T_STR;
+    t->source->schema.fields[2].type = T_STR;
+    /* written: a / b > 1 (may fail), s = 'x' (string), a <> 3, b = 7 */
+    lp_expr *div = call(">", call("/", col(t, 0), col(t, 1)), ci(1));
+    lp_expr *c4[4] = {div, call("=", col(t, 2), cstr("x")), call("<>", col(t, 0), ci(3)),
+                      call("=", col(t, 1), ci(7))};
+    lp_node *root = filter(t, lp_and(C, c4, 4));
+    opt_options o = {.no_metadata_answers = true};
+    cr_assert_eq(opt_optimize(C, &o, &root, &E), ST_OK, "%s", E.msg);
+    const char *got = fmt(root);
+    /* b = 7 (0.1), a <> 3 (0.9), then the string compare, then the division. */
+    const char *p1 = strstr(got, "(b#2 = 7)"), *p2 = strstr(got, "(a#1 <> 3)");
+    const char *p3 = strstr(got, "(s#3 = 'x')"), *p4 = strstr(got, "(cast(a#1 as double) /");
+    cr_assert(p1 && p2 && p3 && p4, "%s", got);
+    cr_assert(p1 < p2 && p2 < p3 && p3 < p4, "%s", got);
+}

@@ -2,6 +2,8 @@
 ** vectors, batch filtering, constant vectors and Delta widening casts, with
 ** values and null counts checked row by row. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "vector/vec.h"
 
@@ -173,5 +175,67 @@ Test(vec_kern, widen)
     cr_assert_eq(((double *)r->values)[0], 1.5);
     cr_assert_eq(vec_cast_widen(a, fl, &t_int32, &r, &err), ST_ERR_UNSUPPORTED);
     cr_assert(strstr(err.msg, "float") != NULL);
+    st_arena_free(a);
+}
+
+/* vec_take_runs gives what vec_take gives for the same rows: fixed-width,
+** decimal, strings and booleans with NULLs, and bad ranges are refused. */
+Test(vec_kern, take_runs_equals_take)
+{
+    st_arena *a = st_arena_new(0);
+    st_error err;
+    st_error_init(&err);
+    static vec_type t_dec = {.id = VEC_DECIMAL, .precision = 20, .scale = 2};
+    const vec_type *types[4] = {&t_int32, &t_dec, &t_str, &t_bool};
+    const int64_t N = 200;
+    vec_run runs[] = {{0, 3}, {5, 40}, {60, 1}, {100, 90}, {199, 1}};
+    int64_t n = 0;
+    int32_t idx[200];
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++)
+        for (int64_t i = 0; i < runs[r].len; i++)
+            idx[n++] = (int32_t)(runs[r].start + i);
+    for (int t = 0; t < 4; t++) {
+        vec_builder *b = vec_builder_new(types[t]);
+        for (int64_t i = 0; i < N; i++) {
+            if (i % 7 == 3)
+                cr_assert_eq(vec_builder_append_null(b, &err), ST_OK);
+            else if (t == 0)
+                cr_assert_eq(vec_builder_append_i64(b, i * 3 - 50, &err), ST_OK);
+            else if (t == 1)
+                cr_assert_eq(vec_builder_append_i128(b, (__int128)i * 1000003 - 7, &err), ST_OK);
+            else if (t == 2) {
+                char s[16];
+                int len = snprintf(s, sizeof s, "s%lld", (long long)(i * i % 1000));
+                cr_assert_eq(vec_builder_append_bytes(b, s, (size_t)(i % 5 == 0 ? 0 : len), &err),
+                             ST_OK);
+            } else
+                cr_assert_eq(vec_builder_append_bool(b, i % 3 == 0, &err), ST_OK);
+        }
+        vec *v = NULL, *x = NULL, *y = NULL;
+        cr_assert_eq(vec_builder_finish(b, a, &v, &err), ST_OK);
+        vec_builder_free(b);
+        cr_assert_eq(vec_take(a, v, idx, n, &x, &err), ST_OK);
+        cr_assert_eq(vec_take_runs(a, v, runs, 5, n, &y, &err), ST_OK, "%s", err.msg);
+        cr_assert_eq(y->len, n);
+        cr_assert_eq(y->null_count, x->null_count, "type %d", t);
+        for (int64_t i = 0; i < n; i++) {
+            cr_assert_eq(vec_is_valid(y, i), vec_is_valid(x, i), "type %d row %lld", t, (long long)i);
+            if (!vec_is_valid(x, i))
+                continue;
+            if (t == 2) {
+                int lx, ly;
+                const char *px = str_at(x, i, &lx), *py = str_at(y, i, &ly);
+                cr_assert(lx == ly && memcmp(px, py, (size_t)lx) == 0, "row %lld", (long long)i);
+            } else if (t == 3) {
+                cr_assert_eq(vec_bit_get(y->values, i), vec_bit_get(x->values, i));
+            } else {
+                size_t w = (size_t)vec_type_width(types[t]->id);
+                cr_assert(memcmp((uint8_t *)x->values + i * w, (uint8_t *)y->values + i * w, w) == 0,
+                          "type %d row %lld", t, (long long)i);
+            }
+        }
+        vec_run bad[] = {{190, 20}};
+        cr_assert_eq(vec_take_runs(a, v, bad, 1, 20, &y, &err), ST_ERR_ARGUMENT);
+    }
     st_arena_free(a);
 }
