@@ -710,11 +710,62 @@ static __int128 ld128(const void *p, int64_t i)
     return v;
 }
 
+/* Bytewise (unsigned) order of row i of two string/binary vectors. */
+static inline int str_cmp_row(const vec *x, const vec *y, int64_t i)
+{
+    const int32_t *xo = vec_offsets(x), *yo = vec_offsets(y);
+    int32_t lx = xo[i + 1] - xo[i], ly = yo[i + 1] - yo[i];
+    int32_t m = lx < ly ? lx : ly;
+    if (m == 0)                    /* empty values may have no byte buffer */
+        return (lx > ly) - (lx < ly);
+    const uint8_t *px = x->bytes + xo[i], *py = y->bytes + yo[i];
+    int32_t k = 0;
+    for (; k < m && k < 8; k++)
+        if (px[k] != py[k])
+            return px[k] < py[k] ? -1 : 1;
+    if (m > 8) {
+        int c = memcmp(px + 8, py + 8, (size_t)(m - 8));
+        if (c)
+            return c;
+    }
+    return (lx > ly) - (lx < ly);
+}
+
+/* Row i of two string/binary vectors holds the same bytes. */
+static inline int str_eq_row(const vec *x, const vec *y, int64_t i)
+{
+    const int32_t *xo = vec_offsets(x), *yo = vec_offsets(y);
+    int32_t lx = xo[i + 1] - xo[i];
+    if (lx != yo[i + 1] - yo[i])
+        return 0;
+    if (lx == 0)                   /* empty values may have no byte buffer */
+        return 1;
+    const uint8_t *px = x->bytes + xo[i], *py = y->bytes + yo[i];
+    if (lx <= 8) {
+        for (int32_t k = 0; k < lx; k++)
+            if (px[k] != py[k])
+                return 0;
+        return 1;
+    }
+    return memcmp(px, py, (size_t)lx) == 0;
+}
+
 static bool cmp_fast(arith_op op, const vec *x, const vec *y, int64_t n, uint8_t *bits)
 {
     if (!vec_type_equal(x->type, y->type))
         return false;
     switch (x->type->id) {
+    case VEC_STRING:
+    case VEC_BINARY:
+        /* Offsets and bytes are valid on NULL rows too (empty values): their
+        ** bits are computed and masked by the validity. */
+        if (op == OP_EQ || op == OP_NE) {
+            int want = op == OP_EQ;
+            CMP_OP(int, str_eq_row(x, y, i), want, ==)
+            return true;
+        }
+        CMP_LOOPS(int, str_cmp_row(x, y, i), 0)
+        return true;
     case VEC_INT32:
     case VEC_DATE: {
         const int32_t *xv = x->values, *yv = y->values;

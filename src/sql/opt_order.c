@@ -12,9 +12,11 @@
 ** without keys the product (times 0.1 with a condition).
 **
 ** Ordering: a maximal tree of INNER/CROSS joins is flattened into its
-** inputs and condition conjuncts. Starting from the smallest input, the
-** input connected to the joined set by a condition that gives the smallest
-** estimate joins next (unconnected ones only when nothing is connected).
+** inputs and condition conjuncts. Starting from one input, the input
+** connected to the joined set by a condition that gives the smallest
+** estimate joins next (unconnected ones only when nothing is connected);
+** every input is tried as the start and the order whose joins produce the
+** fewest estimated rows in all is kept.
 ** Each new join takes every conjunct its inputs cover and puts its smaller
 ** input on the right (the hash build side). A PROJECT restores the original
 ** column order on top when it changed, and keys are re-extracted.
@@ -33,6 +35,7 @@
 #include "../format/parquet/pq.h"
 
 #define OPT_UNKNOWN_ROWS 1000.0
+#define JO_MAX_STARTS 16      /* inputs up to which every start of the greedy order is tried */
 
 /* ---- selectivity and estimates ------------------------------------------------ */
 
@@ -432,16 +435,17 @@ static st_status join_two(jo_state *s, lp_node *cur, lp_node *leaf, lp_node **ou
     return ST_OK;
 }
 
-static st_status greedy(jo_state *s, lp_node **out)
+/* The greedy order from leaf `first`: the connected input giving the
+** smallest estimate joins next. *cost = the sum of the estimated rows of
+** every join made (the intermediate results). Marks s->used. */
+static st_status greedy_from(jo_state *s, int first, lp_node **out, double *cost)
 {
     bool *placed = st_arena_calloc(s->c->arena, (size_t)s->n_leaves, sizeof *placed);
-    s->used = st_arena_calloc(s->c->arena, (size_t)s->n_conj + 1, sizeof *s->used);
-    if (!placed || !s->used) return opt_nomem(s->err, "ordering joins");
-    int first = 0;
-    for (int i = 1; i < s->n_leaves; i++)
-        if (s->leaves[i]->est_rows < s->leaves[first]->est_rows) first = i;
+    if (!placed) return opt_nomem(s->err, "ordering joins");
+    memset(s->used, 0, (size_t)s->n_conj * sizeof *s->used);
     lp_node *cur = s->leaves[first];
     placed[first] = true;
+    *cost = 0;
     for (int step = 1; step < s->n_leaves; step++) {
         int pick = -1;
         double pick_est = 0;
@@ -464,13 +468,47 @@ static st_status greedy(jo_state *s, lp_node **out)
         placed[pick] = true;
         st_status rc = join_two(s, cur, s->leaves[pick], &cur);
         if (rc != ST_OK) return rc;
+        *cost += cur->est_rows;
     }
+    *out = cur;
+    return ST_OK;
+}
+
+/* Runs the greedy order from every input and keeps the one whose
+** intermediate results add up to the fewest estimated rows (starting from
+** the smallest input alone joins a non-selective dimension to the fact
+** table first in TPC-H Q9). Ties keep the smallest start. */
+static st_status greedy(jo_state *s, lp_node **out)
+{
+    s->used = st_arena_calloc(s->c->arena, (size_t)s->n_conj + 1, sizeof *s->used);
+    if (!s->used) return opt_nomem(s->err, "ordering joins");
+    int smallest = 0;
+    for (int i = 1; i < s->n_leaves; i++)
+        if (s->leaves[i]->est_rows < s->leaves[smallest]->est_rows) smallest = i;
+    int best = smallest;
+    double best_cost = 0;
+    lp_node *tree = NULL;
+    st_status rc = greedy_from(s, smallest, &tree, &best_cost);
+    for (int f = 0; rc == ST_OK && f < s->n_leaves && s->n_leaves <= JO_MAX_STARTS; f++) {
+        if (f == smallest) continue;
+        double cost;
+        lp_node *t = NULL;
+        if ((rc = greedy_from(s, f, &t, &cost)) != ST_OK) break;
+        if (cost < best_cost * 0.999) {
+            best = f;
+            best_cost = cost;
+        }
+    }
+    if (rc != ST_OK) return rc;
+    lp_node *cur = NULL;
+    double cost;
+    if ((rc = greedy_from(s, best, &cur, &cost)) != ST_OK) return rc;
     /* Conjuncts no join covered (none after pushdown) stay above as a filter. */
     lp_expr **rest = NULL;
     int n_rest = 0;
     for (int i = 0; i < s->n_conj; i++)
         if (!s->used[i]) {
-            st_status rc = opt_push_expr(s->c, &rest, &n_rest, s->conj[i], s->err);
+            rc = opt_push_expr(s->c, &rest, &n_rest, s->conj[i], s->err);
             if (rc != ST_OK) return rc;
         }
     if (n_rest > 0 && !(cur = opt_make_filter(s->c, cur, rest, n_rest)))

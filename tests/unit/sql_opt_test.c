@@ -1339,3 +1339,22 @@ Test(sql_opt, filter_orders_cheap_conjuncts_first)
     cr_assert(p1 && p2 && p3 && p4, "%s", got);
     cr_assert(p1 < p2 && p2 < p3 && p3 < p4, "%s", got);
 }
+
+Test(sql_opt, join_order_tries_every_start)
+{
+    /* fact joins a tiny dimension every row matches and a filtered one
+    ** that keeps a tenth: the filtered one must join the fact table first
+    ** (starting from the tiny input alone would make a 1M-row join first). */
+    lp_node *f = scan("fact", "fk1,fk2", 1e6), *d1 = scan("d1", "k1", 10);
+    lp_node *d2 = scan("d2", "k2,x", 10000);
+    lp_node *fd2 = filter(d2, call("=", col(d2, 1), ci(1)));
+    lp_node *j1 = join(LP_JOIN_INNER, f, d1, call("=", col(f, 0), col(d1, 0)));
+    lp_node *root = join(LP_JOIN_INNER, j1, fd2, call("=", col(f, 1), col(d2, 0)));
+    cr_assert_eq(opt_join_keys(C, &root, &E), ST_OK);
+    cr_assert_eq(opt_join_order(C, &root, &E), ST_OK, "%s", E.msg);
+    lp_node *top = root->kind == LP_PROJECT ? root->child[0] : root;
+    cr_assert_eq(top->kind, LP_JOIN, "%s", fmt(root));
+    bool d1_on_top = top->child[0] == d1 || top->child[1] == d1;
+    cr_assert(d1_on_top, "%s", fmt(root));
+    cr_assert(top->est_rows <= 2e5, "%s", fmt(root));
+}
