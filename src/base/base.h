@@ -253,4 +253,20 @@ size_t st_base64_encode(const uint8_t *in, size_t n, char *out);
 st_status st_dl_load(const char *const *libs, const char *const *syms, void **out, int n,
                      char *errbuf, size_t errlen);
 
+/* An optional library opened once per process: libs and syms as for
+** st_dl_load, table = a struct of n_syms function pointers in syms' order.
+** Define it with designated initializers for the first four fields; the
+** rest starts zeroed. */
+typedef struct st_dl_lib {
+    const char *const *libs;
+    const char *const *syms;
+    int                n_syms;
+    void              *table;
+    _Atomic int        state;        /* 0 not tried, 1 loaded, 2 failed */
+    char               error[256];
+} st_dl_lib;
+/* Loads l on the first call (thread-safe); later calls return the same
+** outcome. On failure *why (when not NULL) is the reason. */
+st_status st_dl_open(st_dl_lib *l, const char **why);
+
 #endif /* STRATA_BASE_BASE_H */

@@ -11,6 +11,8 @@
 #include "base.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 st_status st_dl_load(const char *const *libs, const char *const *syms, void **out, int n,
@@ -34,5 +36,34 @@ st_status st_dl_load(const char *const *libs, const char *const *syms, void **ou
         return ST_ERR_UNSUPPORTED;
     }
     snprintf(errbuf, errlen, "%s could not be loaded (%s)", libs[0], why);
+    return ST_ERR_UNSUPPORTED;
+}
+
+static pthread_mutex_t dl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+st_status st_dl_open(st_dl_lib *l, const char **why)
+{
+    int state = atomic_load(&l->state);
+    if (state == 0) {
+        pthread_mutex_lock(&dl_lock);
+        if ((state = atomic_load(&l->state)) == 0) {
+            void **fns = st_malloc((size_t)l->n_syms * sizeof *fns);
+            st_status rc = fns ? st_dl_load(l->libs, l->syms, fns, l->n_syms, l->error,
+                                            sizeof l->error)
+                               : ST_ERR_NOMEM;
+            if (!fns)
+                snprintf(l->error, sizeof l->error, "out of memory");
+            if (rc == ST_OK)
+                memcpy(l->table, fns, (size_t)l->n_syms * sizeof *fns);
+            st_free(fns);
+            state = rc == ST_OK ? 1 : 2;
+            atomic_store(&l->state, state);
+        }
+        pthread_mutex_unlock(&dl_lock);
+    }
+    if (state == 1)
+        return ST_OK;
+    if (why)
+        *why = l->error;
     return ST_ERR_UNSUPPORTED;
 }

@@ -49,27 +49,15 @@ st_status ex_chunk_take(st_arena *a, const ex_chunk *in, const int32_t *idx, int
     vec **cols = st_arena_calloc(a, (size_t)(in->n_cols > 0 ? in->n_cols : 1), sizeof *cols);
     if (!cols)
         return oom(err);
+    /* OPT: results identical if removed. Mostly consecutive rows (a filter
+    ** keeping most of a chunk) are copied range by range. */
     int64_t n_runs = 0;
     vec_run *runs = in->n_cols > 1 ? as_runs(a, idx, n, &n_runs) : NULL;
-    if (runs) {
-        /* OPT: results identical if removed. Mostly consecutive rows (a
-        ** filter keeping most of a chunk) are copied range by range. */
-        for (int c = 0; c < in->n_cols; c++) {
-            if (!in->cols[c])
-                continue;
-            st_status rc = vec_take_runs(a, in->cols[c], runs, n_runs, n, &cols[c], err);
-            if (rc != ST_OK)
-                return rc;
-        }
-        out->n_rows = n;
-        out->n_cols = in->n_cols;
-        out->cols = cols;
-        return ST_OK;
-    }
     for (int c = 0; c < in->n_cols; c++) {
         if (!in->cols[c])
             continue;                 /* a column the caller left out */
-        st_status rc = vec_take(a, in->cols[c], idx, n, &cols[c], err);
+        st_status rc = runs ? vec_take_runs(a, in->cols[c], runs, n_runs, n, &cols[c], err)
+                            : vec_take(a, in->cols[c], idx, n, &cols[c], err);
         if (rc != ST_OK)
             return rc;
     }

@@ -17,7 +17,6 @@
 ** Unsigned integer types (not in Spark) hash as the next wider signed type;
 ** maps are not supported (ST_ERR_BIND, as in Spark). */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -256,26 +255,17 @@ static struct {
     __typeof__(EVP_get_digestbyname) *get_digestbyname;
     __typeof__(EVP_Digest) *digest;
 } crypto;
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-static st_status crypto_status = ST_ERR_INTERNAL;
-static char crypto_error[512];
-
-static void crypto_load_once(void)
-{
-    static const char *const libs[] = {"libcrypto.so.3", "libcrypto.so", NULL};
-    static const char *const syms[] = {"EVP_get_digestbyname", "EVP_Digest"};
-    void *fns[2];
-    crypto_status = st_dl_load(libs, syms, fns, 2, crypto_error, sizeof crypto_error);
-    if (crypto_status == ST_OK)
-        memcpy(&crypto, fns, sizeof crypto);
-}
+static const char *const crypto_libs[] = {"libcrypto.so.3", "libcrypto.so", NULL};
+static const char *const crypto_syms[] = {"EVP_get_digestbyname", "EVP_Digest"};
+static st_dl_lib crypto_lib = {.libs = crypto_libs, .syms = crypto_syms, .n_syms = 2,
+                               .table = &crypto};
 
 static st_status crypto_load(const fn_bound *f, st_error *err)
 {
-    pthread_once(&crypto_once, crypto_load_once);
-    if (crypto_status != ST_OK)
-        return st_error_set(err, crypto_status, "%s needs OpenSSL's libcrypto: %s", f->name,
-                            crypto_error);
+    const char *why = NULL;
+    if (st_dl_open(&crypto_lib, &why) != ST_OK)
+        return st_error_set(err, ST_ERR_UNSUPPORTED, "%s needs OpenSSL's libcrypto: %s", f->name,
+                            why);
     return ST_OK;
 }
 

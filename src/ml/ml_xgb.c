@@ -2,34 +2,24 @@
 ** routes XGBoost's API through. */
 #include "ml_xgb.h"
 
-#include <pthread.h>
-
 ml_xgb_fns ml_xgb;
 
-static pthread_once_t xgb_once = PTHREAD_ONCE_INIT;
-static st_status xgb_status = ST_ERR_INTERNAL;
-static char xgb_error[512];
-
-static void xgb_load_once(void)
-{
-    static const char *const libs[] = {"libxgboost.so.0", "libxgboost.so", NULL};
-    static const char *const syms[] = {
+static const char *const xgb_libs[] = {"libxgboost.so.0", "libxgboost.so", NULL};
+static const char *const xgb_syms[] = {
 #define ML_XGB_NAME(f) #f,
-        ML_XGB_FUNCS(ML_XGB_NAME)
+    ML_XGB_FUNCS(ML_XGB_NAME)
 #undef ML_XGB_NAME
-    };
-    enum { N = sizeof syms / sizeof syms[0] };
-    _Static_assert(N * sizeof(void *) == sizeof(ml_xgb_fns), "one symbol per table entry");
-    void *fns[N];
-    xgb_status = st_dl_load(libs, syms, fns, N, xgb_error, sizeof xgb_error);
-    if (xgb_status == ST_OK)
-        memcpy(&ml_xgb, fns, sizeof ml_xgb);
-}
+};
+_Static_assert(sizeof xgb_syms / sizeof xgb_syms[0] * sizeof(void *) == sizeof(ml_xgb_fns),
+               "one symbol per table entry");
+static st_dl_lib xgb_lib = {.libs = xgb_libs, .syms = xgb_syms,
+                            .n_syms = (int)(sizeof xgb_syms / sizeof xgb_syms[0]),
+                            .table = &ml_xgb};
 
 st_status ml_xgb_load(st_error *err)
 {
-    pthread_once(&xgb_once, xgb_load_once);
-    if (xgb_status != ST_OK)
-        return st_error_set(err, xgb_status, "XGBoost is needed for models: %s", xgb_error);
+    const char *why = NULL;
+    if (st_dl_open(&xgb_lib, &why) != ST_OK)
+        return st_error_set(err, ST_ERR_UNSUPPORTED, "XGBoost is needed for models: %s", why);
     return ST_OK;
 }

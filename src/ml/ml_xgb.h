@@ -1,5 +1,5 @@
 /* ml_xgb.h -- XGBoost's C API reached through a table of function pointers
-** filled when libxgboost is first needed (ml_xgb.c, st_dl_load): strata
+** filled when libxgboost is first needed (ml_xgb.c, st_dl_open): strata
 ** starts without loading it. Every file of src/ml that calls XGBoost
 ** includes this header (through ml_model_int.h); the macros below turn the
 ** API's names into table calls, so the code reads as plain XGBoost calls.

@@ -11,7 +11,7 @@
 ** Handlers of routes with locks_store run under srv_server.store_lock, so the
 ** store handle sees one thread at a time (ml_store.h).
 **
-** libmicrohttpd is opened on first use (st_dl_load) and called through the
+** libmicrohttpd is opened on first use (st_dl_open) and called through the
 ** table `mhd`: `strata sql` never loads it or the TLS libraries it needs.
 ** srv_start and srv_params_parse load it; everything else runs after them. */
 #include "server.h"
@@ -39,31 +39,23 @@ static struct {
 #undef SRV_MHD_FIELD
 } mhd;
 
-static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
-static st_status mhd_status = ST_ERR_INTERNAL;
-static char mhd_error[512];
-
-static void mhd_load_once(void)
-{
-    static const char *const libs[] = {"libmicrohttpd.so.12", "libmicrohttpd.so", NULL};
-    static const char *const syms[] = {
+static const char *const mhd_libs[] = {"libmicrohttpd.so.12", "libmicrohttpd.so", NULL};
+static const char *const mhd_syms[] = {
 #define SRV_MHD_NAME(f) #f,
-        SRV_MHD_FUNCS(SRV_MHD_NAME)
+    SRV_MHD_FUNCS(SRV_MHD_NAME)
 #undef SRV_MHD_NAME
-    };
-    enum { N = sizeof syms / sizeof syms[0] };
-    _Static_assert(N * sizeof(void *) == sizeof mhd, "one symbol per table entry");
-    void *fns[N];
-    mhd_status = st_dl_load(libs, syms, fns, N, mhd_error, sizeof mhd_error);
-    if (mhd_status == ST_OK)
-        memcpy(&mhd, fns, sizeof mhd);
-}
+};
+_Static_assert(sizeof mhd_syms / sizeof mhd_syms[0] * sizeof(void *) == sizeof mhd,
+               "one symbol per table entry");
+static st_dl_lib mhd_lib = {.libs = mhd_libs, .syms = mhd_syms,
+                            .n_syms = (int)(sizeof mhd_syms / sizeof mhd_syms[0]), .table = &mhd};
 
 static st_status mhd_load(st_error *err)
 {
-    pthread_once(&mhd_once, mhd_load_once);
-    if (mhd_status != ST_OK)
-        return st_error_set(err, mhd_status, "the HTTP server needs libmicrohttpd: %s", mhd_error);
+    const char *why = NULL;
+    if (st_dl_open(&mhd_lib, &why) != ST_OK)
+        return st_error_set(err, ST_ERR_UNSUPPORTED, "the HTTP server needs libmicrohttpd: %s",
+                            why);
     return ST_OK;
 }
 

@@ -192,26 +192,17 @@ st_status vec_take(st_arena *a, const vec *v, const int32_t *idx, int64_t n, vec
 
 /* ---- gathering row ranges ---------------------------------------------------- */
 
-static st_status take_runs_validity(st_arena *a, const vec *v, const vec_run *runs, int64_t nr,
-                                   int64_t n, vec *out, st_error *err)
+/* The row indices of runs[0..nr) (n in all), heap-allocated; NULL on OOM. */
+static int32_t *runs_to_idx(const vec_run *runs, int64_t nr, int64_t n)
 {
-    if (!v->validity || v->null_count == 0)
-        return ST_OK;
-    out->validity = st_arena_calloc(a, 1, vec_bitmap_bytes(n) + 1);
-    if (!out->validity)
-        return oom(err);
-    int64_t at = 0, nulls = 0;
+    int32_t *idx = st_malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
+    if (!idx)
+        return NULL;
+    int64_t k = 0;
     for (int64_t r = 0; r < nr; r++)
-        for (int64_t i = 0; i < runs[r].len; i++, at++) {
-            if (vec_bit_get(v->validity, runs[r].start + i))
-                vec_bit_set(out->validity, at);
-            else
-                nulls++;
-        }
-    out->null_count = nulls;
-    if (nulls == 0)
-        out->validity = NULL;
-    return ST_OK;
+        for (int64_t i = 0; i < runs[r].len; i++)
+            idx[k++] = (int32_t)(runs[r].start + i);
+    return idx;
 }
 
 st_status vec_take_runs(st_arena *a, const vec *v, const vec_run *runs, int64_t n_runs,
@@ -230,23 +221,21 @@ st_status vec_take_runs(st_arena *a, const vec *v, const vec_run *runs, int64_t 
                             (long long)total, (long long)n);
     vec_type_id id = v->type->id;
     size_t w = (size_t)vec_type_width(id);
-    if (w == 0 && !vec_type_is_varlen(id)) {
-        /* BOOL and nested types: gather by index. */
-        int32_t *idx = st_malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
-        if (!idx)
+    bool nulls = v->validity && v->null_count > 0;
+    int32_t *idx = NULL;
+    if ((w == 0 && !vec_type_is_varlen(id)) || nulls) {
+        /* BOOL and nested types gather by index, and so do NULL bits. */
+        if (!(idx = runs_to_idx(runs, n_runs, n)))
             return oom(err);
-        int64_t k = 0;
-        for (int64_t r = 0; r < n_runs; r++)
-            for (int64_t i = 0; i < runs[r].len; i++)
-                idx[k++] = (int32_t)(runs[r].start + i);
-        st_status rc = vec_take(a, v, idx, n, out, err);
-        st_free(idx);
-        return rc;
+        if (w == 0 && !vec_type_is_varlen(id)) {
+            st_status rc = vec_take(a, v, idx, n, out, err);
+            st_free(idx);
+            return rc;
+        }
     }
     vec *res = new_shell(a, v->type, n);
-    if (!res)
-        return oom(err);
-    st_status rc = take_runs_validity(a, v, runs, n_runs, n, res, err);
+    st_status rc = res ? take_validity(a, v, idx, n, res, err) : oom(err);
+    st_free(idx);
     if (rc != ST_OK)
         return rc;
     if (w > 0) {

@@ -926,4 +926,15 @@ Test(ml_model, optional_library_loading)
     cr_assert(strstr(msg, "lacks the function strata_no_such_function") != NULL, "%s", msg);
     cr_assert_eq(st_dl_load(libc, syms, fns, 1, msg, sizeof msg), ST_OK);
     cr_assert_eq(((size_t (*)(const char *))fns[0])("abc"), 3);
+
+    /* st_dl_open remembers the outcome, failure included. */
+    struct { void *f; } table;
+    st_dl_lib missing = {.libs = none, .syms = sym, .n_syms = 1, .table = &table};
+    const char *why = NULL;
+    cr_assert_eq(st_dl_open(&missing, &why), ST_ERR_UNSUPPORTED);
+    cr_assert(why && strstr(why, "libstrata-no-such-library.so.7") != NULL);
+    cr_assert_eq(st_dl_open(&missing, NULL), ST_ERR_UNSUPPORTED);
+    st_dl_lib present = {.libs = libc, .syms = syms, .n_syms = 1, .table = &table};
+    cr_assert_eq(st_dl_open(&present, &why), ST_OK);
+    cr_assert_eq(((size_t (*)(const char *))table.f)("abcd"), 4);
 }
