@@ -157,7 +157,7 @@ static st_status append_json_string(st_buf *out, const uint8_t *p, size_t n, st_
         default:   rc = st_buf_printf(out, err, "\\u%04x", (unsigned)c); break;
         }
     }
-    if (rc == ST_OK)
+    if (rc == ST_OK && n > run)        /* an empty value may have no byte buffer */
         rc = st_buf_append(out, p + run, n - run, err);
     if (rc == ST_OK)
         rc = st_buf_append_byte(out, '"', err);

@@ -390,3 +390,23 @@ Test(sql_session, shared_subplan_for_cte_used_twice)
            "SELECT a.g, a.c, b.c FROM a JOIN b ON a.g = b.g ORDER BY 1", false,
            "0|10|20\n1|10|20\n2|10|20\n");
 }
+
+/* A map with an empty-string key formats as JSON (the key's scratch text
+** starts with no buffer; found by pq_reader_fuzz). */
+Test(sql_session, json_map_with_empty_key)
+{
+    st_error err;
+    st_error_init(&err);
+    ex_result *r = NULL;
+    cr_assert_eq(ex_session_query(S, "SELECT map('', 1, 'b', 2) AS m", &r, &err), ST_OK, "%s",
+                 err.msg);
+    cr_assert_eq(r->n_rows, 1);
+    st_buf b;
+    st_buf_init(&b);
+    cr_assert_eq(vec_format_value(r->batches[0]->cols[0], 0, VEC_FMT_JSON, &b, &err), ST_OK,
+                 "%s", err.msg);
+    cr_expect(b.len == 12 && memcmp(b.data, "{\"\":1,\"b\":2}", 12) == 0, "%.*s", (int)b.len,
+              (const char *)b.data);
+    st_buf_destroy(&b);
+    ex_result_free(r);
+}
