@@ -48,42 +48,9 @@ static st_status unsupported(st_error *err, const char *what)
     return st_error_set(err, ST_ERR_UNSUPPORTED, "correlated subquery %s is not supported", what);
 }
 
-/* ---- walking a node's own expressions ------------------------------------ */
-
-typedef bool (*dc_pred)(const lp_expr *e);
-
-/* True when pred holds for some expression of n (not its children). */
-static bool node_any_expr(const lp_node *n, dc_pred pred)
-{
-#define T(x) do { if ((x) && pred(x)) return true; } while (0)
-    T(n->cond);
-    T(n->residual);
-    T(n->gen_arg);
-    for (int i = 0; i < n->n_filters; i++) T(n->filters[i]);
-    if (n->kind == LP_PROJECT)
-        for (int i = 0; i < n->n_cols; i++) T(n->exprs[i]);
-    if (n->kind == LP_VALUES)
-        for (int64_t i = 0; i < n->n_rows * n->n_cols; i++) T(n->values[i]);
-    for (int i = 0; i < n->n_groups; i++) T(n->groups[i]);
-    for (int j = 0; j < n->n_aggs; j++) {
-        for (int i = 0; i < n->aggs[j].n_args; i++) T(n->aggs[j].args[i]);
-        T(n->aggs[j].filter);
-    }
-    for (int i = 0; i < n->n_join_keys; i++) {
-        T(n->left_keys[i]);
-        T(n->right_keys[i]);
-    }
-    for (int i = 0; i < n->n_keys; i++) T(n->keys[i].expr);
-    for (int i = 0; i < n->n_partition; i++) T(n->partition[i]);
-    for (int j = 0; j < n->n_winfns; j++)
-        for (int i = 0; i < n->winfns[j].n_args; i++) T(n->winfns[j].args[i]);
-#undef T
-    return false;
-}
-
 static bool tree_has_outer(const lp_node *n)
 {
-    if (node_any_expr(n, opt_expr_has_outer)) return true;
+    if (opt_node_any_expr(n, opt_expr_has_outer)) return true;
     for (int i = 0; i < n->n_child; i++)
         if (tree_has_outer(n->child[i])) return true;
     return false;
@@ -199,7 +166,7 @@ static st_status pull_join(lp_ctx *c, lp_node *n, bool dup_ok, lp_node **out, dc
 static st_status pull_aggregate(lp_ctx *c, lp_node *n, bool dup_ok, lp_node **out,
                                 dc_list *preds, int depth, st_error *err)
 {
-    if (n->n_groups == 0 || n->n_sets > 0 || node_any_expr(n, opt_expr_has_outer))
+    if (n->n_groups == 0 || n->n_sets > 0 || opt_node_any_expr(n, opt_expr_has_outer))
         return unsupported(err, "with a correlation below an aggregate");
     dc_list mine = {NULL, 0};
     st_status rc = pull(c, n->child[0], dup_ok, &n->child[0], &mine, depth + 1, err);
@@ -258,7 +225,7 @@ static st_status pull(lp_ctx *c, lp_node *n, bool dup_ok, lp_node **out, dc_list
     case LP_JOIN:
         return pull_join(c, n, dup_ok, out, preds, depth, err);
     case LP_SORT:
-        if (node_any_expr(n, opt_expr_has_outer))
+        if (opt_node_any_expr(n, opt_expr_has_outer))
             return unsupported(err, "with a correlated ORDER BY");
         return pull(c, n->child[0], dup_ok, out, preds, depth + 1, err);
     case LP_DISTINCT:
@@ -518,7 +485,7 @@ static st_status build_scalar(dc_ctx *d, lp_expr *sq, lp_expr **repl)
         lp_node *proj = plan->kind == LP_PROJECT ? plan : NULL;
         lp_node *agg = proj ? proj->child[0] : plan;
         if (agg->kind == LP_AGGREGATE && agg->n_groups == 0 && agg->n_sets == 0 &&
-            !node_any_expr(agg, opt_expr_has_outer) &&
+            !opt_node_any_expr(agg, opt_expr_has_outer) &&
             (!proj || proj->n_cols >= 1))
             return build_scalar_agg(d, proj, agg, repl);
     }
@@ -976,7 +943,7 @@ static st_status dc_node(lp_ctx *c, lp_node **np, int depth, st_error *err)
         st_status rc = dc_node(c, &n->child[i], depth + 1, err);
         if (rc != ST_OK) return rc;
     }
-    if (!node_any_expr(n, opt_expr_has_subquery)) return ST_OK;
+    if (!opt_node_any_expr(n, opt_expr_has_subquery)) return ST_OK;
     if (n->kind == LP_FILTER) return dc_filter(c, np, depth, err);
     if (n->kind == LP_PROJECT) return dc_project(c, n, depth, err);
     return st_error_set(err, ST_ERR_UNSUPPORTED,

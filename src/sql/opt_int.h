@@ -70,6 +70,12 @@ st_status opt_push_expr(lp_ctx *c, lp_expr ***arr, int *n, lp_expr *e, st_error 
 
 st_status opt_nomem(st_error *err, const char *what);
 
+/* True when pred holds for some expression of n itself (not its children). */
+bool      opt_node_any_expr(const lp_node *n, bool (*pred)(const lp_expr *e));
+/* Whether computing n a second time gives the same rows: every expression
+** deterministic, no LIMIT (which rows), window or generator below it. */
+bool      opt_plan_repeatable(const lp_node *n, int depth);
+
 /* A deep copy of the plan n in the ctx arena (subquery plans inside
 ** expressions are shared). renumber: every column the copy produces gets a
 ** fresh id and *map_out (when not NULL) maps old ids to new ones (-1 for

@@ -177,37 +177,6 @@ static double scan_rows(const lp_node *n, int depth)
     return r;
 }
 
-static bool node_exprs_det(const lp_node *n)
-{
-#define D(x) do { if ((x) && !opt_expr_deterministic(x)) return false; } while (0)
-    D(n->cond);
-    D(n->residual);
-    D(n->gen_arg);
-    for (int i = 0; i < n->n_filters; i++) D(n->filters[i]);
-    if (n->kind == LP_PROJECT)
-        for (int i = 0; i < n->n_cols; i++) D(n->exprs[i]);
-    if (n->kind == LP_VALUES)
-        for (int64_t i = 0; i < n->n_rows * n->n_cols; i++) D(n->values[i]);
-    for (int i = 0; i < n->n_groups; i++) D(n->groups[i]);
-    for (int j = 0; j < n->n_aggs; j++) {
-        for (int i = 0; i < n->aggs[j].n_args; i++) D(n->aggs[j].args[i]);
-        D(n->aggs[j].filter);
-    }
-#undef D
-    return true;
-}
-
-/* Whether B gives the same rows when computed a second time. */
-static bool repeatable(const lp_node *n, int depth)
-{
-    if (depth > SEMI_MAX_DEPTH) return false;
-    if (n->kind == LP_LIMIT || n->kind == LP_WINDOW || n->kind == LP_GENERATE) return false;
-    if (!node_exprs_det(n)) return false;
-    for (int i = 0; i < n->n_child; i++)
-        if (!repeatable(n->child[i], depth + 1)) return false;
-    return true;
-}
-
 /* Follows column id of n down through PROJECT (plain references) and
 ** FILTER to a grouped aggregate; returns it with *g = the group index the
 ** column is, or NULL. */
@@ -327,7 +296,7 @@ static st_status reduce_side(lp_ctx *c, lp_node *j, int side, st_error *err)
     lp_node *S = j->child[1 - side];
     for (int steps = 0; scan_rows(S, 0) * 4 > budget; steps++)
         if (steps > SEMI_MAX_DEPTH || !descend(c, &S, sk, n_pairs, err)) return ST_OK;
-    if (!repeatable(S, 0)) return ST_OK;
+    if (!opt_plan_repeatable(S, 0)) return ST_OK;
 
     lp_colid n_map = c->next_col;
     lp_colid *map = NULL;

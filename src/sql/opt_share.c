@@ -33,22 +33,11 @@ typedef struct share_ctx {
     st_error  *err;
 } share_ctx;
 
+/* Repeatable (opt_plan_repeatable) and without VALUES or CSV / JSON scans,
+** whose literal rows and reader options the canonical text does not show. */
 static bool node_ok(const lp_node *n, int depth)
 {
-    if (depth > SHARE_MAX_DEPTH || n->kind == LP_LIMIT) return false;
-    if (n->cond && !opt_expr_deterministic(n->cond)) return false;
-    if (n->kind == LP_PROJECT)
-        for (int i = 0; i < n->n_cols; i++)
-            if (!opt_expr_deterministic(n->exprs[i])) return false;
-    for (int i = 0; i < n->n_groups; i++)
-        if (!opt_expr_deterministic(n->groups[i])) return false;
-    for (int j = 0; j < n->n_aggs; j++) {
-        for (int i = 0; i < n->aggs[j].n_args; i++)
-            if (!opt_expr_deterministic(n->aggs[j].args[i])) return false;
-        if (n->aggs[j].filter && !opt_expr_deterministic(n->aggs[j].filter)) return false;
-    }
-    if (n->kind == LP_WINDOW || n->kind == LP_GENERATE || n->kind == LP_VALUES) return false;
-    /* CSV / JSON scans carry reader options the text does not show. */
+    if (depth > SHARE_MAX_DEPTH || n->kind == LP_VALUES) return false;
     if (n->kind == LP_SCAN && (!n->source || n->source->kind == LP_SRC_CSV ||
                                n->source->kind == LP_SRC_JSON))
         return false;
@@ -107,7 +96,7 @@ static st_status collect(share_ctx *s, lp_node *n, int depth)
 {
     if (depth > SHARE_MAX_DEPTH) return st_error_set(s->err, ST_ERR_LIMIT, "plan nested too deeply");
     if (n->kind == LP_AGGREGATE && n->n_groups > 0 && n->est_rows >= 0 &&
-        n->est_rows <= SHARE_MAX_ROWS && node_ok(n, 0)) {
+        n->est_rows <= SHARE_MAX_ROWS && opt_plan_repeatable(n, 0) && node_ok(n, 0)) {
         st_status rc = add_candidate(s, n);
         if (rc != ST_OK) return rc;
     }

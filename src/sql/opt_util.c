@@ -344,6 +344,51 @@ st_status opt_push_expr(lp_ctx *c, lp_expr ***arr, int *n, lp_expr *e, st_error 
     return ST_OK;
 }
 
+/* ---- a node's own expressions ------------------------------------------------- */
+
+bool opt_node_any_expr(const lp_node *n, bool (*pred)(const lp_expr *e))
+{
+#define T(x) do { if ((x) && pred(x)) return true; } while (0)
+    T(n->cond);
+    T(n->residual);
+    T(n->gen_arg);
+    for (int i = 0; i < n->n_filters; i++) T(n->filters[i]);
+    if (n->kind == LP_PROJECT)
+        for (int i = 0; i < n->n_cols; i++) T(n->exprs[i]);
+    if (n->kind == LP_VALUES)
+        for (int64_t i = 0; i < n->n_rows * n->n_cols; i++) T(n->values[i]);
+    for (int i = 0; i < n->n_groups; i++) T(n->groups[i]);
+    for (int j = 0; j < n->n_aggs; j++) {
+        for (int i = 0; i < n->aggs[j].n_args; i++) T(n->aggs[j].args[i]);
+        T(n->aggs[j].filter);
+    }
+    for (int i = 0; i < n->n_join_keys; i++) {
+        T(n->left_keys[i]);
+        T(n->right_keys[i]);
+    }
+    for (int i = 0; i < n->n_keys; i++) T(n->keys[i].expr);
+    for (int i = 0; i < n->n_partition; i++) T(n->partition[i]);
+    for (int j = 0; j < n->n_winfns; j++)
+        for (int i = 0; i < n->winfns[j].n_args; i++) T(n->winfns[j].args[i]);
+#undef T
+    return false;
+}
+
+static bool nondeterministic(const lp_expr *e)
+{
+    return !opt_expr_deterministic(e);
+}
+
+bool opt_plan_repeatable(const lp_node *n, int depth)
+{
+    if (depth > 10000 || n->kind == LP_LIMIT || n->kind == LP_WINDOW || n->kind == LP_GENERATE ||
+        opt_node_any_expr(n, nondeterministic))
+        return false;
+    for (int i = 0; i < n->n_child; i++)
+        if (!opt_plan_repeatable(n->child[i], depth + 1)) return false;
+    return true;
+}
+
 /* ---- plan copies ------------------------------------------------------------ */
 
 typedef struct cp_ctx {

@@ -18,24 +18,18 @@
 #include "test_util.h"
 
 static ex_session *S;
-static char Dir[256];
+static char *Dir;
 
 static void setup(void)
 {
-    snprintf(Dir, sizeof Dir, "/tmp/strata-mlsql-XXXXXX");
-    cr_assert(mkdtemp(Dir));
-    cr_assert_eq(chdir(Dir), 0);
-    char wh[300];
-    snprintf(wh, sizeof wh, "%s/wh", Dir);
-    st_error err;
-    st_error_init(&err);
-    cr_assert_eq(ex_session_new(wh, &S, &err), ST_OK, "%s", err.msg);
+    S = tu_warehouse_session("mlsql", &Dir);
 }
 
 static void teardown(void)
 {
-    ex_session_free(S);
-    if (chdir("/tmp") == 0) tu_rm_rf(Dir);
+    tu_warehouse_session_free(S, Dir);
+    S = NULL;
+    Dir = NULL;
 }
 
 TestSuite(ml_sql, .init = setup, .fini = teardown, .timeout = 120);

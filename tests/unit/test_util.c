@@ -24,6 +24,27 @@ void tu_rm_rf(const char *path)
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+ex_session *tu_warehouse_session(const char *tag, char **dir)
+{
+    *dir = tu_tmp_dir(tag);
+    cr_assert_eq(chdir(*dir), 0);
+    char wh[300];
+    snprintf(wh, sizeof wh, "%s/wh", *dir);
+    ex_session *s = NULL;
+    st_error err;
+    st_error_init(&err);
+    cr_assert_eq(ex_session_new(wh, &s, &err), ST_OK, "%s", err.msg);
+    return s;
+}
+
+void tu_warehouse_session_free(ex_session *s, char *dir)
+{
+    ex_session_free(s);
+    if (dir && chdir("/tmp") == 0)
+        tu_rm_rf(dir);
+    free(dir);
+}
+
 static int cmp_lines(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
